@@ -1,0 +1,3 @@
+from rmapcheck.cli import main
+
+raise SystemExit(main())

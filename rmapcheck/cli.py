@@ -1,0 +1,206 @@
+"""Command line: check, verify, ir. Exit codes as TLC and CI expect:
+
+0 every expectation met (check: every property holds); 1 a verdict differs from
+its expectation (check: a property is violated); 2 bad input or usage;
+3 a run was incomplete (a limit stopped it); 4 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from rmapcheck import __version__
+from rmapcheck.errors import InternalError, ModelError, RmapcheckError, UsageError
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as every other bad input
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"rmapcheck: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _define(text: str) -> tuple[str, int]:
+    m = re.fullmatch(r"([A-Za-z_]\w*)=(-?(?:0[xX][0-9a-fA-F]+|\d+))", text)
+    if not m:
+        raise UsageError(f"-D {text}: expected NAME=INTEGER, for example -D NR_SLOTS=3")
+    return m.group(1), int(m.group(2), 0)
+
+
+def _positive(kind):
+    def conv(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"'{text}' must be positive")
+        return v
+
+    return conv
+
+
+def _nonneg(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must not be negative")
+    return v
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("limits (hitting one gives the verdict 'incomplete', exit 3)")
+    g.add_argument("--max-states", type=_positive(int), metavar="N")
+    g.add_argument("--max-depth", type=_positive(int), metavar="N")
+    g.add_argument("--timeout", type=_positive(float), metavar="SECONDS")
+    g.add_argument("--max-memory", type=_positive(float), metavar="MiB")
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["explicit"], default="explicit", help="the engine (default: explicit)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="rmapcheck", description="Model checker for lazily allocated, flag-published KVM rmaps.")
+    ap.add_argument("--version", action="version", version=f"rmapcheck {__version__}")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser("check", help="check one model: every property, with counterexamples")
+    c.add_argument("model")
+    c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a #define parameter of the model")
+    c.add_argument("--memory-model", choices=["sc"], default="sc")
+    c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.add_argument("--trace-format", choices=["both", "steps", "diagram", "none"], default="both",
+                   help="how counterexamples are shown (text format)")
+    _add_engine(c)
+    _add_limits(c)
+
+    v = sub.add_parser("verify", help="check models against their declared expected verdicts")
+    v.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--memory-model", choices=["sc"], action="append", dest="memory_models",
+                   help="only this memory model (repeatable)")
+    v.add_argument("--traces", action="store_true", help="print the trace of every violation")
+    _add_engine(v)
+    _add_limits(v)
+
+    i = sub.add_parser("ir", help="print a model's intermediate representation")
+    i.add_argument("model")
+    i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    return ap
+
+
+def _limits(args):
+    from rmapcheck.engines.explicit.search import Limits
+
+    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory)
+
+
+def cmd_check(args) -> int:
+    from rmapcheck.engines.explicit.search import stderr_progress
+    from rmapcheck.properties.verdict import VIOLATED
+    from rmapcheck.report.diagram import render_diagram
+    from rmapcheck.report.json_out import dumps, result_doc
+    from rmapcheck.report.steps import render_steps
+    from rmapcheck.report.tables import check_table
+    from rmapcheck.runner import check_file
+
+    defines = dict(_define(d) for d in args.defines)
+    res = check_file(args.model, defines, args.memory_model, args.engine, _limits(args), args.faults,
+                     stderr_progress(args.model))
+    if args.format == "json":
+        sys.stdout.write(dumps(result_doc(res)))
+    else:
+        out = [check_table(res)]
+        for r in res.results.values():
+            if r.verdict != VIOLATED or r.trace is None or args.trace_format == "none":
+                continue
+            out.append("")
+            if args.trace_format in ("both", "steps"):
+                out.append(render_steps(r.trace))
+            if args.trace_format in ("both", "diagram"):
+                out.append(render_diagram(r.trace))
+        sys.stdout.write("\n".join(out))
+    if res.violated():
+        return EXIT_VIOLATED
+    if res.incomplete():
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from rmapcheck.engines.explicit.search import stderr_progress
+    from rmapcheck.properties.verdict import VIOLATED
+    from rmapcheck.report.diagram import render_diagram
+    from rmapcheck.report.json_out import dumps, result_doc
+    from rmapcheck.report.steps import render_steps
+    from rmapcheck.report.tables import verify_table
+    from rmapcheck.verify import exit_code, verify
+
+    rows, results = verify(args.paths, args.engine, _limits(args), args.memory_models, stderr_progress)
+    code = exit_code(rows)
+    if args.format == "json":
+        doc = {"exit_code": code, "rows": [r.__dict__ for r in rows], "results": [result_doc(r) for r in results]}
+        sys.stdout.write(dumps(doc))
+        return code
+    sys.stdout.write(verify_table(rows))
+    bad = [r for r in rows if r.status != "ok"]
+    nmodels = len({(r.model, r.config, r.memory_model) for r in rows})
+    summary = f"\n{len(rows)} verdicts over {nmodels} runs: {len(rows) - len(bad)} as expected"
+    summary += f", {len(bad)} not" if bad else ""
+    sys.stdout.write(summary + "\n")
+    if args.traces:
+        for res in results:
+            for r in res.results.values():
+                if r.verdict == VIOLATED and r.trace is not None:
+                    sys.stdout.write(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
+                    sys.stdout.write(render_steps(r.trace) + "\n" + render_diagram(r.trace))
+    return code
+
+
+def cmd_ir(args) -> int:
+    from rmapcheck.frontend import load_model
+    from rmapcheck.ir.printer import print_program
+
+    defines = dict(_define(d) for d in args.defines)
+    sys.stdout.write(print_program(load_model(args.model, defines)))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if args.cmd is None:
+        ap.print_help(sys.stderr)
+        return EXIT_USAGE
+    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir}[args.cmd]
+    try:
+        return handler(args)
+    except ModelError as e:
+        sys.stderr.write(e.render() + "\n")
+        return EXIT_USAGE
+    except RmapcheckError as e:
+        sys.stderr.write(f"rmapcheck: error: {e}\n")
+        return EXIT_USAGE
+    except InternalError as e:
+        sys.stderr.write(f"rmapcheck: internal error: {e}\n")
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        sys.stderr.write("rmapcheck: interrupted\n")
+        return 130
+    except RecursionError:
+        sys.stderr.write("rmapcheck: error: the model is nested too deeply\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # a bug in rmapcheck: say so plainly, without a traceback
+        sys.stderr.write(f"rmapcheck: internal error: {type(e).__name__}: {e} (please report this)\n")
+        return EXIT_INTERNAL

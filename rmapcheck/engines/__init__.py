@@ -1,0 +1,1 @@
+"""Engines: explicit-state search and z3, over the same IR and properties."""

@@ -1,0 +1,468 @@
+"""The transition function: run one thread from its resting point to the next.
+
+A transition executes the thread's visible step (a shared access, a lock, an
+allocation...) and then every local step after it, stopping before the next
+visible one. Nondeterminism inside a transition (allocation failure, nondet
+values) is resolved by a list of choices, so a transition label is
+``(tid, choices)`` and replaying a trace is re-running its labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
+from rmapcheck.engines.explicit.state import HeapObj, canonicalize
+from rmapcheck.errors import SourceLoc
+from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import live_in
+
+LOCAL_STEP_LIMIT = 100_000
+
+
+class NeedChoice(Exception):
+    def __init__(self, n: int):
+        self.n = n
+
+
+class Stop(Exception):
+    """The path ends here: a violation that aborts the thread (or an assume that fails)."""
+
+    def __init__(self, prop: str | None, msg: str):
+        self.prop = prop
+        self.msg = msg
+
+
+@dataclass
+class Event:
+    prop: str
+    msg: str
+    loc: SourceLoc | None
+    tid: int | None = None
+
+
+@dataclass
+class Outcome:
+    state: tuple | None  # None: the path stops (violation or failed assume)
+    events: list = field(default_factory=list)
+    remap: dict = field(default_factory=dict)  # heap renumbering done by canonicalisation
+    heap_before: tuple = ()  # the heap as the step left it, before renumbering
+
+
+class Ctx:
+    """Mutable working copy of the state during one transition."""
+
+    __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log", "instr")
+
+    def __init__(self, state, tid: int, choices: tuple, log):
+        G, H, T, faults = state
+        self.G = list(G)
+        self.H = list(H)
+        self.T = T
+        th = T[tid] if tid < len(T) else None
+        self.L = list(th[1]) if th else []
+        self.held = list(th[2]) if th else []
+        self.waiting = th[3] if th else None
+        self.faults = faults
+        self.tid = tid
+        self.choices = choices
+        self.ci = 0
+        self.events: list[Event] = []
+        self.log = log
+        self.instr = None
+
+    def choose(self, n: int) -> int:
+        if self.ci < len(self.choices):
+            c = self.choices[self.ci]
+            self.ci += 1
+            return c
+        raise NeedChoice(n)
+
+
+class ThreadInfo:
+    def __init__(self, th: ir.Thread, instance: int, tid: int):
+        self.ir = th
+        self.instance = instance
+        self.tid = tid
+        self.name = th.name if th.instances == 1 else f"{th.name}.{instance}"
+
+
+class Executor:
+    """Everything the search needs to know about a program, compiled once."""
+
+    def __init__(self, program: ir.Program, memory=None):
+        from rmapcheck.engines.explicit.memory import SCMemory
+
+        self.p = program
+        self.mem = memory or SCMemory(program)
+        self.threads: list[ThreadInfo] = []
+        for th in program.threads:
+            for k in range(th.instances):
+                self.threads.append(ThreadInfo(th, k, len(self.threads)))
+        self._compiled: dict[int, tuple] = {}
+        for th in program.threads:
+            if id(th) not in self._compiled:
+                self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
+        self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
+
+    # -- compilation ----------------------------------------------------------------
+    def _compile_thread(self, code, escaped, nlocals):
+        handlers = [self._handler(i, pc) for pc, i in enumerate(code)]
+        visible = [i.visible for i in code]
+        addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store)) else None for i in code]
+        live = live_in(code, escaped)
+        dead = []
+        for pc in range(len(code)):
+            m = live[pc]
+            dead.append(tuple(c for c in range(nlocals) if not (m >> c) & 1))
+        return handlers, visible, dead, addrf
+
+    def _handler(self, i, pc: int):
+        nxt = pc + 1
+        ex = compile_expr
+        mem = self.mem
+        if isinstance(i, ir.Assign):
+            f, d = ex(i.expr), i.dst
+
+            def h(c):
+                c.L[d] = f(c.L, c.tid)
+                return nxt
+        elif isinstance(i, ir.Copy):
+            d, s, w = i.dst, i.src, i.width
+
+            def h(c):
+                c.L[d:d + w] = c.L[s:s + w]
+                return nxt
+        elif isinstance(i, ir.Kill):
+            o, w = i.off, i.width
+            zeros = [0] * w
+
+            def h(c):
+                c.L[o:o + w] = zeros
+                return nxt
+        elif isinstance(i, ir.Branch):
+            f, t, o = ex(i.cond), i.target, i.other
+            return lambda c: t if f(c.L, c.tid) else o
+        elif isinstance(i, ir.Jump):
+            t = i.target
+            return lambda c: t
+        elif isinstance(i, ir.Load):
+            fa, d, w = ex(i.addr), i.dst, i.width
+
+            def h(c):
+                vals = mem.load(c, fa(c.L, c.tid), w, i)
+                c.L[d:d + w] = vals
+                return nxt
+        elif isinstance(i, ir.Store):
+            fa, fvs = ex(i.addr), [ex(v) for v in i.values]
+
+            def h(c):
+                mem.store(c, fa(c.L, c.tid), [f(c.L, c.tid) for f in fvs], i)
+                return nxt
+        elif isinstance(i, ir.Lock):
+            fa = ex(i.addr)
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                mem.lock(c, a, i)
+                c.held.append(("m", a, pc))
+                return nxt
+        elif isinstance(i, ir.Unlock):
+            fa = ex(i.addr)
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                for k in range(len(c.held) - 1, -1, -1):
+                    if c.held[k][0] == "m" and c.held[k][1] == a:
+                        del c.held[k]
+                        break
+                else:
+                    raise Stop(ir.P_BADUNLOCK, f"{i.kind}_unlock({i.what}) by a thread that does not hold it")
+                mem.unlock(c, a, i)
+                return nxt
+        elif isinstance(i, ir.SrcuReadLock):
+            fa, d = ex(i.addr), i.dst
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                mem.check_addr(c, a, i)
+                c.held.append(("s", a, pc))
+                if d is not None:
+                    c.L[d] = 0
+                if c.log is not None:
+                    c.log.append(("srcu_read_lock", i.what, None))
+                return nxt
+        elif isinstance(i, ir.SrcuReadUnlock):
+            fa = ex(i.addr)
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                for k in range(len(c.held) - 1, -1, -1):
+                    if c.held[k][0] == "s" and c.held[k][1] == a:
+                        del c.held[k]
+                        break
+                else:
+                    raise Stop(ir.P_BADUNLOCK, f"srcu_read_unlock({i.what}) outside a read section")
+                if not any(x[0] == "s" and x[1] == a for x in c.held):
+                    c.T = _release_srcu_waiters(c.T, a, c.tid)
+                if c.log is not None:
+                    c.log.append(("srcu_read_unlock", i.what, None))
+                return nxt
+        elif isinstance(i, ir.SrcuSync):
+            fa = ex(i.addr)
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                if c.waiting is None:
+                    mem.check_addr(c, a, i)
+                    readers = frozenset(
+                        u for u, th in enumerate(c.T)
+                        if any(x[0] == "s" and x[1] == a for x in (c.held if u == c.tid else th[2]))
+                    )
+                    if readers:
+                        c.waiting = (a, readers)
+                        if c.log is not None:
+                            c.log.append(("srcu_wait", i.what, sorted(readers)))
+                        return pc  # the grace period has started; wait for those readers
+                c.waiting = None
+                mem.fence(c, "mb")
+                if c.log is not None:
+                    c.log.append(("srcu_sync", i.what, None))
+                return nxt
+        elif isinstance(i, ir.Alloc):
+            fn, d, site, cells = ex(i.count), i.dst, i.site, i.elem_cells
+
+            def h(c):
+                n = fn(c.L, c.tid)
+                if n.__class__ is not int or n <= 0:
+                    raise Stop(ir.P_ASSERT, f"allocation of {n} elements")
+                if c.faults > 0 and c.choose(2) == 1:
+                    c.faults -= 1
+                    c.L[d] = 0
+                    if c.log is not None:
+                        c.log.append(("alloc_fail", i.type_name, None))
+                    return nxt
+                c.H.append(HeapObj(site, (0,) * (n * cells), True))
+                c.L[d] = (len(c.H) - 1, 0)
+                if c.log is not None:
+                    c.log.append(("alloc", i.type_name, len(c.H) - 1))
+                return nxt
+        elif isinstance(i, ir.Free):
+            fp = ex(i.ptr)
+
+            def h(c):
+                mem.free(c, fp(c.L, c.tid), i)
+                return nxt
+        elif isinstance(i, ir.Assert):
+            f, prop = ex(i.cond), i.prop
+
+            def h(c):
+                if not f(c.L, c.tid):
+                    raise Stop(prop, f"assertion failed: {i.text}")
+                return nxt
+        elif isinstance(i, ir.Warn):
+            f, d = ex(i.cond), i.dst
+
+            def h(c):
+                v = 1 if f(c.L, c.tid) else 0
+                if v:
+                    c.events.append(Event(ir.P_WARN, f"WARN_ON fired: {i.text}", i.loc, c.tid))
+                if d is not None:
+                    c.L[d] = v
+                return nxt
+        elif isinstance(i, ir.Assume):
+            f = ex(i.cond)
+
+            def h(c):
+                if not f(c.L, c.tid):
+                    raise Stop(None, "assumption does not hold")
+                return nxt
+        elif isinstance(i, ir.Nondet):
+            d, lo, hi = i.dst, i.lo, i.hi
+
+            def h(c):
+                c.L[d] = lo + c.choose(hi - lo + 1)
+                if c.log is not None:
+                    c.log.append(("nondet", "", c.L[d]))
+                return nxt
+        elif isinstance(i, ir.Fence):
+            kind = i.kind
+
+            def h(c):
+                mem.fence(c, kind)
+                return nxt
+        elif isinstance(i, ir.End):
+
+            def h(c):
+                for kind, a, hpc in c.held:
+                    what = self.mem.describe_addr(c, a)
+                    held_as = "srcu read section on" if kind == "s" else "lock"
+                    c.events.append(Event(ir.P_LOCKLEAK, f"thread ends holding {held_as} {what}", i.loc, c.tid))
+                return -1
+        else:  # pragma: no cover
+            raise TypeError(i)
+        return h
+
+    # -- states -------------------------------------------------------------------------
+    def code_of(self, tid: int):
+        return self.threads[tid].ir.code
+
+    def initial_state(self) -> tuple:
+        T = []
+        for ti in self.threads:
+            L = [0] * ti.ir.nlocals
+            if ti.ir.param_cell is not None:
+                L[ti.ir.param_cell] = ti.instance
+            T.append((0, tuple(L), (), None))
+        G = tuple(self.mem.initial_globals())
+        return (G, (), tuple(T), self.p.meta.faults)
+
+    def initial_states(self):
+        """Run each thread's leading local steps (they may branch), as transitions do."""
+        states = [(self.initial_state(), [])]
+        for tid in range(len(self.threads)):
+            nxt = []
+            for st, evs in states:
+                code = self.code_of(tid)
+                if code[0].visible:
+                    nxt.append((st, evs))
+                    continue
+                for _, out in self.transitions(st, tid, leading=True):
+                    if out.state is not None:
+                        nxt.append((out.state, evs + out.events))
+            states = nxt
+        return states
+
+    def enabled(self, state, tid: int) -> bool:
+        th = state[2][tid]
+        pc = th[0]
+        if pc < 0:
+            return False
+        i = self.threads[tid].ir.code[pc]
+        if isinstance(i, ir.Lock):
+            return self.mem.lock_free(state, i, tid, th)
+        if isinstance(i, ir.SrcuSync) and th[3] is not None:
+            return not th[3][1]
+        return True
+
+    def transitions(self, state, tid: int, leading: bool = False):
+        """Every (choices, Outcome) of thread tid from state, in a fixed order."""
+        stack = [()]
+        while stack:
+            ch = stack.pop()
+            try:
+                out = self.run(state, tid, ch, None, leading)
+            except NeedChoice as nc:
+                for c in range(nc.n - 1, -1, -1):
+                    stack.append(ch + (c,))
+                continue
+            yield ch, out
+
+    def run(self, state, tid: int, choices: tuple, log, leading: bool = False) -> Outcome:
+        ti = self.threads[tid]
+        handlers, visible, dead, addrf = self._compiled[id(ti.ir)]
+        code = ti.ir.code
+        c = Ctx(state, tid, choices, log)
+        pc = state[2][tid][0]
+        first = not leading
+        steps = 0
+        own = ir.LOCAL_BASE - tid
+        try:
+            while True:
+                if not first and visible[pc]:
+                    # A load or store of the thread's own locals (through a pointer) is local.
+                    f = addrf[pc]
+                    if f is None:
+                        break
+                    a = f(c.L, tid)
+                    if a.__class__ is not tuple or a[0] != own:
+                        break
+                first = False
+                c.instr = code[pc]
+                if log is not None:
+                    log.append(("step", pc, None))
+                try:
+                    npc = handlers[pc](c)
+                except EvalError as e:
+                    raise Stop(ir.P_ASSERT, f"{e} in: {code[pc].text}") from None
+                if npc < 0 or npc == pc:
+                    pc = npc
+                    break
+                pc = npc
+                steps += 1
+                if steps > LOCAL_STEP_LIMIT:
+                    raise Stop(ir.P_ASSERT, f"thread {ti.name} runs more than {LOCAL_STEP_LIMIT} local steps without a visible one")
+        except Stop as s:
+            if s.prop is None:
+                return Outcome(None, [])
+            loc = c.instr.loc if c.instr is not None else None
+            c.events.append(Event(s.prop, s.msg, loc, tid))
+            return Outcome(None, c.events, {}, tuple(c.H))
+        if pc < 0:
+            L = ()
+        else:
+            L = c.L
+            for k in dead[pc]:
+                if L[k] != 0:
+                    L[k] = 0
+            L = tuple(L)
+        T = list(c.T)
+        T[tid] = (pc, L, tuple(c.held), c.waiting)
+        G, H, T2, leaked, remap = canonicalize(tuple(c.G), tuple(c.H), tuple(T))
+        for obj in leaked:
+            site = self.p.sites[c.H[obj].site]
+            c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at line {site.loc.line} ({site.func}) is no longer reachable", site.loc, tid))
+        if log is None:
+            return Outcome((G, H, T2, c.faults), c.events)
+        return Outcome((G, H, T2, c.faults), c.events, remap, tuple(c.H))
+
+    # -- invariants -------------------------------------------------------------------------
+    def check_invariants(self, state) -> list:
+        out = []
+        pseudo = len(self.threads)
+        for inv, (handlers, _, _, _) in self.inv:
+            c = Ctx(state, pseudo, (), None)
+            c.L = [0] * inv.nlocals
+            pc, steps = 0, 0
+            try:
+                while pc >= 0:
+                    c.instr = inv.code[pc]
+                    try:
+                        pc = handlers[pc](c)
+                    except EvalError as e:
+                        raise Stop(ir.P_ASSERT, str(e)) from None
+                    steps += 1
+                    if steps > LOCAL_STEP_LIMIT:
+                        raise Stop(ir.P_ASSERT, "invariant does not terminate")
+            except Stop as s:
+                if s.prop is not None:
+                    prop = inv.prop if s.prop == inv.prop else s.prop
+                    msg = f"invariant {inv.func}() is false" if s.prop == inv.prop else f"{s.msg} (in invariant {inv.func}())"
+                    out.append(Event(prop, msg, c.instr.loc if c.instr else None))
+        return out
+
+    def lock_edges(self, state, tid: int):
+        """Lock-order edges (held -> wanted) of thread tid about to lock or synchronize_srcu."""
+        th = state[2][tid]
+        if th[0] < 0 or not th[2]:
+            return ()
+        i = self.threads[tid].ir.code[th[0]]
+        if isinstance(i, ir.Lock):
+            target_kind = "lock"
+        elif isinstance(i, ir.SrcuSync) and th[3] is None:
+            target_kind = "sync"
+        else:
+            return ()
+        a = self.mem.addr(i, th[1], tid)
+        return tuple((kind, h, hpc, target_kind, a, th[0]) for kind, h, hpc in th[2])
+
+
+def _release_srcu_waiters(T: tuple, addr, tid: int) -> tuple:
+    out = list(T)
+    changed = False
+    for u, th in enumerate(T):
+        w = th[3]
+        if w is not None and w[0] == addr and tid in w[1]:
+            out[u] = (th[0], th[1], th[2], (w[0], w[1] - {tid}))
+            changed = True
+    return tuple(out) if changed else T

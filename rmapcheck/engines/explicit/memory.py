@@ -1,0 +1,158 @@
+"""Memory models of the explicit engine. SCMemory: sequential consistency.
+
+Every access goes through here, so a weak memory model can replace this class
+without touching the executor or the search.
+"""
+
+from __future__ import annotations
+
+from rmapcheck.engines.explicit.evaluator import compile_expr
+from rmapcheck.engines.explicit.state import HeapObj
+from rmapcheck.ir import nodes as ir
+
+
+class SCMemory:
+    name = "sc"
+
+    def __init__(self, program: ir.Program):
+        self.p = program
+        self._addr: dict[int, object] = {}
+
+    def initial_globals(self) -> list:
+        return list(self.p.global_init)
+
+    def addr(self, instr, L, tid: int):
+        """The address an instruction uses, evaluated over a thread's locals."""
+        f = self._addr.get(id(instr))
+        if f is None:
+            f = self._addr[id(instr)] = compile_expr(instr.addr)
+        return f(L, tid)
+
+    # -- cell access ----------------------------------------------------------------
+    def _locate(self, c, a, width: int, instr, writing: bool):
+        """Check an address; return (container list, base index or None, offset)."""
+        from rmapcheck.engines.explicit.executor import Stop
+
+        what = getattr(instr, "what", "") or instr.text
+        if a.__class__ is not tuple:
+            if a == 0:
+                raise Stop(ir.P_NULL, f"NULL pointer dereference: {'writing' if writing else 'reading'} {what}")
+            raise Stop(ir.P_NULL, f"dereference of an invalid pointer ({a}): {what}")
+        base, off = a
+        if base == ir.GLOBAL:
+            if off < 0 or off + width > len(c.G):
+                raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what}")
+            return c.G, None, off
+        if base >= 0:
+            obj = c.H[base]
+            if not obj.alive:
+                raise Stop(ir.P_UAF, f"use after free: {'writing' if writing else 'reading'} {what}")
+            if off < 0 or off + width > len(obj.cells):
+                raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what} (object of {len(obj.cells)} cells)")
+            return None, base, off
+        if base == ir.LOCAL_BASE - c.tid:
+            if off < 0 or off + width > len(c.L):
+                raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what}")
+            return c.L, None, off
+        raise Stop(ir.P_ASSERT, f"access to another thread's local variable: {what}")
+
+    def check_addr(self, c, a, instr) -> None:
+        self._locate(c, a, 1, instr, False)
+
+    def read_cells(self, c, a, width: int, instr) -> list:
+        cont, base, off = self._locate(c, a, width, instr, False)
+        if cont is None:
+            return list(c.H[base].cells[off:off + width])
+        return cont[off:off + width]
+
+    def write_cells(self, c, a, vals: list, instr) -> None:
+        cont, base, off = self._locate(c, a, len(vals), instr, True)
+        if cont is None:
+            obj = c.H[base]
+            cells = list(obj.cells)
+            cells[off:off + len(vals)] = vals
+            c.H[base] = HeapObj(obj.site, tuple(cells), True)
+        else:
+            cont[off:off + len(vals)] = vals
+
+    # -- the operations the executor calls -----------------------------------------------
+    def load(self, c, a, width: int, instr) -> list:
+        vals = self.read_cells(c, a, width, instr)
+        if c.log is not None:
+            c.log.append(("read", a, vals))
+        return vals
+
+    def store(self, c, a, vals: list, instr) -> None:
+        self.write_cells(c, a, vals, instr)
+        if c.log is not None:
+            c.log.append(("write", a, vals))
+
+    def lock_free(self, state, instr, tid: int, th) -> bool:
+        a = self.addr(instr, th[1], tid)
+        if a.__class__ is not tuple:
+            return True  # let the step run and report the bad pointer
+        base, off = a
+        if base == ir.GLOBAL:
+            return 0 <= off < len(state[0]) and state[0][off] == 0
+        if base >= 0 and base < len(state[1]):
+            obj = state[1][base]
+            return not obj.alive or not (0 <= off < len(obj.cells)) or obj.cells[off] == 0
+        return True
+
+    def lock_owner(self, state, instr, tid: int, th) -> int | None:
+        a = self.addr(instr, th[1], tid)
+        if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(state[0]):
+            v = state[0][a[1]]
+        elif a.__class__ is tuple and 0 <= a[0] < len(state[1]) and 0 <= a[1] < len(state[1][a[0]].cells):
+            v = state[1][a[0]].cells[a[1]]
+        else:
+            return None
+        return v - 1 if isinstance(v, int) and v > 0 else None
+
+    def lock(self, c, a, instr) -> None:
+        (owner,) = self.read_cells(c, a, 1, instr)
+        assert owner == 0, "lock taken while not free"
+        self.write_cells(c, a, [c.tid + 1], instr)
+        if c.log is not None:
+            c.log.append(("lock", a, None))
+
+    def unlock(self, c, a, instr) -> None:
+        self.write_cells(c, a, [0], instr)
+        if c.log is not None:
+            c.log.append(("unlock", a, None))
+
+    def free(self, c, p, instr) -> None:
+        from rmapcheck.engines.explicit.executor import Stop
+
+        if p.__class__ is not tuple:
+            if p == 0:
+                if c.log is not None:
+                    c.log.append(("free", 0, None))
+                return  # kvfree(NULL) is a no-op
+            raise Stop(ir.P_DFREE, f"free of an invalid pointer: {instr.what}")
+        base, off = p
+        if base < 0:
+            raise Stop(ir.P_DFREE, f"free of memory that was not allocated: {instr.what}")
+        obj = c.H[base]
+        if not obj.alive:
+            raise Stop(ir.P_DFREE, f"double free: {instr.what}")
+        if off != 0:
+            raise Stop(ir.P_DFREE, f"free of a pointer into the middle of an object: {instr.what}")
+        c.H[base] = HeapObj(obj.site, (0,) * len(obj.cells), False)
+        if c.log is not None:
+            c.log.append(("free", p, None))
+
+    def fence(self, c, kind: str) -> None:
+        if c.log is not None and kind != "mb" or (c.log is not None and c.instr is not None and isinstance(c.instr, ir.Fence)):
+            c.log.append(("fence", kind, None))
+
+    def describe_addr(self, c, a) -> str:
+        if a.__class__ is not tuple:
+            return str(a)
+        base, off = a
+        if base == ir.GLOBAL and 0 <= off < len(self.p.global_cells):
+            name = self.p.global_cells[off].name
+            return name.rsplit(".__", 1)[0]
+        if base >= 0:
+            return f"heap object {base}"
+        return "a local"

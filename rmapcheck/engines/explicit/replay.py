@@ -1,0 +1,156 @@
+"""Replay a path through the executor, recording what each step read and wrote.
+
+Every engine's counterexample ends here: a z3 trace is turned into a path and
+replayed too, so a trace that does not replay is caught as an internal error.
+"""
+
+from __future__ import annotations
+
+from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.errors import InternalError
+from rmapcheck.ir import nodes as ir
+from rmapcheck.properties.verdict import Path, Trace, TraceStep
+
+
+class _Names:
+    """Stable names for heap objects across renumbering: ``kvm_rmap_head#2``."""
+
+    def __init__(self, ex: Executor):
+        self.ex = ex
+        self.heap: dict[int, str] = {}
+        self.count = 0
+
+    def born(self, hid: int, type_name: str) -> None:
+        self.count += 1
+        short = type_name.replace("struct ", "").replace(" ", "")
+        self.heap[hid] = f"{short}#{self.count}"
+
+    def renumber(self, remap: dict) -> None:
+        if remap:
+            self.heap = {remap[k]: v for k, v in self.heap.items() if k in remap}
+
+    def cell(self, a, tid: int) -> str:
+        p = self.ex.p
+        base, off = a
+        if base == ir.GLOBAL:
+            return p.global_cells[off].name if 0 <= off < len(p.global_cells) else f"global+{off}"
+        if base >= 0:
+            return f"{self.heap.get(base, f'heap{base}')}[{off}]"
+        t = ir.LOCAL_BASE - base
+        cells = self.ex.threads[t].ir.local_cells if 0 <= t < len(self.ex.threads) else []
+        return cells[off].name.split(":", 1)[-1] if 0 <= off < len(cells) else f"local+{off}"
+
+    def value(self, v, is_ptr: bool | None = None) -> str:
+        if v.__class__ is tuple:
+            base, off = v
+            if base >= 0:
+                name = self.heap.get(base, f"heap{base}")
+                return f"&{name}" if off == 0 else f"&{name}[{off}]"
+            return "&" + self.cell(v, 0)
+        if v == 0 and is_ptr:
+            return "NULL"
+        return str(v)
+
+
+def replay(ex: Executor, path: Path, prop: str = "", message: str = "") -> Trace:
+    inits = ex.initial_states()
+    if not 0 <= path.init < len(inits):
+        raise InternalError(f"trace starts from initial state {path.init}, which does not exist")
+    state = inits[path.init][0]
+    names = _Names(ex)
+    steps: list[TraceStep] = []
+    for n, (tid, choices) in enumerate(path.labels):
+        if not 0 <= tid < len(ex.threads) or not ex.enabled(state, tid):
+            raise InternalError(f"trace step {n + 1}: thread {tid} cannot move here")
+        log: list = []
+        try:
+            out = ex.run(state, tid, tuple(choices), log)
+        except Exception as e:  # NeedChoice: the label lacks a choice
+            raise InternalError(f"trace step {n + 1} does not replay: {e!r}") from None
+        steps.append(_step(ex, names, tid, log, out))
+        names.renumber(out.remap)
+        if out.state is None:
+            if n != len(path.labels) - 1:
+                raise InternalError(f"trace step {n + 1} ends the path but the trace goes on")
+            break
+        state = out.state
+    return Trace(prop, message, steps)
+
+
+def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
+    ti = ex.threads[tid]
+    code = ti.ir.code
+    cells = ti.ir.local_cells
+    first = None
+    ops: list[str] = []
+    locals_: list[tuple[int, str]] = []
+    cur = None
+    for kind, a, b in log:
+        if kind == "step":
+            cur = code[a]
+            if first is None:
+                first = cur
+            elif cur.loc.line != first.loc.line and (not locals_ or locals_[-1][0] != cur.loc.line):
+                locals_.append((cur.loc.line, cur.text))
+            continue
+        ops.append(_op(names, tid, cur, kind, a, b, cells))
+    notes = [ev.msg for ev in out.events]
+    line = first.loc.line if first else 0
+    return TraceStep(
+        tid=tid,
+        thread=ti.name,
+        line=line,
+        func=first.func if first else "",
+        text=first.text if first else "",
+        op=ops[0] if ops else "",
+        ops=ops,
+        locals_=locals_,
+        shared=bool(ops) or bool(notes),
+        note="; ".join(notes),
+    )
+
+
+def _op(names: _Names, tid: int, instr, kind: str, a, b, cells) -> str:
+    what = getattr(instr, "what", "") if instr is not None else ""
+    if kind in ("read", "write"):
+        name = names.cell(a, tid)
+        is_ptr = None
+        if isinstance(instr, ir.Load) and len(b) == 1:
+            is_ptr = cells[instr.dst].is_pointer if instr.dst < len(cells) else None
+        elif isinstance(instr, ir.Store) and len(b) == 1 and a[0] == ir.GLOBAL:
+            is_ptr = names.ex.p.global_cells[a[1]].is_pointer
+        if len(b) == 1:
+            val = names.value(b[0], is_ptr)
+        else:
+            val = "{" + ", ".join(names.value(v) for v in b[:6]) + (", ..." if len(b) > 6 else "") + "}"
+        order = getattr(instr, "order", ir.PLAIN)
+        tag = "" if order == ir.PLAIN else f" ({order})"
+        label = what if what and what.replace(" ", "") != name else name
+        where = f" [{name}]" if label != name else ""
+        arrow = "->" if kind == "read" else "="
+        return f"{kind} {label}{where} {arrow} {val}{tag}"
+    if kind == "lock":
+        return f"lock {names.cell(a, tid).rsplit('.__', 1)[0]}"
+    if kind == "unlock":
+        return f"unlock {names.cell(a, tid).rsplit('.__', 1)[0]}"
+    if kind == "alloc":
+        names.born(b, a)
+        return f"allocate {names.heap[b]}"
+    if kind == "alloc_fail":
+        return f"allocation of {a} fails (NULL)"
+    if kind == "free":
+        return "free NULL (no-op)" if a == 0 else f"free {names.value(a)}"
+    if kind == "srcu_read_lock":
+        return f"srcu_read_lock {a}"
+    if kind == "srcu_read_unlock":
+        return f"srcu_read_unlock {a}"
+    if kind == "srcu_wait":
+        readers = ", ".join(names.ex.threads[u].name for u in b)
+        return f"synchronize_srcu {a}: waits for {readers}"
+    if kind == "srcu_sync":
+        return f"synchronize_srcu {a}: grace period over"
+    if kind == "nondet":
+        return f"nondet -> {b}"
+    if kind == "fence":
+        return f"smp_{a}"
+    return kind

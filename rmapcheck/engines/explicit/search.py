@@ -1,0 +1,273 @@
+"""Breadth-first search: shortest counterexamples, full coverage, honest limits."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from dataclasses import dataclass
+
+from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.ir import nodes as ir
+from rmapcheck.properties.lockorder import EdgeWitness, LockGraph
+from rmapcheck.properties.verdict import (
+    HOLDS, INCOMPLETE, VIOLATED, Path, PropertyResult, RunResult, RunStats,
+)
+
+
+@dataclass
+class Limits:
+    max_states: int | None = None
+    max_depth: int | None = None
+    timeout: float | None = None  # seconds
+    max_memory: float | None = None  # MiB of resident memory
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / (1024 * 1024)
+    except OSError:  # pragma: no cover - not Linux
+        return peak_mb()
+
+
+class _Found:
+    """The best candidate so far for one property: shortest, then fewest context switches."""
+
+    __slots__ = ("length", "cs", "path", "msg", "final")
+
+    def __init__(self, length, cs, path, msg, final):
+        self.length, self.cs, self.path, self.msg, self.final = length, cs, path, msg, final
+
+
+class Search:
+    def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None):
+        self.p = program
+        self.ex = Executor(program, memory)
+        self.limits = limits
+        self.progress = progress
+        self.props = list(program.properties)
+        if getattr(self.ex.mem, "extra_properties", None):
+            self.props += [x for x in self.ex.mem.extra_properties if x not in self.props]
+        self.found: dict[str, _Found] = {}
+        self.final: set[str] = set()
+        self.states: list = []
+        self.parent: list = []  # (parent sid, label) or (-1, init index)
+        self.depth: list[int] = []
+        self.cs: list[int] = []
+        self.last: list[int] = []
+        self.visited: dict = {}
+        self.locks = LockGraph()
+        self.transitions = 0
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def path_to(self, sid: int) -> tuple[int, list]:
+        labels = []
+        while True:
+            psid, label = self.parent[sid]
+            if psid < 0:
+                return label, labels[::-1]
+            labels.append(label)
+            sid = psid
+
+    def candidate(self, prop: str, length: int, cs: int, sid: int, label, msg: str, final: str = "") -> None:
+        if prop in self.final or prop not in self.props:
+            return
+        cur = self.found.get(prop)
+        if cur is not None and (cur.length, cur.cs) <= (length, cs):
+            return
+        init, labels = self.path_to(sid)
+        if label is not None:
+            labels = labels + [label]
+        self.found[prop] = _Found(length, cs, Path(init, labels, "step" if label is not None else "state"), msg, final)
+
+    def add_state(self, state, parent, depth: int, cs: int, last: int) -> int:
+        sid = len(self.states)
+        self.visited[state] = sid
+        self.states.append(state)
+        self.parent.append(parent)
+        self.depth.append(depth)
+        self.cs.append(cs)
+        self.last.append(last)
+        for ev in self.ex.check_invariants(state):
+            self.candidate(ev.prop, depth, cs, sid, None, ev.msg)
+        return sid
+
+    # -- the search ----------------------------------------------------------------------
+    def run(self) -> RunResult:
+        t0 = time.monotonic()
+        lim = self.limits
+        ex = self.ex
+        nthreads = len(ex.threads)
+        limit_hit = None
+        truncated = False
+        frontier: list[int] = []
+        for k, (st, evs) in enumerate(ex.initial_states()):
+            if st in self.visited:
+                continue
+            sid = self.add_state(st, (-1, k), 0, 0, -1)
+            for ev in evs:
+                self.candidate(ev.prop, 0, 0, sid, None, ev.msg)
+            frontier.append(sid)
+        next_report = t0 + 1.0
+        level = 0
+        while frontier and limit_hit is None:
+            nxt: list[int] = []
+            for sid in frontier:
+                if lim.max_states is not None and len(self.states) >= lim.max_states:
+                    limit_hit = "max-states"
+                    break
+                if (len(self.states) & 1023) == 0 or self.transitions % 4096 == 0:
+                    now = time.monotonic()
+                    if lim.timeout is not None and now - t0 > lim.timeout:
+                        limit_hit = "timeout"
+                        break
+                    if lim.max_memory is not None and current_mb() > lim.max_memory:
+                        limit_hit = "max-memory"
+                        break
+                    if self.progress and now >= next_report:
+                        self.progress(len(self.states), level, now - t0)
+                        next_report = now + 1.0
+                state = self.states[sid]
+                d, cs, last = self.depth[sid], self.cs[sid], self.last[sid]
+                enabled = []
+                for t in range(nthreads):
+                    for e in ex.lock_edges(state, t):
+                        self._edge(sid, t, e)
+                    if ex.enabled(state, t):
+                        enabled.append(t)
+                if not enabled:
+                    if any(th[0] >= 0 for th in state[2]):
+                        self.candidate(ir.P_DEADLOCK, d, cs, sid, None, "no thread can move",
+                                       self.describe_blocked(state))
+                    continue
+                if lim.max_depth is not None and d >= lim.max_depth:
+                    truncated = True
+                    continue
+                for t in enabled:
+                    ncs = cs + (1 if last not in (-1, t) else 0)
+                    for ch, out in ex.transitions(state, t):
+                        self.transitions += 1
+                        for ev in out.events:
+                            self.candidate(ev.prop, d + 1, ncs, sid, (t, ch), ev.msg)
+                        ns = out.state
+                        if ns is None:
+                            continue
+                        nsid = self.visited.get(ns)
+                        if nsid is None:
+                            nxt.append(self.add_state(ns, (sid, (t, ch)), d + 1, ncs, t))
+                        elif self.depth[nsid] == d + 1 and ncs < self.cs[nsid]:
+                            self.parent[nsid] = (sid, (t, ch))
+                            self.cs[nsid] = ncs
+                            self.last[nsid] = t
+            self.final.update(self.found)
+            if all(p in self.final for p in self.props):
+                break
+            frontier = nxt
+            level += 1
+        if truncated and limit_hit is None:
+            limit_hit = "max-depth"
+        seconds = time.monotonic() - t0
+        stats = RunStats(
+            states=len(self.states),
+            transitions=self.transitions,
+            depth=max(self.depth) if self.depth else 0,
+            seconds=seconds,
+            peak_mb=peak_mb(),
+            complete=limit_hit is None,
+            limit=limit_hit,
+        )
+        return RunResult(self.p.path, self.ex.mem.name, "explicit", dict(self.p.defines), self.verdicts(stats), stats)
+
+    def _edge(self, sid: int, tid: int, e) -> None:
+        kind, held, hold_pc, target_kind, target, take_pc = e
+        code = self.ex.code_of(tid)
+        src, dst = self.lock_name(held), self.lock_name(target)
+        if kind == "s" and target_kind == "lock" and src == dst:
+            return
+        hold, take = code[hold_pc], code[take_pc]
+        self.locks.add(EdgeWitness(
+            src, dst, self.ex.threads[tid].name, hold.loc.line, hold.func, take.loc.line, take.func,
+            "synchronize_srcu" if target_kind == "sync" else f"{take.kind}_lock",
+            "srcu read section" if kind == "s" else "lock", sid,
+        ))
+
+    def lock_name(self, a) -> str:
+        if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(self.p.global_cells):
+            return self.p.global_cells[a[1]].name.rsplit(".__", 1)[0]
+        if a.__class__ is tuple and a[0] >= 0:
+            return f"heap lock +{a[1]}"
+        return str(a)
+
+    def describe_blocked(self, state) -> str:
+        out = []
+        for t, th in enumerate(state[2]):
+            if th[0] < 0:
+                continue
+            i = self.ex.code_of(t)[th[0]]
+            name = self.ex.threads[t].name
+            if isinstance(i, ir.Lock):
+                owner = self.ex.mem.lock_owner(state, i, t, th)
+                who = f", held by {self.ex.threads[owner].name}" if owner is not None else ""
+                out.append(f"{name} waits for {i.what} at line {i.loc.line}{who}")
+            elif isinstance(i, ir.SrcuSync) and th[3] is not None:
+                readers = ", ".join(self.ex.threads[u].name for u in sorted(th[3][1]))
+                out.append(f"{name} waits in synchronize_srcu({i.what}) at line {i.loc.line} for {readers}")
+            else:
+                out.append(f"{name} is at line {i.loc.line}")
+        return "; ".join(out)
+
+    def verdicts(self, stats: RunStats) -> dict:
+        res: dict[str, PropertyResult] = {}
+        for prop in self.props:
+            if prop == ir.P_LOCKORDER:
+                res[prop] = self.lock_order_verdict(stats)
+                continue
+            f = self.found.get(prop)
+            if f is not None:
+                res[prop] = PropertyResult(prop, VIOLATED, f.msg, f.path)
+                if f.final:
+                    res[prop].message = f"{f.msg}: {f.final}"
+            elif stats.complete:
+                res[prop] = PropertyResult(prop, HOLDS)
+            else:
+                res[prop] = PropertyResult(prop, INCOMPLETE, f"stopped by {stats.limit}")
+        return res
+
+    def lock_order_verdict(self, stats: RunStats) -> PropertyResult:
+        cycles = self.locks.cycles()
+        if cycles:
+            cyc = cycles[0]
+            names = " -> ".join([e.src for e in cyc] + [cyc[0].src])
+            pr = PropertyResult(ir.P_LOCKORDER, VIOLATED, f"lock-order cycle {names}", detail=cyc)
+            init, labels = self.path_to(cyc[0].sid)
+            pr.path = Path(init, labels, "state")
+            return pr
+        if stats.complete:
+            return PropertyResult(ir.P_LOCKORDER, HOLDS)
+        return PropertyResult(ir.P_LOCKORDER, INCOMPLETE, f"stopped by {stats.limit}")
+
+
+def explore(program: ir.Program, limits: Limits | None = None, memory=None, progress=None) -> RunResult:
+    """Explore every interleaving of the program (within limits) and return its verdicts."""
+    return Search(program, limits or Limits(), memory, progress).run()
+
+
+def stderr_progress(model: str):
+    """A progress line on stderr, for runs longer than a second."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def report(states: int, depth: int, seconds: float) -> None:
+        if not tty and seconds - last[0] < 10:
+            return
+        last[0] = seconds
+        line = f"{model}: {states} states, depth {depth}, {seconds:.0f} s, {states / max(seconds, 1e-9):.0f} states/s"
+        sys.stderr.write(("\r" + line + "   ") if tty else line + "\n")
+        sys.stderr.flush()
+
+    return report

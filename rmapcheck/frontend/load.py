@@ -1,0 +1,232 @@
+"""Model file -> IR Program: preprocess, parse with pycparser, lay out globals, lower threads."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from pycparser import c_ast, c_parser
+
+from rmapcheck.errors import ModelError, SourceLoc, UsageError
+from rmapcheck.frontend.ctypes import ArrT, FuncT, IntT, PtrT, StructT, VoidT, cell_names
+from rmapcheck.frontend.initializers import walk_init_list
+from rmapcheck.frontend.lower import ThreadLowerer, _Frame
+from rmapcheck.frontend.metadata import parse_metadata
+from rmapcheck.frontend.prelude import PRELUDE
+from rmapcheck.frontend.preprocess import preprocess
+from rmapcheck.frontend.typeenv import TypeEnv
+from rmapcheck.ir import nodes as ir
+
+_PARSE_ERR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
+
+
+def read_model_text(path: str) -> str:
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, not a model file")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ModelError(SourceLoc(path, line, 1), "the model is not valid UTF-8 text") from None
+
+
+def load_model(path: str, overrides: dict | None = None, faults: int | None = None) -> ir.Program:
+    """Read and lower one model. ``overrides`` are -D NAME=VALUE; ``faults`` overrides @faults."""
+    text = read_model_text(path)
+    return load_model_text(path, text, overrides or {}, faults)
+
+
+def load_model_text(path: str, text: str, overrides: dict, faults: int | None = None) -> ir.Program:
+    lines = text.split("\n")
+    pre = preprocess(path, text, overrides, _const_eval)
+    raw = parse_metadata(path, pre.comments, lines)
+    meta = raw.meta
+    if faults is not None:
+        meta.faults = faults
+    ast = _parse(path, pre.text, lines)
+    env = TypeEnv(path, lines, pre.defines)
+    funcs: dict[str, c_ast.FuncDef] = {}
+    gdecls: list[c_ast.Decl] = []
+    for ext in ast.ext:
+        if isinstance(ext, c_ast.Typedef):
+            t = env.resolve(ext.type)
+            env.typedefs[ext.name] = t
+        elif isinstance(ext, c_ast.FuncDef):
+            name = ext.decl.name
+            if name in funcs:
+                raise env.error(ext.decl, f"function '{name}' is defined twice")
+            ft = env.resolve(ext.decl.type)
+            del ft
+            funcs[name] = ext
+        elif isinstance(ext, c_ast.Decl):
+            if isinstance(ext.type, c_ast.FuncDecl):
+                env.resolve(ext.type)  # a prototype: checked, otherwise ignored
+            elif ext.name is None:
+                env.resolve(ext.type)  # struct / enum definition
+            else:
+                gdecls.append(ext)
+        elif isinstance(ext, c_ast.Pragma):
+            continue
+        else:
+            raise env.error(ext, f"unsupported top-level construct ({type(ext).__name__})")
+
+    gl = _GlobalLayout(env, funcs)
+    for d in gdecls:
+        gl.add(d)
+    sites: list[ir.AllocSite] = []
+    for d in gdecls:
+        gl.initialise(d, sites, meta)
+
+    if not raw.threads:
+        raise ModelError(SourceLoc(path, 1, 1), "the model declares no threads: add '@thread FUNCTION' to its header")
+    threads = []
+    for name, count, loc in raw.threads:
+        if name not in funcs:
+            raise ModelError(loc, f"thread function '{name}' is not defined", lines[loc.line - 1])
+        L = ThreadLowerer(env, gl.globals, funcs, sites, meta)
+        param = L.lower_entry(name, None, True)
+        threads.append(
+            ir.Thread(name, count, L.finish(), len(L.local_cells), L.local_cells, param, frozenset(L.escaped))
+        )
+
+    invariants = []
+    for prop, fname, loc in raw.invariants:
+        if fname not in funcs:
+            raise ModelError(loc, f"invariant function '{fname}' is not defined", lines[loc.line - 1])
+        invariants.append(_lower_invariant(env, gl, funcs, sites, meta, prop, fname))
+
+    props = list(ir.BUILTIN_PROPERTIES)
+    for th in threads:
+        for instr in th.code:
+            if isinstance(instr, ir.Assert) and instr.prop not in props:
+                props.append(instr.prop)
+    for inv in invariants:
+        if inv.prop not in props:
+            props.append(inv.prop)
+    for ex in meta.expectations:
+        if ex.prop != "*" and ex.prop not in props and ex.prop != ir.P_RACE:
+            raise ModelError(
+                ex.loc,
+                f"@expect names an unknown property '{ex.prop}' (this model has: {', '.join(props)})",
+                lines[ex.loc.line - 1],
+            )
+    return ir.Program(
+        path=path,
+        source_lines=lines,
+        meta=meta,
+        defines=dict(pre.defines),
+        global_cells=gl.cells,
+        global_init=gl.init,
+        globals_by_name={n: (o, t.cells) for n, (o, t) in gl.globals.items()},
+        threads=threads,
+        sites=sites,
+        invariants=invariants,
+        properties=props,
+    )
+
+
+def _lower_invariant(env, gl, funcs, sites, meta, prop: str, fname: str) -> ir.Invariant:
+    fd = funcs[fname]
+    ft = env.resolve(fd.decl.type)
+    if ft.params or not isinstance(ft.ret, IntT):
+        raise env.error(fd.decl, f"invariant '{fname}' must take no arguments and return bool")
+    L = ThreadLowerer(env, gl.globals, funcs, sites, meta)
+    L.frames.append(_Frame(f"<invariant {prop}>", ft.ret, None))
+    call = c_ast.FuncCall(c_ast.ID(fname, coord=fd.decl.coord), None, coord=fd.decl.coord)
+    v, _ = L.call_user(call, fname)
+    L.emit(ir.Assert, call, cond=v, prop=prop)
+    L.emit(ir.End, call)
+    L.frames.pop()
+    code = L.finish()
+    for instr in code:
+        if isinstance(instr, (ir.Store, ir.Lock, ir.Unlock, ir.SrcuReadLock, ir.SrcuReadUnlock,
+                              ir.SrcuSync, ir.Alloc, ir.Free, ir.Nondet)):
+            raise ModelError(instr.loc, f"invariant '{fname}' must only read memory (found '{instr.text}')",
+                             env.lines[instr.loc.line - 1])
+    return ir.Invariant(prop, fname, code, len(L.local_cells))
+
+
+class _GlobalLayout:
+    """Assigns every global a range of cells and evaluates its constant initialiser."""
+
+    def __init__(self, env: TypeEnv, funcs: dict):
+        self.env = env
+        self.funcs = funcs
+        self.globals: dict[str, tuple[int, object]] = {}
+        self.cells: list[ir.Cell] = []
+        self.init: list = []
+
+    def add(self, d: c_ast.Decl) -> None:
+        env = self.env
+        if "extern" in (d.storage or []):
+            raise env.error(d, "extern declarations are not supported: define the global")
+        t = env.resolve(d.type)
+        if isinstance(t, (VoidT, FuncT)) or (isinstance(t, StructT) and not t.complete and not t.primitive):
+            raise env.error(d, f"global '{d.name}' has incomplete type {t}")
+        if d.name in self.globals:
+            raise env.error(d, f"global '{d.name}' is defined twice")
+        if d.name in self.funcs:
+            raise env.error(d, f"'{d.name}' is both a function and a global")
+        self.globals[d.name] = (len(self.cells), t)
+        for name, isptr in cell_names(d.name, t):
+            self.cells.append(ir.Cell(name, isptr))
+            self.init.append(0)
+
+    def initialise(self, d: c_ast.Decl, sites, meta) -> None:
+        if d.init is None:
+            return
+        env = self.env
+        off, t = self.globals[d.name]
+        L = ThreadLowerer(env, self.globals, self.funcs, sites, meta)
+        L.frames.append(_Frame("<init>", t, None))
+        for cell, st, expr in walk_init_list(env, d.init, t):
+            v, vt = L.rv(expr)
+            if L.code or not isinstance(v, (ir.Const, ir.GlobalAddr)):
+                raise env.error(expr, "a global's initialiser must be a constant or the address of a global")
+            L.check_assign(expr, st, vt, v)
+            self.init[off + cell] = v.value if isinstance(v, ir.Const) else (ir.GLOBAL, v.off)
+
+
+def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
+    src = f'# 1 "<prelude>"\n{PRELUDE}# 1 "{path}"\n{text}'
+    try:
+        return c_parser.CParser().parse(src, filename=path)
+    except c_parser.ParseError as e:
+        raise _parse_error(path, str(e), lines) from None
+    except (AssertionError, IndexError, TypeError, ValueError, RecursionError) as e:
+        raise ModelError(SourceLoc(path, 1, 1), f"cannot parse the model: {e}") from None
+
+
+def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
+    m = _PARSE_ERR.match(msg)
+    if not m:
+        return ModelError(SourceLoc(path, 1, 1), f"syntax error: {msg}")
+    line, col, what = int(m.group(2)), int(m.group(3)), m.group(4).strip()
+    what = what.replace("before: ", "syntax error before '", 1) + "'" if what.startswith("before:") else what
+    src = lines[line - 1] if 0 < line <= len(lines) else None
+    return ModelError(SourceLoc(path, line, max(col, 1)), what, src)
+
+
+def _const_eval(text: str, loc: SourceLoc, src: str, defines: dict, overrides: dict) -> int:
+    """Evaluate a #define or #if value (an integer constant expression)."""
+    env = TypeEnv(loc.file, [src], {**defines, **overrides})
+    try:
+        ast = c_parser.CParser().parse(f"int __v = ({text});", filename=loc.file)
+    except c_parser.ParseError:
+        raise ModelError(loc, f"'{text}' is not an integer constant expression", src) from None
+    except Exception:
+        raise ModelError(loc, f"'{text}' is not an integer constant expression", src) from None
+    v = env.try_const(ast.ext[0].init)
+    if v is None:
+        raise ModelError(loc, f"'{text}' is not an integer constant expression (only integer #defines are supported)", src)
+    return v
+
+
+__all__ = ["load_model", "load_model_text", "ArrT", "PtrT"]

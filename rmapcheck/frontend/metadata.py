@@ -1,0 +1,123 @@
+"""The model header: `@key value` lines inside comments.
+
+    /*
+     * @title   v5 as merged in Linux 5.14
+     * @source  commit d501f747ef5c ("KVM: x86/mmu: Lazily allocate memslot rmaps")
+     * @thread  writer
+     * @thread  vcpu x2
+     * @faults  1
+     * @expect  sc rmaps-present violated
+     * @expect  sc * holds
+     */
+"""
+
+from __future__ import annotations
+
+import re
+
+from rmapcheck.errors import ModelError, SourceLoc
+from rmapcheck.ir.nodes import Expectation, Meta
+
+_KEY = re.compile(r"^\s*\*?\s*@([a-z][\w-]*)\b\s*:?\s*(.*?)\s*$")
+_CONT = re.compile(r"^\s*\*?\s?(.*?)\s*$")
+VERDICTS = ("holds", "violated")
+MEMORY_MODELS = ("sc", "ra")
+KEYS = (
+    "title", "source", "description", "param", "thread", "faults", "nondet",
+    "memory-models", "expect", "invariant", "config",
+)
+
+
+class RawMeta:
+    """Header lines before the program is known (threads and invariants are checked later)."""
+
+    def __init__(self) -> None:
+        self.meta = Meta()
+        self.threads: list[tuple[str, int, SourceLoc]] = []
+        self.invariants: list[tuple[str, str, SourceLoc]] = []
+
+
+def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
+    raw = RawMeta()
+    meta = raw.meta
+    last_key: str | None = None
+    for lineno, text in comments:
+        m = _KEY.match(text)
+        src = lines[lineno - 1] if lineno <= len(lines) else text
+        if not m:
+            cont = _CONT.match(text).group(1)
+            if last_key in ("description", "title") and cont:
+                if last_key == "description":
+                    meta.description = (meta.description + " " + cont).strip()
+                else:
+                    meta.title = (meta.title + " " + cont).strip()
+            else:
+                last_key = None
+            continue
+        key, value = m.group(1), m.group(2)
+        col = src.find("@" + key) + 1 if ("@" + key) in src else 1
+        loc = SourceLoc(path, lineno, col)
+        vcol = src.find(value) + 1 if value and value in src else col
+
+        def err(msg: str, c: int = vcol) -> ModelError:
+            return ModelError(SourceLoc(path, lineno, c), msg, src)
+
+        last_key = key
+        if key == "title":
+            meta.title = value
+        elif key == "source":
+            meta.sources.append(value)
+        elif key == "description":
+            meta.description = value
+        elif key == "param":
+            name, _, doc = value.partition(" ")
+            meta.params[name.rstrip(":")] = doc.strip()
+        elif key == "thread":
+            m2 = re.fullmatch(r"([A-Za-z_]\w*)(?:\s+x\s*(\d+))?", value)
+            if not m2:
+                raise err("@thread takes a function name and an optional count: '@thread vcpu x2'")
+            count = int(m2.group(2) or 1)
+            if count < 1:
+                raise err("a thread needs at least one instance")
+            raw.threads.append((m2.group(1), count, SourceLoc(path, lineno, vcol)))
+        elif key == "faults":
+            if not value.isdigit():
+                raise err("@faults takes a number (the allocation-failure budget)")
+            meta.faults = int(value)
+        elif key == "nondet":
+            m2 = re.fullmatch(r"(-?\d+)\s*\.\.\s*(-?\d+)", value)
+            if not m2 or int(m2.group(1)) > int(m2.group(2)):
+                raise err("@nondet takes a range: '@nondet 0..3'")
+            meta.nondet_range = (int(m2.group(1)), int(m2.group(2)))
+        elif key == "memory-models":
+            mms = value.replace(",", " ").split()
+            for mm in mms:
+                if mm not in MEMORY_MODELS:
+                    raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
+            meta.memory_models = mms
+        elif key == "expect":
+            parts = value.split()
+            if len(parts) != 3:
+                raise err("@expect takes: MEMORY-MODEL PROPERTY holds|violated")
+            mm, prop, verdict = parts
+            if mm not in MEMORY_MODELS:
+                raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
+            if verdict not in VERDICTS:
+                raise err(f"unknown verdict '{verdict}' (expected holds or violated)")
+            meta.expectations.append(Expectation(mm, prop, verdict, loc))
+        elif key == "invariant":
+            m2 = re.fullmatch(r"([a-z][\w-]*)\s*:?\s+([A-Za-z_]\w*)(?:\(\))?", value)
+            if not m2:
+                raise err("@invariant takes: PROPERTY FUNCTION")
+            raw.invariants.append((m2.group(1), m2.group(2), loc))
+        elif key == "config":
+            cfg: dict[str, int] = {}
+            for item in value.split():
+                m2 = re.fullmatch(r"([A-Za-z_]\w*)=(-?\d+)", item)
+                if not m2:
+                    raise err(f"@config takes NAME=VALUE pairs, not '{item}'")
+                cfg[m2.group(1)] = int(m2.group(2))
+            meta.configs.append(cfg)
+        else:
+            raise ModelError(loc, f"unknown header key '@{key}' (known: {', '.join(KEYS)})", src)
+    return raw

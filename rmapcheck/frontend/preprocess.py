@@ -1,0 +1,197 @@
+"""A small C preprocessor: comments out, `#define` constants, `#if`, `-D` overrides.
+
+It never shifts a line, so every position pycparser reports is the model's own.
+Constants are not expanded textually: the lowering resolves their names, which
+keeps columns exact and forbids macros that are not integer constants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rmapcheck.errors import ModelError, SourceLoc
+
+_DIRECTIVE = re.compile(r"^\s*#\s*(\w+)?(.*)$")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass
+class Preprocessed:
+    text: str  # same number of lines as the input, directives blanked
+    defines: dict = field(default_factory=dict)  # name -> int
+    define_locs: dict = field(default_factory=dict)  # name -> SourceLoc
+    comments: list = field(default_factory=list)  # (line, text) of each comment line
+
+
+def strip_comments(path: str, text: str) -> tuple[str, list]:
+    """Blank out comments (keeping newlines) and return their lines for metadata."""
+    out: list[str] = []
+    comments: list[tuple[int, str]] = []
+    i, n, line = 0, len(text), 1
+    cur_comment: list[str] = []
+    while i < n:
+        c = text[i]
+        if c == "/" and i + 1 < n and text[i + 1] == "*":
+            start = SourceLoc(path, line, 0)
+            j = text.find("*/", i + 2)
+            if j < 0:
+                raise ModelError(start, "unterminated /* comment")
+            body = text[i + 2 : j]
+            for k, piece in enumerate(body.split("\n")):
+                comments.append((line + k, piece))
+            for ch in text[i : j + 2]:
+                out.append("\n" if ch == "\n" else " ")
+            line += body.count("\n")
+            i = j + 2
+        elif c == "/" and i + 1 < n and text[i + 1] == "/":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            comments.append((line, text[i + 2 : j]))
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                if text[j] == "\\":
+                    j += 1
+                if j < n and text[j] == "\n":
+                    break
+                j += 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        else:
+            if c == "\n":
+                line += 1
+            out.append(c)
+            i += 1
+    del cur_comment
+    return "".join(out), comments
+
+
+class _CondStack:
+    def __init__(self) -> None:
+        self.frames: list[list[bool]] = []  # [active, taken_any, in_else]
+
+    @property
+    def active(self) -> bool:
+        return all(f[0] for f in self.frames)
+
+
+def preprocess(
+    path: str, text: str, overrides: dict[str, int], const_eval
+) -> Preprocessed:
+    """Run the directives. ``const_eval(expr_text, loc, defines)`` evaluates #if and #define values."""
+    stripped, comments = strip_comments(path, text)
+    lines = stripped.split("\n")
+    raw_lines = text.split("\n")
+    defines: dict[str, int] = {}
+    locs: dict[str, SourceLoc] = {}
+    mentioned: set[str] = set()
+    conds = _CondStack()
+    cond_locs: list[SourceLoc] = []
+    out: list[str] = []
+    for idx, ln in enumerate(lines):
+        lineno = idx + 1
+        m = _DIRECTIVE.match(ln)
+        if not m:
+            out.append(ln if conds.active else "")
+            continue
+        out.append("")
+        name, rest = m.group(1) or "", m.group(2).strip()
+        col = ln.index("#") + 1
+        loc = SourceLoc(path, lineno, col)
+        src = raw_lines[idx] if idx < len(raw_lines) else ln
+
+        def err(msg: str, c: int = col) -> ModelError:
+            return ModelError(SourceLoc(path, lineno, c), msg, src)
+
+        if name in ("ifdef", "ifndef"):
+            ident = rest.split()[0] if rest.split() else ""
+            if not _IDENT.fullmatch(ident):
+                raise err(f"#{name} needs a name")
+            mentioned.add(ident)
+            value = (ident in defines or ident in overrides) == (name == "ifdef")
+            conds.frames.append([value, value, False])
+            cond_locs.append(loc)
+        elif name == "if":
+            mentioned.update(_IDENT.findall(rest))
+            value = bool(_eval_if(rest, loc, src, defines, overrides, const_eval)) if conds.active else False
+            conds.frames.append([value, value, False])
+            cond_locs.append(loc)
+        elif name == "elif":
+            if not conds.frames or conds.frames[-1][2]:
+                raise err("#elif without #if")
+            f = conds.frames[-1]
+            mentioned.update(_IDENT.findall(rest))
+            if f[1]:
+                f[0] = False
+            else:
+                outer = all(x[0] for x in conds.frames[:-1])
+                f[0] = bool(_eval_if(rest, loc, src, defines, overrides, const_eval)) if outer else False
+                f[1] = f[0]
+        elif name == "else":
+            if not conds.frames or conds.frames[-1][2]:
+                raise err("#else without #if")
+            f = conds.frames[-1]
+            f[0], f[2] = not f[1], True
+        elif name == "endif":
+            if not conds.frames:
+                raise err("#endif without #if")
+            conds.frames.pop()
+            cond_locs.pop()
+        elif not conds.active:
+            continue
+        elif name == "define":
+            m2 = re.match(r"([A-Za-z_]\w*)(\()?\s*(.*)$", rest)
+            if not m2:
+                raise err("#define needs a name")
+            ident = m2.group(1)
+            if m2.group(2):
+                raise err(
+                    f"function-like macro '{ident}' is not supported: write a function instead",
+                    ln.index(ident) + 1,
+                )
+            body = m2.group(3).strip()
+            if ident in overrides:
+                defines[ident] = overrides[ident]
+            else:
+                vcol = ln.index(body) + 1 if body else col
+                defines[ident] = (
+                    1
+                    if not body
+                    else const_eval(body, SourceLoc(path, lineno, vcol), src, defines, overrides)
+                )
+            locs[ident] = loc
+        elif name == "undef":
+            defines.pop(rest.strip(), None)
+        elif name == "include":
+            raise err("#include is not supported: a model is one self-contained file")
+        elif name in ("pragma", "line", "error", "warning"):
+            if name == "error":
+                raise err(f"#error {rest}")
+        else:
+            raise err(f"unknown preprocessor directive '#{name}'")
+    if conds.frames:
+        loc = cond_locs[-1]
+        raise ModelError(loc, "#if without #endif", raw_lines[loc.line - 1])
+    for name in overrides:
+        if name not in locs and name not in mentioned:
+            known = ", ".join(sorted(locs)) or "none"
+            raise ModelError(
+                None, f"-D {name}: the model has no parameter {name} (its #defines: {known})"
+            )
+    return Preprocessed("\n".join(out), defines, locs, comments)
+
+
+def _eval_if(expr: str, loc: SourceLoc, src: str, defines, overrides, const_eval) -> int:
+    expr = re.sub(
+        r"defined\s*\(?\s*([A-Za-z_]\w*)\s*\)?",
+        lambda m: "1" if (m.group(1) in defines or m.group(1) in overrides) else "0",
+        expr,
+    )
+    # An unknown name in #if is 0, as in C.
+    env = dict(defines)
+    for ident in _IDENT.findall(expr):
+        env.setdefault(ident, overrides.get(ident, 0))
+    return const_eval(expr, loc, src, env, {})

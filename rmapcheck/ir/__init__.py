@@ -1,0 +1,3 @@
+"""The engine-neutral intermediate representation (see nodes.py)."""
+
+from rmapcheck.ir.nodes import *  # noqa: F401,F403

@@ -1,0 +1,372 @@
+"""The IR: per thread, a flat control-flow graph of atomic steps.
+
+Every function call is inlined, so a thread is one list of instructions and its
+locals are one flat vector of scalar cells. Memory is a vector of scalar cells
+too: structs and arrays are flattened at compile time, so a pointer is a pair
+(base, offset) and every access names a cell range. This keeps the IR small
+enough for z3 and fast enough for explicit search.
+
+Values are Python ints; a pointer is a tuple ``(base, offset)`` where base is
+GLOBAL (-1), a thread's locals (LOCAL_BASE - tid) or a heap object id (>= 0).
+NULL is the int 0.
+
+Instructions are *visible* (they touch memory other threads can see, or
+synchronise) or *local*. An engine schedules threads only at visible
+instructions; local ones run inside the transition that precedes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from rmapcheck.errors import SourceLoc
+
+GLOBAL = -1
+LOCAL_BASE = -2  # the locals of thread t live at base LOCAL_BASE - t
+
+
+def local_base(tid: int) -> int:
+    return LOCAL_BASE - tid
+
+
+# ----------------------------------------------------------------------------
+# Expressions: pure, over constants and the executing thread's locals.
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRef:
+    """The value of local cell ``off``."""
+
+    off: int
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalAddr:
+    """A pointer to global cell ``off``."""
+
+    off: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAddr:
+    """A pointer to local cell ``off`` of the executing thread."""
+
+    off: int
+
+
+@dataclass(frozen=True, slots=True)
+class PtrAdd:
+    """``ptr + index * scale`` in cells (array indexing, field offsets)."""
+
+    ptr: "Expr"
+    index: "Expr"
+    scale: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    op: str  # + - * / % << >> & | ^ == != < <= > >= && ||
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Un:
+    op: str  # - ! ~
+    arg: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    cond: "Expr"
+    then: "Expr"
+    other: "Expr"
+
+
+Expr = Union[Const, LocalRef, GlobalAddr, LocalAddr, PtrAdd, Bin, Un, Cond]
+
+
+# ----------------------------------------------------------------------------
+# Instructions.
+
+# Memory orders of loads and stores, as the kernel names them.
+PLAIN = "plain"
+ONCE = "once"
+ACQUIRE = "acquire"
+RELEASE = "release"
+DEREF = "deref"  # srcu_dereference / rcu_dereference: acquire-like for the pointer
+ASSIGN = "assign"  # rcu_assign_pointer: a release store
+
+# Names of the built-in properties (stable: tests, docs and expectations use them).
+P_ASSERT = "assertions"
+P_WARN = "no-warn"
+P_NULL = "no-null-deref"
+P_UAF = "no-use-after-free"
+P_DFREE = "no-double-free"
+P_LEAK = "no-leak"
+P_DEADLOCK = "no-deadlock"
+P_LOCKLEAK = "no-lock-leak"
+P_BADUNLOCK = "no-bad-unlock"
+P_LOCKORDER = "lock-order"
+P_BOUNDS = "no-out-of-bounds"
+P_RACE = "no-data-race"
+
+
+@dataclass(slots=True)
+class Instr:
+    loc: SourceLoc
+    func: str  # the source function the step belongs to (after inlining)
+    text: str  # the statement, for traces
+
+    visible = True  # class attribute: is this a scheduling point?
+
+
+@dataclass(slots=True)
+class Assign(Instr):
+    dst: int
+    expr: Expr
+    visible = False
+
+
+@dataclass(slots=True)
+class Copy(Instr):
+    """Local-to-local copy of ``width`` cells (struct assignment between locals)."""
+
+    dst: int
+    src: int
+    width: int
+    visible = False
+
+
+@dataclass(slots=True)
+class Kill(Instr):
+    """Reset dead locals to 0 when a function returns (keeps states canonical)."""
+
+    off: int
+    width: int
+    visible = False
+
+
+@dataclass(slots=True)
+class Load(Instr):
+    dst: int
+    addr: Expr
+    width: int
+    order: str  # PLAIN, ONCE, ACQUIRE, DEREF
+    what: str = ""  # the lvalue as written in the model
+
+
+@dataclass(slots=True)
+class Store(Instr):
+    addr: Expr
+    values: tuple  # tuple[Expr, ...], one per cell
+    order: str  # PLAIN, ONCE, RELEASE, ASSIGN
+    what: str = ""
+
+
+@dataclass(slots=True)
+class Branch(Instr):
+    cond: Expr
+    target: int  # taken when cond is true
+    other: int  # taken when cond is false
+    visible = False
+
+
+@dataclass(slots=True)
+class Jump(Instr):
+    target: int
+    visible = False
+
+
+@dataclass(slots=True)
+class Lock(Instr):
+    addr: Expr
+    kind: str  # "mutex" or "spin"
+    what: str = ""
+
+
+@dataclass(slots=True)
+class Unlock(Instr):
+    addr: Expr
+    kind: str
+    what: str = ""
+
+
+@dataclass(slots=True)
+class SrcuReadLock(Instr):
+    dst: int | None
+    addr: Expr
+    what: str = ""
+
+
+@dataclass(slots=True)
+class SrcuReadUnlock(Instr):
+    addr: Expr
+    what: str = ""
+
+
+@dataclass(slots=True)
+class SrcuSync(Instr):
+    """synchronize_srcu: waits for every read section that began before it."""
+
+    addr: Expr
+    what: str = ""
+
+
+@dataclass(slots=True)
+class Alloc(Instr):
+    """An allocation that may fail (NULL) while the fault budget lasts."""
+
+    dst: int
+    site: int
+    count: Expr
+    elem_cells: int
+    type_name: str
+
+
+@dataclass(slots=True)
+class Free(Instr):
+    ptr: Expr
+    what: str = ""
+
+
+@dataclass(slots=True)
+class Assert(Instr):
+    cond: Expr
+    prop: str  # P_ASSERT or a model-declared property such as "rmaps-present"
+    visible = False
+
+
+@dataclass(slots=True)
+class Warn(Instr):
+    """WARN_ON(cond): reports when cond holds and execution goes on."""
+
+    dst: int | None
+    cond: Expr
+    visible = False
+
+
+@dataclass(slots=True)
+class Assume(Instr):
+    cond: Expr
+    visible = False
+
+
+@dataclass(slots=True)
+class Nondet(Instr):
+    dst: int
+    lo: int
+    hi: int  # inclusive
+    visible = False
+
+
+@dataclass(slots=True)
+class Fence(Instr):
+    kind: str  # "mb", "wmb", "rmb"
+
+
+@dataclass(slots=True)
+class End(Instr):
+    """The thread's entry function returned."""
+
+    visible = False
+
+
+# ----------------------------------------------------------------------------
+# Program.
+
+
+@dataclass
+class Cell:
+    """What a global or local cell is called, for traces: ``kvm.memslots[0].npages``."""
+
+    name: str
+    is_pointer: bool
+
+
+@dataclass
+class Thread:
+    name: str  # the entry function
+    instances: int
+    code: list  # list[Instr]; index = pc
+    nlocals: int
+    local_cells: list  # list[Cell]
+    param_cell: int | None  # local that receives the instance number, if any
+    escaped: frozenset = frozenset()  # locals whose address is taken
+
+
+@dataclass
+class AllocSite:
+    loc: SourceLoc
+    func: str
+    type_name: str
+
+
+@dataclass
+class Expectation:
+    memory_model: str
+    prop: str  # a property name, or "*" for every other property
+    verdict: str  # "holds" or "violated"
+    loc: SourceLoc
+
+
+@dataclass
+class Meta:
+    """The model's header: what it models and what it must show."""
+
+    title: str = ""
+    sources: list = field(default_factory=list)
+    description: str = ""
+    params: dict = field(default_factory=dict)  # name -> description
+    memory_models: list = field(default_factory=lambda: ["sc"])
+    expectations: list = field(default_factory=list)  # list[Expectation]
+    configs: list = field(default_factory=list)  # list[dict[str, int]]
+    faults: int = 0
+    nondet_range: tuple | None = None
+
+
+@dataclass
+class Invariant:
+    prop: str
+    func: str
+    code: list  # evaluated atomically in every state; ends with Assert(prop)
+    nlocals: int
+
+
+@dataclass
+class Program:
+    path: str
+    source_lines: list  # the model text, for traces and error carets
+    meta: Meta
+    defines: dict  # the #define constants, after -D overrides
+    global_cells: list  # list[Cell]
+    global_init: list  # initial value of every global cell
+    globals_by_name: dict  # name -> (offset, width)
+    threads: list  # list[Thread]
+    sites: list  # list[AllocSite]
+    invariants: list  # list[Invariant]
+    properties: list  # every property name this program is checked for
+
+    def line(self, n: int) -> str:
+        return self.source_lines[n - 1] if 0 < n <= len(self.source_lines) else ""
+
+
+BUILTIN_PROPERTIES = [
+    P_ASSERT,
+    P_WARN,
+    P_NULL,
+    P_UAF,
+    P_DFREE,
+    P_BOUNDS,
+    P_LEAK,
+    P_DEADLOCK,
+    P_LOCKLEAK,
+    P_BADUNLOCK,
+    P_LOCKORDER,
+]

@@ -1,0 +1,1 @@
+"""Property definitions and verdicts, shared by every engine."""

@@ -1,0 +1,1 @@
+"""Reports: verdict tables, counterexample traces and exports."""

@@ -1,0 +1,57 @@
+"""Run one model through an engine and attach human-readable traces to its verdicts."""
+
+from __future__ import annotations
+
+from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.engines.explicit.replay import replay
+from rmapcheck.engines.explicit.search import Limits, Search
+from rmapcheck.errors import UsageError
+from rmapcheck.frontend import load_model
+from rmapcheck.ir import nodes as ir
+from rmapcheck.properties.verdict import VIOLATED, RunResult
+
+ENGINES = ("explicit",)
+MEMORY_MODELS = ("sc",)
+
+
+def memory_for(program: ir.Program, name: str):
+    if name == "sc":
+        from rmapcheck.engines.explicit.memory import SCMemory
+
+        return SCMemory(program)
+    raise UsageError(f"--memory-model {name}: not supported yet (supported: {', '.join(MEMORY_MODELS)})")
+
+
+def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "explicit",
+                  limits: Limits | None = None, progress=None) -> RunResult:
+    if engine not in ENGINES:
+        raise UsageError(f"--engine {engine}: unknown engine (known: {', '.join(ENGINES)})")
+    mem = memory_for(program, memory_model)
+    search = Search(program, limits or Limits(), mem, progress)
+    result = search.run()
+    attach_traces(program, result, memory_model)
+    return result
+
+
+def attach_traces(program: ir.Program, result: RunResult, memory_model: str) -> None:
+    """Replay every violation's path, so each verdict carries a trace people can read."""
+    ex = Executor(program, memory_for(program, memory_model))
+    for r in result.results.values():
+        if r.verdict == VIOLATED and r.path is not None:
+            r.trace = replay(ex, r.path, r.name, r.message)
+            if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
+                r.trace.final = r.message
+            elif r.name == ir.P_LOCKORDER:
+                r.trace.final = "lock-order cycle: " + "; ".join(
+                    f"{e.thread} holds {e.src} ({e.held_as}, {e.hold_func}() line {e.hold_line}) and "
+                    f"takes {e.dst} ({e.how}, {e.take_func}() line {e.take_line})"
+                    for e in r.detail
+                )
+            else:
+                r.trace.final = f"{r.name} violated: {r.message}"
+
+
+def check_file(path: str, defines: dict | None = None, memory_model: str = "sc", engine: str = "explicit",
+               limits: Limits | None = None, faults: int | None = None, progress=None) -> RunResult:
+    program = load_model(path, defines or {}, faults)
+    return check_program(program, memory_model, engine, limits, progress)

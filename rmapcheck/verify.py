@@ -1,0 +1,114 @@
+"""`rmapcheck verify`: every bundled model against its declared expectations."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+from rmapcheck.engines.explicit.search import Limits
+from rmapcheck.errors import UsageError
+from rmapcheck.frontend import load_model
+from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, RunResult
+from rmapcheck.report.tables import fmt_defines
+from rmapcheck.runner import check_program
+
+OK, MISMATCH, INCOMPLETE_ROW, MISSING = "ok", "MISMATCH", "INCOMPLETE", "NO EXPECTATION"
+
+
+@dataclass
+class VerifyRow:
+    model: str
+    memory_model: str
+    config: str
+    prop: str
+    expected: str
+    got: str
+    states: int
+    seconds: float
+    status: str
+
+
+def bundled_models_dir() -> FsPath | None:
+    here = FsPath(__file__).resolve().parent.parent / "models"
+    if here.is_dir():
+        return here
+    cwd = FsPath.cwd() / "models"
+    return cwd if cwd.is_dir() else None
+
+
+def collect_models(paths: list[str]) -> list[str]:
+    if not paths:
+        d = bundled_models_dir()
+        if d is None:
+            raise UsageError("no model given and no bundled models/ directory found")
+        paths = [str(d)]
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(str(f) for f in FsPath(p).rglob("*.c"))
+            if not found:
+                raise UsageError(f"{p}: no model files (*.c) in this directory")
+            out.extend(found)
+        elif os.path.exists(p):
+            out.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+    return out
+
+
+def expectation(program, memory_model: str, prop: str) -> str | None:
+    exact = [e for e in program.meta.expectations if e.memory_model == memory_model and e.prop == prop]
+    if exact:
+        return exact[-1].verdict
+    wild = [e for e in program.meta.expectations if e.memory_model == memory_model and e.prop == "*"]
+    return wild[-1].verdict if wild else None
+
+
+def display_name(path: str) -> str:
+    d = bundled_models_dir()
+    try:
+        if d is not None:
+            return str(FsPath(path).resolve().relative_to(d.parent))
+    except ValueError:
+        pass
+    return path
+
+
+def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = None,
+           memory_models: list[str] | None = None, progress_factory=None):
+    """Run every model under each memory model and configuration it declares; compare verdicts."""
+    rows: list[VerifyRow] = []
+    results: list[RunResult] = []
+    for path in collect_models(paths):
+        base = load_model(path)
+        configs = [{}] + list(base.meta.configs)
+        for mm in base.meta.memory_models:
+            if memory_models and mm not in memory_models:
+                continue
+            for cfg in configs:
+                program = base if not cfg else load_model(path, cfg)
+                progress = progress_factory(display_name(path)) if progress_factory else None
+                res = check_program(program, mm, engine, limits, progress)
+                results.append(res)
+                for r in res.results.values():
+                    exp = expectation(program, mm, r.name)
+                    if exp is None:
+                        status = MISSING
+                    elif r.verdict in (INCOMPLETE, UNKNOWN):
+                        status = INCOMPLETE_ROW
+                    else:
+                        status = OK if r.verdict == exp else MISMATCH
+                    rows.append(VerifyRow(
+                        display_name(path), mm, fmt_defines(cfg) or "default", r.name, exp or "-",
+                        r.verdict, res.stats.states, res.stats.seconds, status,
+                    ))
+    return rows, results
+
+
+def exit_code(rows: list[VerifyRow]) -> int:
+    if any(r.status in (MISMATCH, MISSING) for r in rows):
+        return 1
+    if any(r.status == INCOMPLETE_ROW for r in rows):
+        return 3
+    return 0
