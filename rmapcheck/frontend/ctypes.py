@@ -96,12 +96,12 @@ def same_type(a: CType, b: CType) -> bool:
     return a is b
 
 
-def cell_names(prefix: str, t: CType) -> list[tuple[str, bool]]:
-    """The names of the cells of an object of type t: ``kvm.memslots[0].npages``."""
+def cell_names(prefix: str, t: CType) -> list[tuple[str, bool, str]]:
+    """(name, is_pointer, pointee type) of each cell of an object of type t: ``kvm.memslots[0].npages``."""
     if isinstance(t, StructT):
         if not t.fields:
-            return [(prefix, False)] * t.cells
-        out: list[tuple[str, bool]] = []
+            return [(prefix, False, "")] * t.cells
+        out: list[tuple[str, bool, str]] = []
         for fname, (_, ft) in t.fields.items():
             out.extend(cell_names(f"{prefix}.{fname}", ft))
         return out
@@ -110,4 +110,17 @@ def cell_names(prefix: str, t: CType) -> list[tuple[str, bool]]:
         for i in range(t.n):
             out.extend(cell_names(f"{prefix}[{i}]", t.elem))
         return out
-    return [(prefix, isinstance(t, PtrT))]
+    if isinstance(t, PtrT):
+        return [(prefix, True, str(t.target))]
+    return [(prefix, False, "")]
+
+
+def object_starts(prefix: str, t: CType, base: int, out: dict) -> None:
+    """Record every (sub)object of t by the cell it starts at: offset -> [(name, type), ...]."""
+    out.setdefault(base, []).append((prefix, str(t)))
+    if isinstance(t, StructT):
+        for fname, (off, ft) in t.fields.items():
+            object_starts(f"{prefix}.{fname}", ft, base + off, out)
+    elif isinstance(t, ArrT):
+        for i in range(t.n):
+            object_starts(f"{prefix}[{i}]", t.elem, base + i * t.elem.cells, out)

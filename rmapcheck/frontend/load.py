@@ -8,7 +8,7 @@ import re
 from pycparser import c_ast, c_parser
 
 from rmapcheck.errors import ModelError, SourceLoc, UsageError
-from rmapcheck.frontend.ctypes import ArrT, FuncT, IntT, PtrT, StructT, VoidT, cell_names
+from rmapcheck.frontend.ctypes import ArrT, FuncT, IntT, PtrT, StructT, VoidT, cell_names, object_starts
 from rmapcheck.frontend.initializers import walk_init_list
 from rmapcheck.frontend.lower import ThreadLowerer, _Frame
 from rmapcheck.frontend.metadata import parse_metadata
@@ -129,6 +129,7 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
         sites=sites,
         invariants=invariants,
         properties=props,
+        global_objects=gl.objects,
     )
 
 
@@ -162,6 +163,7 @@ class _GlobalLayout:
         self.globals: dict[str, tuple[int, object]] = {}
         self.cells: list[ir.Cell] = []
         self.init: list = []
+        self.objects: dict[int, list] = {}
 
     def add(self, d: c_ast.Decl) -> None:
         env = self.env
@@ -175,8 +177,9 @@ class _GlobalLayout:
         if d.name in self.funcs:
             raise env.error(d, f"'{d.name}' is both a function and a global")
         self.globals[d.name] = (len(self.cells), t)
-        for name, isptr in cell_names(d.name, t):
-            self.cells.append(ir.Cell(name, isptr))
+        object_starts(d.name, t, len(self.cells), self.objects)
+        for name, isptr, pointee in cell_names(d.name, t):
+            self.cells.append(ir.Cell(name, isptr, pointee))
             self.init.append(0)
 
     def initialise(self, d: c_ast.Decl, sites, meta) -> None:

@@ -73,8 +73,8 @@ class ThreadLowerer:
         off = len(self.local_cells)
         fname = self.frames[-1].name if self.frames else ""
         prefix = f"{fname}:{name}" if fname else name
-        for cname, isptr in cell_names(prefix, t):
-            self.local_cells.append(ir.Cell(cname, isptr))
+        for cname, isptr, pointee in cell_names(prefix, t):
+            self.local_cells.append(ir.Cell(cname, isptr, pointee))
         if t.cells == 0:
             raise AssertionError("zero-sized local")
         return off

@@ -288,6 +288,7 @@ class Cell:
 
     name: str
     is_pointer: bool
+    pointee: str = ""  # for a pointer cell: the type it points to ("struct kvm_memslots")
 
 
 @dataclass
@@ -352,6 +353,7 @@ class Program:
     sites: list  # list[AllocSite]
     invariants: list  # list[Invariant]
     properties: list  # every property name this program is checked for
+    global_objects: dict = field(default_factory=dict)  # offset -> [(name, type)] of objects starting there
 
     def line(self, n: int) -> str:
         return self.source_lines[n - 1] if 0 < n <= len(self.source_lines) else ""

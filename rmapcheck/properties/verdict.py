@@ -29,6 +29,7 @@ class TraceStep:
     text: str  # the model's source line
     op: str  # what the visible step does: "read kvm.flag -> 1", "mutex_lock(kvm.lock)"
     ops: list = field(default_factory=list)  # every access of the transition, in order
+    shared_ops: list = field(default_factory=list)  # the accesses other threads can see
     locals_: list = field(default_factory=list)  # (line, text) of the local steps that followed
     shared: bool = True  # does the step matter for a race diagram?
     note: str = ""  # events: WARN fired, allocation failed, assertion failed

@@ -30,10 +30,12 @@ def _cell(step) -> list[str]:
 
 
 def _short_value(step) -> str:
+    """What a reader of the diagram needs besides the code: values read, allocations, waits."""
     vals = []
-    for op in step.ops:
-        if op.startswith("read ") and "->" in op:
-            vals.append(op[5:].split(" [")[0] + " ->" + op.rsplit("->", 1)[1].split(" (")[0])
+    for op in step.shared_ops:
+        if op.startswith("read ") and " -> " in op:
+            lhs, val = op[5:].rsplit(" -> ", 1)
+            vals.append(f"{lhs.split(' [')[0]} -> {val.split(' (')[0]}")
         elif op.startswith(("allocation", "allocate", "synchronize_srcu", "free")):
             vals.append(op)
     return "; ".join(vals)

@@ -40,12 +40,17 @@ class _Names:
         cells = self.ex.threads[t].ir.local_cells if 0 <= t < len(self.ex.threads) else []
         return cells[off].name.split(":", 1)[-1] if 0 <= off < len(cells) else f"local+{off}"
 
-    def value(self, v, is_ptr: bool | None = None) -> str:
+    def value(self, v, is_ptr: bool | None = None, pointee: str = "") -> str:
         if v.__class__ is tuple:
             base, off = v
             if base >= 0:
                 name = self.heap.get(base, f"heap{base}")
                 return f"&{name}" if off == 0 else f"&{name}[{off}]"
+            if base == ir.GLOBAL:
+                objs = self.ex.p.global_objects.get(off, [])
+                typed = [n for n, t in objs if t == pointee]
+                if typed or objs:
+                    return "&" + (typed[-1] if typed else objs[0][0])
             return "&" + self.cell(v, 0)
         if v == 0 and is_ptr:
             return "NULL"
@@ -83,6 +88,7 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
     cells = ti.ir.local_cells
     first = None
     ops: list[str] = []
+    shared_ops: list[str] = []
     locals_: list[tuple[int, str]] = []
     cur = None
     for kind, a, b in log:
@@ -93,7 +99,10 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
             elif cur.loc.line != first.loc.line and (not locals_ or locals_[-1][0] != cur.loc.line):
                 locals_.append((cur.loc.line, cur.text))
             continue
-        ops.append(_op(names, tid, cur, kind, a, b, cells))
+        text = _op(names, tid, cur, kind, a, b, cells)
+        ops.append(text)
+        if not (kind in ("read", "write") and a[0] == ir.LOCAL_BASE - tid):
+            shared_ops.append(text)
     notes = [ev.msg for ev in out.events]
     line = first.loc.line if first else 0
     return TraceStep(
@@ -102,10 +111,11 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
         line=line,
         func=first.func if first else "",
         text=first.text if first else "",
-        op=ops[0] if ops else "",
+        op=shared_ops[0] if shared_ops else (ops[0] if ops else ""),
         ops=ops,
+        shared_ops=shared_ops,
         locals_=locals_,
-        shared=bool(ops) or bool(notes),
+        shared=bool(shared_ops) or bool(notes),
         note="; ".join(notes),
     )
 
@@ -114,13 +124,14 @@ def _op(names: _Names, tid: int, instr, kind: str, a, b, cells) -> str:
     what = getattr(instr, "what", "") if instr is not None else ""
     if kind in ("read", "write"):
         name = names.cell(a, tid)
-        is_ptr = None
-        if isinstance(instr, ir.Load) and len(b) == 1:
-            is_ptr = cells[instr.dst].is_pointer if instr.dst < len(cells) else None
-        elif isinstance(instr, ir.Store) and len(b) == 1 and a[0] == ir.GLOBAL:
-            is_ptr = names.ex.p.global_cells[a[1]].is_pointer
+        is_ptr, pointee = None, ""
+        if isinstance(instr, ir.Load) and len(b) == 1 and instr.dst < len(cells):
+            is_ptr, pointee = cells[instr.dst].is_pointer, cells[instr.dst].pointee
+        elif len(b) == 1 and a[0] == ir.GLOBAL and 0 <= a[1] < len(names.ex.p.global_cells):
+            gc = names.ex.p.global_cells[a[1]]
+            is_ptr, pointee = gc.is_pointer, gc.pointee
         if len(b) == 1:
-            val = names.value(b[0], is_ptr)
+            val = names.value(b[0], is_ptr, pointee)
         else:
             val = "{" + ", ".join(names.value(v) for v in b[:6]) + (", ..." if len(b) > 6 else "") + "}"
         order = getattr(instr, "order", ir.PLAIN)
