@@ -21,6 +21,10 @@ class SCMemory:
     def initial_globals(self) -> list:
         return list(self.p.global_init)
 
+    def final_values(self, state) -> tuple:
+        """The value of every global cell in a state (for litmus final conditions)."""
+        return state[0]
+
     def addr(self, instr, L, tid: int):
         """The address an instruction uses, evaluated over a thread's locals."""
         f = self._addr.get(id(instr))

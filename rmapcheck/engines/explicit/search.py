@@ -45,8 +45,9 @@ class _Found:
 
 
 class Search:
-    def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None):
+    def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None, on_final=None):
         self.p = program
+        self.on_final = on_final  # called with the global cell values of every distinct final state
         self.ex = Executor(program, memory)
         self.limits = limits
         self.progress = progress
@@ -141,6 +142,8 @@ class Search:
                     if ex.enabled(state, t):
                         enabled.append(t)
                 if not enabled:
+                    if self.on_final is not None and all(th[0] < 0 for th in state[2]):
+                        self.on_final(ex.mem.final_values(state), sid)
                     if any(th[0] >= 0 for th in state[2]):
                         self.candidate(ir.P_DEADLOCK, d, cs, sid, None, "no thread can move",
                                        self.describe_blocked(state))
@@ -165,7 +168,7 @@ class Search:
                             self.cs[nsid] = ncs
                             self.last[nsid] = t
             self.final.update(self.found)
-            if all(p in self.final for p in self.props):
+            if self.on_final is None and all(p in self.final for p in self.props):
                 break
             frontier = nxt
             level += 1
@@ -252,9 +255,14 @@ class Search:
         return PropertyResult(ir.P_LOCKORDER, INCOMPLETE, f"stopped by {stats.limit}")
 
 
-def explore(program: ir.Program, limits: Limits | None = None, memory=None, progress=None) -> RunResult:
-    """Explore every interleaving of the program (within limits) and return its verdicts."""
-    return Search(program, limits or Limits(), memory, progress).run()
+def explore(program: ir.Program, limits: Limits | None = None, memory=None, progress=None,
+            on_final=None) -> RunResult:
+    """Explore every interleaving of the program (within limits) and return its verdicts.
+
+    ``on_final(values, sid)`` is called once per distinct final state (every thread
+    ended), with the final value of every global cell (litmus tests use this).
+    """
+    return Search(program, limits or Limits(), memory, progress, on_final).run()
 
 
 def stderr_progress(model: str):
