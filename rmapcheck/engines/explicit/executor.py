@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
-from rmapcheck.engines.explicit.state import HeapObj, canonicalize
+from rmapcheck.engines.explicit.state import HeapObj
 from rmapcheck.errors import SourceLoc
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.liveness import live_in
@@ -52,10 +52,13 @@ class Outcome:
 class Ctx:
     """Mutable working copy of the state during one transition."""
 
-    __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log", "instr")
+    __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log",
+                 "instr", "X", "mx")
 
     def __init__(self, state, tid: int, choices: tuple, log):
-        G, H, T, faults = state
+        G, H, T, faults, X = state
+        self.X = X  # the memory model's own part of the state (views, for ra)
+        self.mx = None  # the memory model's working copy of X during the step
         self.G = list(G)
         self.H = list(H)
         self.T = T
@@ -186,6 +189,7 @@ class Executor:
             def h(c):
                 a = fa(c.L, c.tid)
                 mem.check_addr(c, a, i)
+                mem.srcu_read_lock(c, a)
                 c.held.append(("s", a, pc))
                 if d is not None:
                     c.L[d] = 0
@@ -204,7 +208,7 @@ class Executor:
                 else:
                     raise Stop(ir.P_BADUNLOCK, f"srcu_read_unlock({i.what}) outside a read section")
                 if not any(x[0] == "s" and x[1] == a for x in c.held):
-                    c.T = _release_srcu_waiters(c.T, a, c.tid)
+                    c.T = _release_srcu_waiters(c.T, a, c.tid, mem.srcu_unlock_view(c), mem.join_views)
                 if c.log is not None:
                     c.log.append(("srcu_read_unlock", i.what, None))
                 return nxt
@@ -219,13 +223,15 @@ class Executor:
                         u for u, th in enumerate(c.T)
                         if any(x[0] == "s" and x[1] == a for x in (c.held if u == c.tid else th[2]))
                     )
+                    mem.srcu_sync_start(c, a)
                     if readers:
-                        c.waiting = (a, readers)
+                        c.waiting = (a, readers, ())
                         if c.log is not None:
                             c.log.append(("srcu_wait", i.what, sorted(readers)))
                         return pc  # the grace period has started; wait for those readers
+                view = c.waiting[2] if c.waiting is not None else ()
                 c.waiting = None
-                mem.fence(c, "mb")
+                mem.srcu_sync_end(c, view)
                 if c.log is not None:
                     c.log.append(("srcu_sync", i.what, None))
                 return nxt
@@ -242,7 +248,7 @@ class Executor:
                     if c.log is not None:
                         c.log.append(("alloc_fail", i.type_name, None))
                     return nxt
-                c.H.append(HeapObj(site, (0,) * (n * cells), True))
+                c.H.append(HeapObj(site, mem.new_cells(c, n * cells), True))
                 c.L[d] = (len(c.H) - 1, 0)
                 if c.log is not None:
                     c.log.append(("alloc", i.type_name, len(c.H) - 1))
@@ -315,7 +321,7 @@ class Executor:
                 L[ti.ir.param_cell] = ti.instance
             T.append((0, tuple(L), (), None))
         G = tuple(self.mem.initial_globals())
-        return (G, (), tuple(T), self.p.meta.faults)
+        return (G, (), tuple(T), self.p.meta.faults, self.mem.initial_extra(len(self.threads)))
 
     def initial_states(self):
         """Run each thread's leading local steps (they may branch), as transitions do."""
@@ -408,13 +414,14 @@ class Executor:
             L = tuple(L)
         T = list(c.T)
         T[tid] = (pc, L, tuple(c.held), c.waiting)
-        G, H, T2, leaked, remap = canonicalize(tuple(c.G), tuple(c.H), tuple(T))
+        X = self.mem.finish_step(c)
+        G, H, T2, X, leaked, remap = self.mem.canonicalize(tuple(c.G), tuple(c.H), tuple(T), X)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
             c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at line {site.loc.line} ({site.func}) is no longer reachable", site.loc, tid))
         if log is None:
-            return Outcome((G, H, T2, c.faults), c.events)
-        return Outcome((G, H, T2, c.faults), c.events, remap, tuple(c.H))
+            return Outcome((G, H, T2, c.faults, X), c.events)
+        return Outcome((G, H, T2, c.faults, X), c.events, remap, tuple(c.H))
 
     # -- invariants -------------------------------------------------------------------------
     def check_invariants(self, state) -> list:
@@ -422,6 +429,7 @@ class Executor:
         pseudo = len(self.threads)
         for inv, (handlers, _, _, _) in self.inv:
             c = Ctx(state, pseudo, (), None)
+            c.mx = self.mem.observer()
             c.L = [0] * inv.nlocals
             pc, steps = 0, 0
             try:
@@ -457,12 +465,14 @@ class Executor:
         return tuple((kind, h, hpc, target_kind, a, th[0]) for kind, h, hpc in th[2])
 
 
-def _release_srcu_waiters(T: tuple, addr, tid: int) -> tuple:
+def _release_srcu_waiters(T: tuple, addr, tid: int, view, join) -> tuple:
+    """A reader left its last section on addr: synchronize_srcu callers stop waiting for it
+    (and, under weak memory, learn what the reader had seen)."""
     out = list(T)
     changed = False
     for u, th in enumerate(T):
         w = th[3]
         if w is not None and w[0] == addr and tid in w[1]:
-            out[u] = (th[0], th[1], th[2], (w[0], w[1] - {tid}))
+            out[u] = (th[0], th[1], th[2], (w[0], w[1] - {tid}, join(w[2], view)))
             changed = True
     return tuple(out) if changed else T

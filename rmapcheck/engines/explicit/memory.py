@@ -7,7 +7,7 @@ without touching the executor or the search.
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.evaluator import compile_expr
-from rmapcheck.engines.explicit.state import HeapObj
+from rmapcheck.engines.explicit.state import HeapObj, canonicalize
 from rmapcheck.ir import nodes as ir
 
 
@@ -20,6 +20,44 @@ class SCMemory:
 
     def initial_globals(self) -> list:
         return list(self.p.global_init)
+
+    # -- the memory model's part of the state -------------------------------------------
+    extra_properties: tuple = ()
+
+    def initial_extra(self, nthreads: int):
+        return None
+
+    def new_cells(self, c, n: int) -> tuple:
+        """The cells of a freshly allocated (zeroed) heap object."""
+        return (0,) * n
+
+    def finish_step(self, c):
+        return c.X
+
+    def canonicalize(self, G, H, T, X):
+        G, H, T, leaked, remap = canonicalize(G, H, T)
+        return G, H, T, X, leaked, remap
+
+    def observer(self):
+        """Working data for a reader outside every thread (invariants): sees the latest values."""
+        return None
+
+    # srcu: under sc, only the blocking matters (the executor does it)
+    def srcu_read_lock(self, c, a) -> None:
+        pass
+
+    def srcu_unlock_view(self, c):
+        return ()
+
+    @staticmethod
+    def join_views(v, w):
+        return ()
+
+    def srcu_sync_start(self, c, a) -> None:
+        self.fence(c, "mb")
+
+    def srcu_sync_end(self, c, view) -> None:
+        self.fence(c, "mb")
 
     def final_values(self, state) -> tuple:
         """The value of every global cell in a state (for litmus final conditions)."""
@@ -147,7 +185,7 @@ class SCMemory:
             c.log.append(("free", p, None))
 
     def fence(self, c, kind: str) -> None:
-        if c.log is not None and kind != "mb" or (c.log is not None and c.instr is not None and isinstance(c.instr, ir.Fence)):
+        if c.log is not None and isinstance(c.instr, ir.Fence):
             c.log.append(("fence", kind, None))
 
     def describe_addr(self, c, a) -> str:

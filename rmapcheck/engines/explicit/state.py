@@ -1,13 +1,14 @@
 """Explicit states, and their canonical form.
 
-A state is the tuple ``(G, H, T, faults)``:
+A state is the tuple ``(G, H, T, faults, X)``:
   G  the global cells;
   H  the heap: a tuple of objects ``(site, cells, alive)``;
   T  the threads: a tuple of ``(pc, locals, held, waiting)``, pc -1 once ended;
      ``held`` lists ``(kind, addr, pc)`` for each mutex ("m") and srcu read
      section ("s") the thread holds; ``waiting`` is ``(srcu addr, tids)`` while
-     the thread waits in synchronize_srcu;
-  faults the allocation failures still allowed.
+     ``(srcu addr, tids, view)`` while the thread waits in synchronize_srcu;
+  faults the allocation failures still allowed;
+  X  the memory model's own part (None under sc; thread views under ra).
 
 Canonical form numbers heap objects in the order they are first reached from
 the globals and the threads, drops freed objects nobody points to, and reports
@@ -82,7 +83,7 @@ def canonicalize(G: tuple, H: tuple, T: tuple):
 
     newH = tuple(HeapObj(H[i].site, rv(H[i].cells), H[i].alive) for i in order)
     newT = tuple(
-        (pc, rv(L), tuple((k, rp(a), p) for k, a, p in held), None if w is None else (rp(w[0]), w[1]))
+        (pc, rv(L), tuple((k, rp(a), p) for k, a, p in held), None if w is None else (rp(w[0]), w[1], w[2]))
         for pc, L, held, w in T
     )
     return rv(G), newH, newT, leaked, remap
