@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model")
     c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="override a #define parameter of the model")
-    c.add_argument("--memory-model", choices=["sc"], default="sc")
+    c.add_argument("--memory-model", choices=["sc", "ra"], default="sc",
+                   help="sc: sequential consistency; ra: release/acquire weak memory (see docs/memory-model.md)")
     c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.add_argument("--trace-format", choices=["both", "steps", "diagram", "none"], default="both",
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check models against their declared expected verdicts")
     v.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
     v.add_argument("--format", choices=["text", "json"], default="text")
-    v.add_argument("--memory-model", choices=["sc"], action="append", dest="memory_models",
+    v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                    help="only this memory model (repeatable)")
     v.add_argument("--traces", action="store_true", help="print the trace of every violation")
     _add_engine(v)

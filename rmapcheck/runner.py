@@ -11,7 +11,7 @@ from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED, RunResult
 
 ENGINES = ("explicit",)
-MEMORY_MODELS = ("sc",)
+MEMORY_MODELS = ("sc", "ra")
 
 
 def memory_for(program: ir.Program, name: str):
@@ -19,6 +19,10 @@ def memory_for(program: ir.Program, name: str):
         from rmapcheck.engines.explicit.memory import SCMemory
 
         return SCMemory(program)
+    if name == "ra":
+        from rmapcheck.engines.explicit.memory_ra import RAMemory
+
+        return RAMemory(program)
     raise UsageError(f"--memory-model {name}: not supported yet (supported: {', '.join(MEMORY_MODELS)})")
 
 

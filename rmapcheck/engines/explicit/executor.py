@@ -414,7 +414,7 @@ class Executor:
             L = tuple(L)
         T = list(c.T)
         T[tid] = (pc, L, tuple(c.held), c.waiting)
-        X = self.mem.finish_step(c)
+        X = self.mem.finish_step(c, pc < 0)
         G, H, T2, X, leaked, remap = self.mem.canonicalize(tuple(c.G), tuple(c.H), tuple(T), X)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
@@ -448,6 +448,19 @@ class Executor:
                     msg = f"invariant {inv.func}() is false" if s.prop == inv.prop else f"{s.msg} (in invariant {inv.func}())"
                     out.append(Event(prop, msg, c.instr.loc if c.instr else None))
         return out
+
+    def pending_access(self, state, tid: int):
+        """(cell, is_write, is_plain, instr) of the shared access thread tid is about to make."""
+        th = state[2][tid]
+        if th[0] < 0:
+            return None
+        i = self.threads[tid].ir.code[th[0]]
+        if not isinstance(i, (ir.Load, ir.Store)) or not self.enabled(state, tid):
+            return None
+        a = self.mem.addr(i, th[1], tid)
+        if a.__class__ is not tuple or a[0] < ir.GLOBAL:
+            return None
+        return (a, isinstance(i, ir.Store), i.order == ir.PLAIN, i)
 
     def lock_edges(self, state, tid: int):
         """Lock-order edges (held -> wanted) of thread tid about to lock or synchronize_srcu."""

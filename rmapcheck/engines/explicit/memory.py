@@ -31,8 +31,12 @@ class SCMemory:
         """The cells of a freshly allocated (zeroed) heap object."""
         return (0,) * n
 
-    def finish_step(self, c):
+    def finish_step(self, c, ended: bool = False):
         return c.X
+
+    def state_events(self, state, ex) -> list:
+        """Properties of a whole state that this memory model checks (none under sc)."""
+        return []
 
     def canonicalize(self, G, H, T, X):
         G, H, T, leaked, remap = canonicalize(G, H, T)

@@ -135,6 +135,8 @@ class Search:
                         next_report = now + 1.0
                 state = self.states[sid]
                 d, cs, last = self.depth[sid], self.cs[sid], self.last[sid]
+                for ev in ex.mem.state_events(state, ex):
+                    self.candidate(ev.prop, d, cs, sid, None, ev.msg)
                 enabled = []
                 for t in range(nthreads):
                     for e in ex.lock_edges(state, t):

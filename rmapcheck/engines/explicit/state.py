@@ -33,10 +33,14 @@ def _ptrs_in(values, out: list) -> None:
             out.append(v[0])
 
 
-def canonicalize(G: tuple, H: tuple, T: tuple):
-    """Return (G, H, T, leaked sites, remap {old id: new id})."""
-    if not H:
-        return G, H, T, [], {}
+def heap_order(G_values, obj_values, H: tuple, T: tuple):
+    """Heap ids in the order they are reached from the globals, then each thread.
+
+    ``G_values`` is an iterable of the values held in global cells, and
+    ``obj_values(obj)`` the values held in a heap object's cells (under weak
+    memory a cell holds several messages, and every one of them counts).
+    Returns (order, leaked ids).
+    """
     order: list[int] = []
     seen: dict[int, int] = {}
     pending: list[int] = []
@@ -50,7 +54,7 @@ def canonicalize(G: tuple, H: tuple, T: tuple):
         while pending:
             i = pending.pop(0)
             found: list[int] = []
-            _ptrs_in(H[i].cells, found)
+            _ptrs_in(obj_values(H[i]), found)
             for j in found:
                 if j not in seen:
                     seen[j] = len(order)
@@ -58,7 +62,7 @@ def canonicalize(G: tuple, H: tuple, T: tuple):
                     pending.append(j)
 
     roots: list[int] = []
-    _ptrs_in(G, roots)
+    _ptrs_in(G_values, roots)
     reach(roots)
     for th in T:
         roots = []
@@ -69,6 +73,14 @@ def canonicalize(G: tuple, H: tuple, T: tuple):
             _ptrs_in((th[3][0],), roots)
         reach(roots)
     leaked = [i for i in range(len(H)) if i not in seen and H[i].alive]
+    return order, leaked
+
+
+def canonicalize(G: tuple, H: tuple, T: tuple):
+    """Return (G, H, T, leaked sites, remap {old id: new id})."""
+    if not H:
+        return G, H, T, [], {}
+    order, leaked = heap_order(G, lambda o: o.cells, H, T)
     if len(order) == len(H) and all(i == j for i, j in enumerate(order)):
         return G, H, T, leaked, {}
     remap = {old: new for new, old in enumerate(order)}

@@ -1,0 +1,451 @@
+"""Release/acquire memory (``--memory-model ra``): a view-based operational semantics.
+
+This is the release/acquire fragment of the "promising" semantics without
+promises (see docs/memory-model.md), in the kernel's terms:
+
+* every shared cell has a history of messages ``(value, view, writer, pc, plain)``
+  in coherence order (a message's timestamp is its index);
+* every thread has views ``cur`` (the newest message it has seen per cell),
+  ``acq`` (views read by relaxed loads, taken at the next smp_rmb/smp_mb) and
+  ``rel`` (its ``cur`` at its last smp_wmb/smp_mb);
+* a load may read any message not older than ``cur``: each choice is a
+  successor; an acquire load (smp_load_acquire, srcu_dereference) joins the
+  message's view into ``cur``;
+* a store may enter coherence order anywhere after ``cur``; a release store
+  (smp_store_release, rcu_assign_pointer) carries ``cur``, a relaxed one ``rel``;
+* mutex lock/unlock are an acquire read-modify-write and a release write;
+  smp_mb is a read-modify-write of one global fence location; synchronize_srcu
+  is smp_mb, then waits, then joins what the readers it waited for had seen;
+  a read section that begins after a grace period started joins that grace
+  period's start view.
+
+Messages no thread can read any more are dropped and timestamps renumbered, so
+histories stay bounded. Data races (LKMM's definition) are reported as the
+property ``no-data-race``.
+"""
+
+from __future__ import annotations
+
+from rmapcheck.engines.explicit.executor import Event, Stop
+from rmapcheck.engines.explicit.memory import SCMemory
+from rmapcheck.engines.explicit.state import HeapObj, heap_order
+from rmapcheck.ir import nodes as ir
+
+_ACQ_LOADS = (ir.ACQUIRE, ir.DEREF)
+_REL_STORES = (ir.RELEASE, ir.ASSIGN)
+
+
+def freeze(d: dict) -> tuple:
+    return tuple(sorted((k, v) for k, v in d.items() if v))
+
+
+def join_into(d: dict, view: tuple) -> None:
+    for loc, ts in view:
+        if d.get(loc, 0) < ts:
+            d[loc] = ts
+
+
+def join_views(v: tuple, w: tuple) -> tuple:
+    if not v:
+        return w
+    if not w:
+        return v
+    d = dict(v)
+    join_into(d, w)
+    return freeze(d)
+
+
+class _Work:
+    """The running thread's views (mutable) and the global ones, during one step."""
+
+    __slots__ = ("cur", "acq", "rel", "F", "gp", "latest", "tviews")
+
+    def __init__(self, X, tid: int | None):
+        tviews, F, gp = X
+        self.tviews = tviews
+        self.latest = tid is None or tid >= len(tviews)
+        if self.latest:
+            self.cur, self.acq, self.rel = {}, {}, {}
+        else:
+            cur, acq, rel = tviews[tid]
+            self.cur, self.acq, self.rel = dict(cur), dict(acq), dict(rel)
+        self.F = F
+        self.gp = dict(gp)
+
+
+class RAMemory(SCMemory):
+    name = "ra"
+    extra_properties = (ir.P_RACE,)
+
+    def __init__(self, program: ir.Program):
+        super().__init__(program)
+        self.lock_cells = {
+            k for k, cell in enumerate(program.global_cells) if cell.name.endswith((".__owner",))
+        }
+        kinds = {i.kind for th in program.threads for i in th.code if isinstance(i, ir.Fence)}
+        has_sync = any(isinstance(i, ir.SrcuSync) for th in program.threads for i in th.code)
+        self.uses_acq = bool(kinds & {"rmb", "mb"}) or has_sync
+        self.uses_rel = bool(kinds & {"wmb", "mb"}) or has_sync
+        self.code_by_tid = [th.code for th in program.threads for _ in range(th.instances)]
+        self.names_by_tid = [th.name if th.instances == 1 else f"{th.name}.{k}"
+                             for th in program.threads for k in range(th.instances)]
+
+    # -- state -------------------------------------------------------------------------
+    def initial_globals(self) -> list:
+        return [((v, (), -1, -1, False),) for v in self.p.global_init]
+
+    def initial_extra(self, nthreads: int):
+        return (tuple(((), (), ()) for _ in range(nthreads)), (), ())
+
+    def new_cells(self, c, n: int) -> tuple:
+        m = ((0, (), c.tid, -1, False),)
+        return (m,) * n
+
+    def _w(self, c) -> _Work:
+        if c.mx is None:
+            c.mx = _Work(c.X, c.tid)
+        return c.mx
+
+    def observer(self):
+        return _Work((((),), (), ()), None)
+
+    def finish_step(self, c, ended: bool = False):
+        w = c.mx
+        if w is None:
+            return c.X
+        tviews = list(w.tviews)
+        if ended:
+            tviews[c.tid] = ((), (), ())
+        else:
+            tviews[c.tid] = (freeze(w.cur), freeze(w.acq) if self.uses_acq else (),
+                             freeze(w.rel) if self.uses_rel else ())
+        return (tuple(tviews), w.F, tuple(sorted(w.gp.items())))
+
+    def final_values(self, state) -> tuple:
+        return tuple(h[-1][0] for h in state[0])
+
+    # -- histories -----------------------------------------------------------------------
+    def _hist(self, c, base: int, off: int) -> tuple:
+        return c.G[off] if base == ir.GLOBAL else c.H[base].cells[off]
+
+    def _set_hist(self, c, base: int, off: int, hist: tuple) -> None:
+        if base == ir.GLOBAL:
+            c.G[off] = hist
+        else:
+            obj = c.H[base]
+            cells = list(obj.cells)
+            cells[off] = hist
+            c.H[base] = HeapObj(obj.site, tuple(cells), obj.alive)
+
+    def _where(self, c, a, width: int, instr, writing: bool):
+        """Check an access; return None for the thread's own locals, else (base, offset)."""
+        cont, _, off = self._locate(c, a, width, instr, writing)
+        if cont is not None and cont is c.L:
+            return None
+        return a[0], off
+
+    # -- loads and stores ----------------------------------------------------------------
+    def load(self, c, a, width: int, instr) -> list:
+        where = self._where(c, a, width, instr, False)
+        if where is None:
+            return list(c.L[a[1]:a[1] + width])
+        base, off = where
+        w = self._w(c)
+        vals = []
+        for k in range(width):
+            hist = self._hist(c, base, off + k)
+            if w.latest:
+                vals.append(hist[-1][0])
+                continue
+            loc = (base, off + k)
+            lo = w.cur.get(loc, 0)
+            n = len(hist) - lo
+            i = len(hist) - 1 - c.choose(n) if n > 1 else len(hist) - 1
+            self._race(c, loc, hist, lo, instr, instr.order == ir.PLAIN, False)
+            m = hist[i]
+            if i > lo:
+                w.cur[loc] = i
+            if instr.order in _ACQ_LOADS:
+                join_into(w.cur, m[1])
+            elif self.uses_acq:
+                join_into(w.acq, m[1])
+            vals.append(m[0])
+            if c.log is not None and n > 1:
+                c.log.append(("ra_read", loc, (i, len(hist) - 1)))
+        if c.log is not None:
+            c.log.append(("read", a, vals))
+        return vals
+
+    def store(self, c, a, vals: list, instr) -> None:
+        where = self._where(c, a, len(vals), instr, True)
+        if where is None:
+            c.L[a[1]:a[1] + len(vals)] = vals
+            return
+        base, off = where
+        w = self._w(c)
+        pc = self._pc(c)
+        plain = instr.order == ir.PLAIN
+        for k, v in enumerate(vals):
+            loc = (base, off + k)
+            hist = self._hist(c, base, off + k)
+            lo = w.cur.get(loc, 0)
+            n = len(hist) - lo  # positions after cur: lo+1 .. len(hist)
+            p = len(hist) - c.choose(n) if n > 1 else len(hist)
+            self._race(c, loc, hist, lo, instr, plain, True)
+            if p < len(hist):
+                self._shift(c, w, loc, p)
+            view = dict(w.cur) if instr.order in _REL_STORES else dict(w.rel)
+            view[loc] = p
+            msg = (v, freeze(view), c.tid, pc, plain)
+            self._set_hist(c, base, off + k, hist[:p] + (msg,) + hist[p:])
+            w.cur[loc] = p
+            if c.log is not None and p < len(hist):
+                c.log.append(("ra_write", loc, (p, len(hist))))
+        if c.log is not None:
+            c.log.append(("write", a, list(vals)))
+
+    def _pc(self, c) -> int:
+        code = self.code_by_tid[c.tid] if c.tid < len(self.code_by_tid) else None
+        if code is None or c.instr is None:
+            return -1
+        try:
+            return code.index(c.instr)
+        except ValueError:
+            return -1
+
+    def _shift(self, c, w: _Work, loc, p: int) -> None:
+        """A store entered coherence order before newer messages: renumber loc's timestamps >= p."""
+
+        def bump(view: tuple) -> tuple:
+            return tuple((l2, t + 1 if l2 == loc and t >= p else t) for l2, t in view)
+
+        for d in (w.cur, w.acq, w.rel):
+            if d.get(loc, 0) >= p:
+                d[loc] += 1
+        w.F = bump(w.F)
+        w.gp = {k: bump(v) for k, v in w.gp.items()}
+        w.tviews = tuple((bump(x), bump(y), bump(z)) for x, y, z in w.tviews)
+        c.T = tuple(th if th[3] is None else (th[0], th[1], th[2], (th[3][0], th[3][1], bump(th[3][2])))
+                    for th in c.T)
+        c.G = [tuple((m[0], bump(m[1])) + m[2:] for m in h) for h in c.G]
+        c.H = [HeapObj(o.site, tuple(tuple((m[0], bump(m[1])) + m[2:] for m in h) for h in o.cells), o.alive)
+               for o in c.H]
+
+    def _race(self, c, loc, hist: tuple, lo: int, instr, plain: bool, writing: bool) -> None:
+        """LKMM data race: a write to loc by another thread that this thread does not know
+        (it is newer than the thread's view), with at least one of the two accesses plain."""
+        for j in range(lo + 1, len(hist)):
+            m = hist[j]
+            if m[2] != c.tid and m[2] >= 0 and (plain or m[4]):
+                self._report_race(c, loc, m, instr, writing)
+                return
+
+    def _report_race(self, c, loc, m, instr, writing: bool) -> None:
+        me = self.names_by_tid[c.tid] if c.tid < len(self.names_by_tid) else "?"
+        other = self.names_by_tid[m[2]]
+        wcode = self.code_by_tid[m[2]]
+        wline = wcode[m[3]].loc.line if 0 <= m[3] < len(wcode) else 0
+        kind = "write" if writing else "read"
+        mine = "plain" if instr.order == ir.PLAIN else instr.order
+        theirs = "plain" if m[4] else "marked"
+        what = getattr(instr, "what", "") or self.cell_name(loc)
+        c.events.append(Event(
+            ir.P_RACE,
+            f"data race on {self.cell_name(loc)}: {mine} {kind} of {what} at line {instr.loc.line} ({me}) "
+            f"and {theirs} write at line {wline} ({other}), not ordered by happens-before",
+            instr.loc, c.tid,
+        ))
+
+    def cell_name(self, loc) -> str:
+        base, off = loc
+        if base == ir.GLOBAL and 0 <= off < len(self.p.global_cells):
+            return self.p.global_cells[off].name
+        return f"heap object {base}[{off}]"
+
+    # -- locks and fences -------------------------------------------------------------------
+    def read_cells(self, c, a, width: int, instr) -> list:
+        where = self._where(c, a, width, instr, False)
+        if where is None:
+            return c.L[a[1]:a[1] + width]
+        base, off = where
+        return [self._hist(c, base, off + k)[-1][0] for k in range(width)]
+
+    def lock_free(self, state, instr, tid: int, th) -> bool:
+        a = self.addr(instr, th[1], tid)
+        if a.__class__ is not tuple:
+            return True
+        base, off = a
+        if base == ir.GLOBAL:
+            return 0 <= off < len(state[0]) and state[0][off][-1][0] == 0
+        if 0 <= base < len(state[1]):
+            obj = state[1][base]
+            return not obj.alive or not (0 <= off < len(obj.cells)) or obj.cells[off][-1][0] == 0
+        return True
+
+    def lock_owner(self, state, instr, tid: int, th) -> int | None:
+        a = self.addr(instr, th[1], tid)
+        if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(state[0]):
+            v = state[0][a[1]][-1][0]
+        elif a.__class__ is tuple and 0 <= a[0] < len(state[1]) and 0 <= a[1] < len(state[1][a[0]].cells):
+            v = state[1][a[0]].cells[a[1]][-1][0]
+        else:
+            return None
+        return v - 1 if isinstance(v, int) and v > 0 else None
+
+    def lock(self, c, a, instr) -> None:
+        """Acquire read-modify-write of the lock's latest message (lock cells keep only that one)."""
+        base, off = self._where(c, a, 1, instr, True)
+        w = self._w(c)
+        hist = self._hist(c, base, off)
+        assert hist[-1][0] == 0, "lock taken while not free"
+        join_into(w.cur, hist[-1][1])
+        self._set_hist(c, base, off, ((c.tid + 1, freeze(w.cur), c.tid, -1, False),))
+        if c.log is not None:
+            c.log.append(("lock", a, None))
+
+    def unlock(self, c, a, instr) -> None:
+        base, off = self._where(c, a, 1, instr, True)
+        w = self._w(c)
+        self._set_hist(c, base, off, ((0, freeze(w.cur), c.tid, -1, False),))
+        if c.log is not None:
+            c.log.append(("unlock", a, None))
+
+    def fence(self, c, kind: str) -> None:
+        w = self._w(c)
+        if kind in ("rmb", "mb"):
+            join_into(w.cur, freeze(w.acq))
+        if kind == "mb":
+            join_into(w.cur, w.F)
+            w.F = freeze(w.cur)
+        if kind in ("wmb", "mb"):
+            w.rel = dict(w.cur)
+        super().fence(c, kind)
+
+    # -- srcu ---------------------------------------------------------------------------------
+    def srcu_read_lock(self, c, a) -> None:
+        w = self._w(c)
+        join_into(w.cur, w.gp.get(a, ()))
+
+    def srcu_unlock_view(self, c):
+        return freeze(self._w(c).cur)
+
+    join_views = staticmethod(join_views)
+
+    def srcu_sync_start(self, c, a) -> None:
+        self.fence(c, "mb")
+        w = self._w(c)
+        w.gp[a] = join_views(w.gp.get(a, ()), freeze(w.cur))
+
+    def srcu_sync_end(self, c, view) -> None:
+        join_into(self._w(c).cur, view)
+        self.fence(c, "mb")
+
+    # -- canonical form -------------------------------------------------------------------------
+    def canonicalize(self, G, H, T, X):
+        leaked: list = []
+        remap: dict = {}
+        if H:
+            order, leaked = heap_order(
+                (m[0] for h in G for m in h), lambda o: [m[0] for h in o.cells for m in h], H, T
+            )
+            if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):
+                remap = {old: new for new, old in enumerate(order)}
+                G, H, T, X = self._remap(G, H, T, X, order, remap)
+        return (*self._collect(G, H, T, X), leaked, remap)
+
+    def _remap(self, G, H, T, X, order, remap):
+        def rp(v):
+            if v.__class__ is tuple and len(v) == 2 and v[0].__class__ is int and v[0] >= 0:
+                return (remap[v[0]], v[1])
+            return v
+
+        def rview(view):
+            return tuple(sorted((rp(loc), t) for loc, t in view if loc[0] < 0 or loc[0] in remap))
+
+        def rhist(h):
+            return tuple((rp(m[0]), rview(m[1])) + m[2:] for m in h)
+
+        G = tuple(rhist(h) for h in G)
+        H = tuple(HeapObj(H[i].site, tuple(rhist(h) for h in H[i].cells), H[i].alive) for i in order)
+        T = tuple(
+            (pc, tuple(rp(v) for v in L), tuple((k, rp(a), p) for k, a, p in held),
+             None if w is None else (rp(w[0]), w[1], rview(w[2])))
+            for pc, L, held, w in T
+        )
+        tviews, F, gp = X
+        X = (tuple((rview(a), rview(b), rview(d)) for a, b, d in tviews), rview(F),
+             tuple(sorted((rp(k), rview(v)) for k, v in gp)))
+        return G, H, T, X
+
+    def _collect(self, G, H, T, X):
+        """Drop messages no live thread can read (older than every live thread's view)."""
+        tviews, F, gp = X
+        live = [tviews[t][0] for t, th in enumerate(T) if th[0] >= 0]
+        shift: dict = {}
+        if live:
+            common = dict(live[0])
+            for v in live[1:]:
+                d = dict(v)
+                common = {k: min(t, d[k]) for k, t in common.items() if k in d}
+            shift = {k: t for k, t in common.items() if t > 0}
+        else:
+            # every thread has ended: only the final (latest) values matter
+            shift = {}
+            for off, h in enumerate(G):
+                if len(h) > 1:
+                    shift[(ir.GLOBAL, off)] = len(h) - 1
+            for b, o in enumerate(H):
+                for off, h in enumerate(o.cells):
+                    if len(h) > 1:
+                        shift[(b, off)] = len(h) - 1
+        if not shift:
+            return G, H, T, X
+
+        def sview(view):
+            out = []
+            for loc, t in view:
+                s = shift.get(loc)
+                if s is not None:
+                    t = t - s
+                if t > 0:
+                    out.append((loc, t))
+            return tuple(out)
+
+        def shist(h, loc):
+            s = shift.get(loc, 0)
+            return tuple((m[0], sview(m[1])) + m[2:] for m in h[s:])
+
+        G = tuple(shist(h, (ir.GLOBAL, off)) for off, h in enumerate(G))
+        H = tuple(HeapObj(o.site, tuple(shist(h, (b, off)) for off, h in enumerate(o.cells)), o.alive)
+                  for b, o in enumerate(H))
+        T = tuple(th if th[3] is None else (th[0], th[1], th[2], (th[3][0], th[3][1], sview(th[3][2])))
+                  for th in T)
+        X = (tuple((sview(a), sview(b), sview(d)) for a, b, d in tviews), sview(F),
+             tuple((k, sview(v)) for k, v in gp))
+        return G, H, T, X
+
+    # -- races between two threads' next steps ----------------------------------------------------
+    def state_events(self, state, ex) -> list:
+        """Two threads about to make conflicting accesses to one cell, one plain: a data race."""
+        pending = []
+        for t in range(len(ex.threads)):
+            acc = ex.pending_access(state, t)
+            if acc is not None:
+                pending.append((t,) + acc)
+        out = []
+        for k, (t, a, writing, plain, instr) in enumerate(pending):
+            for u, b, writing2, plain2, instr2 in pending[k + 1:]:
+                if a == b and (writing or writing2) and (plain or plain2):
+                    out.append(Event(
+                        ir.P_RACE,
+                        f"data race on {self.cell_name(a)}: {ex.threads[t].name} line {instr.loc.line} "
+                        f"({'plain' if plain else instr.order} {'write' if writing else 'read'}) and "
+                        f"{ex.threads[u].name} line {instr2.loc.line} ({'plain' if plain2 else instr2.order} "
+                        f"{'write' if writing2 else 'read'}) can run in either order",
+                        instr.loc, t,
+                    ))
+                    return out
+        return out
+
+
+__all__ = ["RAMemory", "Stop"]
