@@ -23,7 +23,7 @@ def walk_init_list(env, init, t: CType, base: int = 0):
                     raise env.error(e, "nested designators are not supported: write .a = { .b = x }")
                 fname = e.name[0].name
                 if fname not in t.fields:
-                    raise env.error(e, f"{t} has no member '{fname}'")
+                    raise env.error(e.name[0], f"{t} has no member '{fname}'")
                 pos = names.index(fname)
                 e = e.expr
             if pos >= len(names):
@@ -37,6 +37,8 @@ def walk_init_list(env, init, t: CType, base: int = 0):
             if isinstance(e, c_ast.NamedInitializer):
                 if len(e.name) != 1:
                     raise env.error(e, "nested designators are not supported")
+                if isinstance(e.name[0], c_ast.ID) and e.name[0].name not in env.consts:
+                    raise env.error(e.name[0], f"{t} is an array: use [index] = value, not .{e.name[0].name}")
                 pos = env.const_int(e.name[0])
                 e = e.expr
             if not 0 <= pos < t.n:

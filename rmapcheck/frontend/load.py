@@ -50,6 +50,7 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
     meta = raw.meta
     if faults is not None:
         meta.faults = faults
+    _check_parameters(path, raw, pre, lines)
     ast = _parse(path, pre.text, lines)
     env = TypeEnv(path, lines, pre.defines)
     funcs: dict[str, c_ast.FuncDef] = {}
@@ -133,6 +134,19 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
     )
 
 
+def _check_parameters(path: str, raw, pre, lines: list[str]) -> None:
+    """@param and @config must name #define constants of the model (what -D can override)."""
+    for name, loc in raw.params:
+        if name not in pre.define_locs:
+            raise ModelError(loc, f"@param {name}: the model has no #define {name}", lines[loc.line - 1])
+    for cfg, loc in zip(raw.meta.configs, raw.config_locs):
+        for name in cfg:
+            if name not in pre.define_locs:
+                known = ", ".join(sorted(pre.define_locs)) or "none"
+                raise ModelError(loc, f"@config {name}=...: the model has no #define {name} (its #defines: {known})",
+                                 lines[loc.line - 1])
+
+
 def _lower_invariant(env, gl, funcs, sites, meta, prop: str, fname: str) -> ir.Invariant:
     fd = funcs[fname]
     ft = env.resolve(fd.decl.type)
@@ -197,10 +211,42 @@ class _GlobalLayout:
             self.init[off + cell] = v.value if isinstance(v, ir.Const) else (ir.GLOBAL, v.off)
 
 
+class _Parser(c_parser.CParser):
+    """pycparser, with a position on every syntax error.
+
+    Some of pycparser's errors carry only the file name ("Invalid expression",
+    "At end of input"): they are placed at the next token, or at the end of the file.
+    """
+
+    def _parse_error(self, msg, coord):
+        if getattr(coord, "line", None) is None:
+            tok = None
+            try:
+                peek = getattr(self, "_peek", None)
+                tok = peek() if peek is not None and msg != "At end of input" else None
+            except Exception:  # the lexer itself fails on what follows: fall back to the end
+                tok = None
+            if tok is not None and getattr(tok, "lineno", None) is not None:
+                coord = self._coord(tok.lineno, getattr(tok, "column", None))
+                if msg.startswith("Invalid"):
+                    msg = f"{msg} before '{tok.value}'"
+            else:
+                coord = _EndOfInput(self.clex.filename)
+        super()._parse_error(msg, coord)
+
+
+class _EndOfInput:
+    def __init__(self, filename):
+        self.filename = filename
+
+    def __str__(self):
+        return f"{self.filename}:<end>"
+
+
 def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
     src = f'# 1 "<prelude>"\n{PRELUDE}# 1 "{path}"\n{text}'
     try:
-        return c_parser.CParser().parse(src, filename=path)
+        return _Parser().parse(src, filename=path)
     except c_parser.ParseError as e:
         raise _parse_error(path, str(e), lines) from None
     except (AssertionError, IndexError, TypeError, ValueError, RecursionError) as e:
@@ -208,6 +254,14 @@ def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
 
 
 def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
+    end = f"{path}:<end>: "
+    if msg.startswith(end):
+        # The file ends inside a declaration or a statement: point just after its last token.
+        line = max((i + 1 for i, ln in enumerate(lines) if ln.strip()), default=1)
+        src = lines[line - 1] if lines else ""
+        what = msg[len(end):]
+        what = "unexpected end of file (a missing '}' or ';'?)" if what == "At end of input" else what
+        return ModelError(SourceLoc(path, line, len(src.rstrip()) + 1), what, src)
     m = _PARSE_ERR.match(msg)
     if not m:
         return ModelError(SourceLoc(path, 1, 1), f"syntax error: {msg}")
@@ -219,14 +273,18 @@ def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
 
 def _const_eval(text: str, loc: SourceLoc, src: str, defines: dict, overrides: dict) -> int:
     """Evaluate a #define or #if value (an integer constant expression)."""
+    prefix = "int __v = ("
     env = TypeEnv(loc.file, [src], {**defines, **overrides})
     try:
-        ast = c_parser.CParser().parse(f"int __v = ({text});", filename=loc.file)
-    except c_parser.ParseError:
+        ast = c_parser.CParser().parse(f"{prefix}{text});", filename=loc.file)
+    except Exception:  # ParseError, or pycparser tripping over text that is not C at all
         raise ModelError(loc, f"'{text}' is not an integer constant expression", src) from None
-    except Exception:
-        raise ModelError(loc, f"'{text}' is not an integer constant expression", src) from None
-    v = env.try_const(ast.ext[0].init)
+    try:
+        v = env.try_const(ast.ext[0].init) if ast.ext and isinstance(ast.ext[0], c_ast.Decl) else None
+    except ModelError as e:
+        # Positions inside the evaluated text are relative to the wrapper: map them back.
+        col = loc.col + max((e.loc.col if e.loc else 0) - len(prefix) - 1, 0)
+        raise ModelError(SourceLoc(loc.file, loc.line, col), e.message, src) from None
     if v is None:
         raise ModelError(loc, f"'{text}' is not an integer constant expression (only integer #defines are supported)", src)
     return v

@@ -8,7 +8,7 @@ from rmapcheck.frontend.ctypes import (
     BOOL, INT, VOID, ArrT, CType, FuncT, IntT, PtrT, StructT, VoidT, cell_names, same_type,
 )
 from rmapcheck.frontend.lvalues import LV, Label, addr_add, addr_index
-from rmapcheck.frontend.typeenv import TypeEnv, arith
+from rmapcheck.frontend.typeenv import ConstError, TypeEnv, arith
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
 
@@ -144,7 +144,7 @@ class ThreadLowerer:
         vals = []
         for a, (pname, pt) in zip(args, ftype.params):
             if isinstance(pt, StructT):
-                vals.append(("struct", self.lv(a), pt, pname, a))
+                vals.append(("struct", self.struct_src(a, pt), pt, pname, a))
             else:
                 v, vt = self.rv(a)
                 self.check_assign(a, pt, vt, v)
@@ -255,6 +255,8 @@ class ThreadLowerer:
             raise self.error(node, "'case' outside a switch")
         elif isinstance(node, c_ast.Pragma):
             return
+        elif isinstance(node, c_ast.Typedef):
+            self.env.typedefs[node.name] = self.env.resolve(node.type)
         elif isinstance(node, (c_ast.FuncDef,)):
             raise self.error(node, "nested functions are not supported")
         else:
@@ -277,7 +279,7 @@ class ThreadLowerer:
                 # The thread's entry function: its return value is evaluated and dropped.
                 self.value(node.expr)
             elif isinstance(frame.ret_type, StructT):
-                self.copy(node, LV(frame.ret_type, local=frame.ret_off), self.lv(node.expr))
+                self.copy(node, LV(frame.ret_type, local=frame.ret_off), self.struct_src(node.expr, frame.ret_type))
             else:
                 v, vt = self.rv(node.expr)
                 self.check_assign(node.expr, frame.ret_type, vt, v)
@@ -356,7 +358,7 @@ class ThreadLowerer:
             self.emit(ir.Kill, node, off=lv.local, width=t.cells)
             self.init_list(init, lv)
         elif isinstance(t, StructT):
-            self.copy(node, lv, self.lv(init))
+            self.copy(node, lv, self.struct_src(init, t))
         else:
             raise self.error(init, "an array is initialised with { ... }")
 
@@ -581,6 +583,8 @@ class ThreadLowerer:
     def struct_ref(self, node: c_ast.StructRef) -> LV:
         fname = node.field.name
         if node.type == "->":
+            if _is_lvalue_node(node.name) and isinstance(self.type_of(node.name), StructT):
+                raise self.error(node, f"'->' needs a pointer to a struct, not {self.type_of(node.name)}: use '.'")
             p, pt = self.rv(node.name)
             if not isinstance(pt, PtrT) or not isinstance(pt.target, StructT):
                 raise self.error(node, f"'->' needs a pointer to a struct, not {pt}")
@@ -616,6 +620,7 @@ class ThreadLowerer:
             return Const(self.sizeof(node.expr).cells), INT
         if op in ("++", "--", "p++", "p--"):
             lv = self.lv(node.expr)
+            self.modifiable(node, lv)
             old, t = self.read(node, lv)
             self.scalar(node, t)
             if isinstance(t, PtrT):
@@ -632,17 +637,18 @@ class ThreadLowerer:
         v, t = self.rv(node.expr)
         if op == "!":
             self.scalar(node, t)
-            return _fold(ir.Un("!", v)), INT
+            return self.fold(node, ir.Un("!", v)), INT
         if op in ("-", "~", "+"):
             if not isinstance(t, IntT):
                 raise self.error(node, f"unary '{op}' needs an integer")
-            return (v if op == "+" else _fold(ir.Un(op, v))), t
+            return (v if op == "+" else self.fold(node, ir.Un(op, v))), t
         raise self.error(node, f"unsupported operator '{op}'")
 
     def sizeof(self, node) -> CType:
-        if isinstance(node, c_ast.Typename):
-            return self.env.resolve(node.type)
-        return self.type_of(node)
+        t = self.env.resolve(node.type) if isinstance(node, c_ast.Typename) else self.type_of(node)
+        if isinstance(t, (VoidT, FuncT)) or (isinstance(t, StructT) and not t.complete and not t.primitive):
+            raise self.error(node, f"sizeof of an incomplete type ({t})")
+        return t
 
     def type_of(self, node) -> CType:
         """The type of an expression, without keeping any code it would emit."""
@@ -666,7 +672,7 @@ class ThreadLowerer:
             self.scalar(node.left, lt)
             self.scalar(node.right, rt)
             if len(self.code) == mid:
-                return _fold(ir.Bin(op, lv_, rv_)), INT
+                return self.fold(node, ir.Bin(op, lv_, rv_)), INT
             # The right side has steps: short-circuit with control flow.
             del self.code[mark:]
             tmp = self.temp(INT)
@@ -691,11 +697,11 @@ class ThreadLowerer:
             if op == "+" and isinstance(bt, PtrT) and isinstance(at, IntT):
                 return addr_index(b, a, bt.target.cells), bt
             if op == "-" and isinstance(at, PtrT) and isinstance(bt, IntT):
-                return addr_index(a, _fold(ir.Un("-", b)), at.target.cells), at
+                return addr_index(a, self.fold(node, ir.Un("-", b)), at.target.cells), at
             raise self.error(node, f"operator '{op}' on pointers is not supported")
         if not at.is_scalar() or not bt.is_scalar():
             raise self.error(node, f"operator '{op}' needs scalars")
-        return _fold(ir.Bin(op, a, b)), INT
+        return self.fold(node, ir.Bin(op, a, b)), INT
 
     def ternary(self, node: c_ast.TernaryOp) -> tuple:
         c, ct = self.rv(node.cond)
@@ -723,7 +729,7 @@ class ThreadLowerer:
         if op == "=":
             target_t = self.type_of(node.lvalue)
             if isinstance(target_t, StructT):
-                src = self.lv(node.rvalue)
+                src = self.struct_src(node.rvalue, target_t)
                 dst = self.lv(node.lvalue)
                 self.copy(node, dst, src)
                 return dst, target_t
@@ -738,13 +744,14 @@ class ThreadLowerer:
             v = self.convert(v, vt, lv.type)
         else:
             lv = self.lv(node.lvalue)
+            self.modifiable(node, lv)
             cur, ct = self.read(node, lv)
             r, rt = self.rv(node.rvalue)
             bop = op[:-1]
             if isinstance(ct, PtrT) and bop in ("+", "-") and isinstance(rt, IntT):
-                v = addr_index(cur, r if bop == "+" else _fold(ir.Un("-", r)), ct.target.cells)
+                v = addr_index(cur, r if bop == "+" else self.fold(node, ir.Un("-", r)), ct.target.cells)
             elif isinstance(ct, IntT) and isinstance(rt, IntT):
-                v = _fold(ir.Bin(bop, cur, r))
+                v = self.fold(node, ir.Bin(bop, cur, r))
             else:
                 raise self.error(node, f"operator '{op}' needs integers")
         if lv.local is not None:
@@ -757,6 +764,20 @@ class ThreadLowerer:
             v = LocalRef(tmp)
         self.store(node, lv, v)
         return v, lv.type
+
+    def modifiable(self, node, lv: LV) -> None:
+        """An lvalue that ++, --, += and the like may change: a scalar."""
+        if isinstance(lv.type, ArrT):
+            raise self.error(node, "arrays cannot be assigned: use memcpy")
+        if not lv.type.is_scalar():
+            raise self.error(node, f"operator needs a scalar, not {lv.type}")
+
+    def struct_src(self, node, t: CType) -> LV:
+        """The source object of a struct copy into an object of type t (it must be a struct)."""
+        st = self.type_of(node)
+        if not isinstance(st, StructT):
+            raise self.error(node, f"cannot copy {st} into {t}")
+        return self.lv(node)
 
     def store(self, node, lv: LV, v, order: str = ir.PLAIN) -> None:
         if lv.local is not None:
@@ -782,6 +803,12 @@ class ThreadLowerer:
             vals = tuple(LocalRef(base + i) for i in range(w))
             self.emit(ir.Store, node, addr=dst.addr, values=vals, order=ir.PLAIN, what=dst.text)
 
+    def fold(self, node, e):
+        try:
+            return _fold(e)
+        except ConstError as err:
+            raise self.error(node, str(err)) from None
+
     def call(self, node: c_ast.FuncCall) -> tuple:
         if not isinstance(node.name, c_ast.ID):
             raise self.error(node, "calls through function pointers are not supported")
@@ -803,7 +830,10 @@ def _is_lvalue_node(node) -> bool:
 
 
 def _fold(e):
-    """Constant-fold an expression whose operands are constants."""
+    """Constant-fold an expression whose operands are constants.
+
+    Division by zero is left to run time (the engine reports it where it happens);
+    a shift count C leaves undefined raises ConstError."""
     if isinstance(e, ir.Bin) and isinstance(e.left, Const) and isinstance(e.right, Const):
         try:
             return Const(arith(e.op, e.left.value, e.right.value))

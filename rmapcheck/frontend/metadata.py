@@ -35,6 +35,8 @@ class RawMeta:
         self.meta = Meta()
         self.threads: list[tuple[str, int, SourceLoc]] = []
         self.invariants: list[tuple[str, str, SourceLoc]] = []
+        self.params: list[tuple[str, SourceLoc]] = []  # @param names, checked against the #defines
+        self.config_locs: list[SourceLoc] = []  # the line of each @config, for its errors
 
 
 def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
@@ -45,7 +47,7 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
         m = _KEY.match(text)
         src = lines[lineno - 1] if lineno <= len(lines) else text
         if not m:
-            cont = _CONT.match(text).group(1)
+            cont = " ".join(_CONT.match(text).group(1).split())
             if last_key in ("description", "title") and cont:
                 if last_key == "description":
                     meta.description = (meta.description + " " + cont).strip()
@@ -71,7 +73,11 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             meta.description = value
         elif key == "param":
             name, _, doc = value.partition(" ")
-            meta.params[name.rstrip(":")] = doc.strip()
+            name = name.rstrip(":")
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise err("@param takes a #define name and its description: '@param NR_SLOTS number of slots'")
+            meta.params[name] = doc.strip()
+            raw.params.append((name, SourceLoc(path, lineno, vcol)))
         elif key == "thread":
             m2 = re.fullmatch(r"([A-Za-z_]\w*)(?:\s+x\s*(\d+))?", value)
             if not m2:
@@ -91,6 +97,8 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             meta.nondet_range = (int(m2.group(1)), int(m2.group(2)))
         elif key == "memory-models":
             mms = value.replace(",", " ").split()
+            if not mms:
+                raise err(f"@memory-models takes one or more of: {', '.join(MEMORY_MODELS)}")
             for mm in mms:
                 if mm not in MEMORY_MODELS:
                     raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
@@ -104,12 +112,16 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
             if verdict not in VERDICTS:
                 raise err(f"unknown verdict '{verdict}' (expected holds or violated)")
+            for ex in meta.expectations:
+                if (ex.memory_model, ex.prop) == (mm, prop) and ex.verdict != verdict:
+                    raise err(f"@expect {mm} {prop} contradicts line {ex.loc.line} ({ex.verdict})")
             meta.expectations.append(Expectation(mm, prop, verdict, loc))
         elif key == "invariant":
             m2 = re.fullmatch(r"([a-z][\w-]*)\s*:?\s+([A-Za-z_]\w*)(?:\(\))?", value)
             if not m2:
                 raise err("@invariant takes: PROPERTY FUNCTION")
-            raw.invariants.append((m2.group(1), m2.group(2), loc))
+            fcol = src.find(m2.group(2), vcol - 1) + 1 if m2.group(2) in src else vcol
+            raw.invariants.append((m2.group(1), m2.group(2), SourceLoc(path, lineno, fcol)))
         elif key == "config":
             cfg: dict[str, int] = {}
             for item in value.split():
@@ -117,7 +129,10 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 if not m2:
                     raise err(f"@config takes NAME=VALUE pairs, not '{item}'")
                 cfg[m2.group(1)] = int(m2.group(2))
+            if not cfg:
+                raise err("@config takes NAME=VALUE pairs: '@config NR_SLOTS=3'")
             meta.configs.append(cfg)
+            raw.config_locs.append(SourceLoc(path, lineno, vcol))
         else:
             raise ModelError(loc, f"unknown header key '@{key}' (known: {', '.join(KEYS)})", src)
     return raw

@@ -1,7 +1,7 @@
 """Declarations every model sees: kernel types and constants (no code)."""
 
 PRELUDE = """\
-typedef int bool;
+typedef _Bool bool;
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rmapcheck.errors import ModelError, SourceLoc
+from rmapcheck.errors import ModelError, SourceLoc, UsageError
 
 _DIRECTIVE = re.compile(r"^\s*#\s*(\w+)?(.*)$")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -29,14 +29,15 @@ def strip_comments(path: str, text: str) -> tuple[str, list]:
     out: list[str] = []
     comments: list[tuple[int, str]] = []
     i, n, line = 0, len(text), 1
-    cur_comment: list[str] = []
     while i < n:
         c = text[i]
         if c == "/" and i + 1 < n and text[i + 1] == "*":
-            start = SourceLoc(path, line, 0)
             j = text.find("*/", i + 2)
             if j < 0:
-                raise ModelError(start, "unterminated /* comment")
+                bol = text.rfind("\n", 0, i) + 1
+                eol = text.find("\n", i)
+                src = text[bol : n if eol < 0 else eol]
+                raise ModelError(SourceLoc(path, line, i - bol + 1), "unterminated /* comment", src)
             body = text[i + 2 : j]
             for k, piece in enumerate(body.split("\n")):
                 comments.append((line + k, piece))
@@ -58,14 +59,15 @@ def strip_comments(path: str, text: str) -> tuple[str, list]:
                 if j < n and text[j] == "\n":
                     break
                 j += 1
-            out.append(text[i : j + 1])
+            chunk = text[i : j + 1]
+            out.append(chunk)
+            line += chunk.count("\n")
             i = j + 1
         else:
             if c == "\n":
                 line += 1
             out.append(c)
             i += 1
-    del cur_comment
     return "".join(out), comments
 
 
@@ -120,8 +122,10 @@ def preprocess(
             conds.frames.append([value, value, False])
             cond_locs.append(loc)
         elif name == "elif":
-            if not conds.frames or conds.frames[-1][2]:
+            if not conds.frames:
                 raise err("#elif without #if")
+            if conds.frames[-1][2]:
+                raise err("#elif after #else")
             f = conds.frames[-1]
             mentioned.update(_IDENT.findall(rest))
             if f[1]:
@@ -131,8 +135,10 @@ def preprocess(
                 f[0] = bool(_eval_if(rest, loc, src, defines, overrides, const_eval)) if outer else False
                 f[1] = f[0]
         elif name == "else":
-            if not conds.frames or conds.frames[-1][2]:
+            if not conds.frames:
                 raise err("#else without #if")
+            if conds.frames[-1][2]:
+                raise err("a second #else for the same #if")
             f = conds.frames[-1]
             f[0], f[2] = not f[1], True
         elif name == "endif":
@@ -167,7 +173,7 @@ def preprocess(
             defines.pop(rest.strip(), None)
         elif name == "include":
             raise err("#include is not supported: a model is one self-contained file")
-        elif name in ("pragma", "line", "error", "warning"):
+        elif name in ("pragma", "line", "error", "warning") or (name == "" and not rest):
             if name == "error":
                 raise err(f"#error {rest}")
         else:
@@ -178,9 +184,7 @@ def preprocess(
     for name in overrides:
         if name not in locs and name not in mentioned:
             known = ", ".join(sorted(locs)) or "none"
-            raise ModelError(
-                None, f"-D {name}: the model has no parameter {name} (its #defines: {known})"
-            )
+            raise UsageError(f"-D {name}: {path} has no parameter {name} (its #defines: {known})")
     return Preprocessed("\n".join(out), defines, locs, comments)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from rmapcheck.frontend.ctypes import BOOL, INT, VOID, CType, IntT, PtrT, StructT, VoidT
+from rmapcheck.frontend.ctypes import BOOL, INT, VOID, ArrT, CType, IntT, PtrT, StructT, VoidT
 from rmapcheck.frontend.lvalues import LV
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
 
 ALLOC_ARRAY = ("kvcalloc", "kcalloc", "kvmalloc_array", "kmalloc_array")
-ALLOC_SIZE = ("kzalloc", "kvzalloc", "kmalloc", "kvmalloc", "vzalloc", "vmalloc")
+ALLOC_SIZE = ("kzalloc", "kvzalloc", "kmalloc", "kvmalloc")  # (size, gfp)
+ALLOC_VMALLOC = ("vzalloc", "vmalloc")  # (size): vmalloc takes no gfp flags
 FREES = ("kvfree", "kfree", "vfree")
 NONDET_INT = (
     "__VERIFIER_nondet_int", "__VERIFIER_nondet_uint", "__VERIFIER_nondet_long",
@@ -65,7 +66,7 @@ class Primitives:
         }
         for name in NONDET_INT:
             self.table[name] = lambda n: self.nondet(n, None)
-        for name in ALLOC_ARRAY + ALLOC_SIZE:
+        for name in ALLOC_ARRAY + ALLOC_SIZE + ALLOC_VMALLOC:
             self.table[name] = lambda n: self.alloc(n, None)
         for name in FREES:
             self.table[name] = self.free
@@ -74,7 +75,7 @@ class Primitives:
         return name in self.table
 
     def is_alloc(self, node: c_ast.FuncCall) -> bool:
-        return isinstance(node.name, c_ast.ID) and node.name.name in ALLOC_ARRAY + ALLOC_SIZE
+        return isinstance(node.name, c_ast.ID) and node.name.name in ALLOC_ARRAY + ALLOC_SIZE + ALLOC_VMALLOC
 
     def call(self, node: c_ast.FuncCall, name: str):
         return self.table[name](node)
@@ -182,30 +183,45 @@ class Primitives:
         return LocalRef(tmp), pt.target
 
     # -- memory -------------------------------------------------------------------
-    def object_arg(self, arg) -> LV:
+    def object_arg(self, arg, size: int | None) -> LV:
+        """The object memcpy/memset work on: ``&obj``, a pointer to it, or an array by name.
+
+        An array argument decays to a pointer to its first element, as in C; when the size is
+        that of the whole array (``memcpy(a, b, sizeof(a))``) the object is the whole array."""
+        from rmapcheck.frontend.lower import _is_lvalue_node
+
         if isinstance(arg, c_ast.UnaryOp) and arg.op == "&":
             return self.L.lv(arg.expr)
+        if _is_lvalue_node(arg):
+            t = self.L.type_of(arg)
+            if isinstance(t, ArrT) and size == t.cells:
+                return self.L.lv(arg)
         p, pt = self.pointer_to(arg, None)
         if isinstance(pt.target, VoidT):
             raise self.L.error(arg, "memcpy/memset need a typed pointer, not void *")
         return self.L.mem_lv(p, pt.target, "*" + self.what(arg))
 
-    def size_arg(self, arg, t: CType) -> None:
+    def size_value(self, arg) -> int | None:
         n = self.L.rv(arg)[0]
-        if not isinstance(n, Const) or n.value != t.cells:
+        return n.value if isinstance(n, Const) else None
+
+    def check_size(self, arg, n: int | None, t: CType) -> None:
+        if n != t.cells:
             raise self.L.error(arg, "the size must be sizeof the whole object (partial copies are not modelled)")
 
     def memcpy(self, node):
         dst, src, size = self.args(node, 3)
-        d, s = self.object_arg(dst), self.object_arg(src)
-        self.size_arg(size, d.type)
+        n = self.size_value(size)
+        d, s = self.object_arg(dst, n), self.object_arg(src, n)
+        self.check_size(size, n, d.type)
         self.L.copy(node, d, s)
         return Const(0), VOID
 
     def memset(self, node):
         dst, val, size = self.args(node, 3)
-        d = self.object_arg(dst)
-        self.size_arg(size, d.type)
+        n = self.size_value(size)
+        d = self.object_arg(dst, n)
+        self.check_size(size, n, d.type)
         v = self.L.rv(val)[0]
         if not isinstance(v, Const) or v.value != 0:
             raise self.L.error(val, "memset is modelled with the value 0 only")
@@ -220,6 +236,9 @@ class Primitives:
         name = node.name.name
         if name in ALLOC_ARRAY:
             count_node, size_node, _gfp = self.args(node, 3)
+        elif name in ALLOC_VMALLOC:
+            (size_node,) = self.args(node, 1)
+            count_node = None
         else:
             size_node, _gfp = self.args(node, 2)
             count_node = None

@@ -13,6 +13,14 @@ from rmapcheck.frontend.prelude import CONSTANTS, PRIMITIVE_STRUCTS
 _INT_NAMES = {
     "int", "char", "short", "long", "unsigned", "signed", "_Bool",
 }
+_FLOAT_NAMES = {"float", "double", "_Complex", "_Imaginary"}
+
+# Shift counts a constant expression may use (a model's integers stand for 64-bit kernel values).
+MAX_SHIFT = 63
+
+
+class ConstError(ValueError):
+    """A constant expression that C does not define (shift count out of range)."""
 
 
 class TypeEnv:
@@ -22,14 +30,17 @@ class TypeEnv:
         self.path = path
         self.lines = lines
         self.structs: dict[str, StructT] = {}
+        # Struct and enum definitions already processed, by AST node: a definition inside a
+        # function is seen again every time the function is inlined, and is the same definition.
+        self._seen_defs: dict[int, object] = {}
         self.typedefs: dict[str, CType] = {}
         self.consts: dict[str, int] = dict(CONSTANTS)
         self.consts.update(defines)
 
     # -- errors ---------------------------------------------------------------
     def loc(self, node) -> SourceLoc:
-        c = getattr(node, "coord", None)
-        if c is None or c.line is None:
+        c = _coord_of(node)
+        if c is None:
             return SourceLoc(self.path, 1, 1)
         return SourceLoc(str(c.file or self.path), c.line, c.column or 1)
 
@@ -50,6 +61,9 @@ class TypeEnv:
         st = self.struct(node.name)
         if node.decls is None:
             return st
+        if id(node) in self._seen_defs:
+            return st
+        self._seen_defs[id(node)] = node
         if st.complete:
             raise self.error(node, f"struct {node.name} is defined twice")
         off = 0
@@ -75,6 +89,8 @@ class TypeEnv:
         if isinstance(node, c_ast.TypeDecl):
             return self.resolve(node.type)
         if isinstance(node, c_ast.PtrDecl):
+            if isinstance(node.type, c_ast.FuncDecl):
+                raise self.error(node, "function pointers are not supported: call the function directly")
             return PtrT(self.resolve(node.type))
         if isinstance(node, c_ast.ArrayDecl):
             elem = self.resolve(node.type)
@@ -92,6 +108,8 @@ class TypeEnv:
             for p in (node.args.params if node.args else []):
                 if isinstance(p, c_ast.EllipsisParam):
                     raise self.error(p, "variadic functions are not supported")
+                if not isinstance(p, (c_ast.Decl, c_ast.Typename)):
+                    raise self.error(p, "old-style (K&R) parameter lists are not supported: declare the parameter types in the parentheses")
                 if isinstance(p, c_ast.Typename) and isinstance(self.resolve(p.type), VoidT):
                     continue
                 pt = self.resolve(p.type)
@@ -105,8 +123,12 @@ class TypeEnv:
                 return VOID
             if len(names) == 1 and names[0] in self.typedefs:
                 return self.typedefs[names[0]]
+            if names == ["_Bool"]:
+                return IntT("bool")  # stores convert to 0/1, as C's _Bool does
             if all(n in _INT_NAMES for n in names):
                 return IntT(" ".join(names))
+            if any(n in _FLOAT_NAMES for n in names):
+                raise self.error(node, f"floating point is not supported ('{' '.join(names)}'): kernel code has none")
             raise self.error(node, f"unknown type '{' '.join(names)}'")
         if isinstance(node, c_ast.Struct):
             return self.define_struct(node)
@@ -120,8 +142,9 @@ class TypeEnv:
         raise self.error(node, f"unsupported type construct ({type(node).__name__})")
 
     def define_enum(self, node: c_ast.Enum) -> None:
-        if node.values is None:
+        if node.values is None or id(node) in self._seen_defs:
             return
+        self._seen_defs[id(node)] = node
         nxt = 0
         for e in node.values.enumerators:
             if e.value is not None:
@@ -141,13 +164,17 @@ class TypeEnv:
     def try_const(self, node) -> int | None:
         """Evaluate node if it is an integer constant expression, else None."""
         if isinstance(node, c_ast.Constant):
-            if node.type in ("int", "long int", "unsigned int", "unsigned long int", "long long int",
-                             "unsigned long long int", "long", "unsigned", "unsigned long"):
-                return parse_int(node.value)
-            if node.type == "char":
-                s = node.value[1:-1]
-                return ord(s.encode().decode("unicode_escape")) if s else 0
-            return None
+            if node.type in ("string", "float", "double", "long double"):
+                return None
+            if node.type == "char" or node.value.startswith(("'", "L'", "u'", "U'", "u8'")):
+                v = parse_char(node.value)
+                if v is None:
+                    raise self.error(node, f"unsupported character constant {node.value}")
+                return v
+            v = parse_int(node.value)
+            if v is None:
+                raise self.error(node, f"unsupported integer constant '{node.value}'")
+            return v
         if isinstance(node, c_ast.ID):
             return self.consts.get(node.name)
         if isinstance(node, c_ast.UnaryOp):
@@ -167,6 +194,8 @@ class TypeEnv:
                 return arith(node.op, a, b)
             except ZeroDivisionError:
                 raise self.error(node, "division by zero in a constant expression") from None
+            except ConstError as e:
+                raise self.error(node, str(e)) from None
         if isinstance(node, c_ast.TernaryOp):
             c = self.try_const(node.cond)
             if c is None:
@@ -177,13 +206,58 @@ class TypeEnv:
         return None
 
 
-def parse_int(text: str) -> int:
+def _coord_of(node, depth: int = 0):
+    """The position of a node; pycparser leaves some nodes (compound literals, designated
+    initialisers) without one, so take the first position found among its children."""
+    c = getattr(node, "coord", None)
+    if c is not None and getattr(c, "line", None) is not None:
+        return c
+    if depth > 50 or not isinstance(node, c_ast.Node):
+        return None
+    for _, child in node.children():
+        c = _coord_of(child, depth + 1)
+        if c is not None:
+            return c
+    return None
+
+
+def parse_int(text: str) -> int | None:
+    """The value of a C integer literal (decimal, 0x hex, 0b binary, 0 octal; any u/l suffix)."""
     t = text.rstrip("uUlL")
-    if t.startswith(("0x", "0X")):
-        return int(t, 16)
-    if len(t) > 1 and t.startswith("0"):
-        return int(t, 8)
-    return int(t)
+    try:
+        if t[:2] in ("0x", "0X"):
+            return int(t[2:], 16)
+        if t[:2] in ("0b", "0B"):
+            return int(t[2:], 2)
+        if len(t) > 1 and t.startswith("0"):
+            return int(t[1:], 8)
+        return int(t, 10)
+    except ValueError:
+        return None
+
+
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92, "'": 39, '"': 34, "?": 63}
+
+
+def parse_char(text: str) -> int | None:
+    """The value of a one-character C constant: 'a', '\\n', '\\0', '\\x1f', '\\177'; None otherwise."""
+    q = text.find("'")
+    body = text[q + 1 : -1] if q >= 0 and text.endswith("'") and len(text) > q + 1 else None
+    if not body:
+        return None
+    if body[0] != "\\":
+        return ord(body) if len(body) == 1 else None
+    esc = body[1:]
+    if esc in _ESCAPES:
+        return _ESCAPES[esc]
+    try:
+        if esc[:1] in ("x", "X") and len(esc) > 1:
+            return int(esc[1:], 16)
+        if esc and all(c in "01234567" for c in esc) and len(esc) <= 3:
+            return int(esc, 8)
+    except ValueError:
+        return None
+    return None
 
 
 def c_div(a: int, b: int) -> int:
@@ -203,10 +277,10 @@ def arith(op: str, a, b):
         return c_div(a, b)
     if op == "%":
         return a - c_div(a, b) * b
-    if op == "<<":
-        return a << b
-    if op == ">>":
-        return a >> b
+    if op in ("<<", ">>"):
+        if not 0 <= b <= MAX_SHIFT:
+            raise ConstError(f"shift count {b} is out of range (0 to {MAX_SHIFT})")
+        return a << b if op == "<<" else a >> b
     if op == "&":
         return a & b
     if op == "|":
