@@ -7,7 +7,7 @@ without touching the executor or the search.
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.evaluator import compile_expr
-from rmapcheck.engines.explicit.state import HeapObj, canonicalize
+from rmapcheck.engines.explicit.state import HeapObj, canonicalize, picker
 from rmapcheck.ir import nodes as ir
 
 
@@ -17,6 +17,13 @@ class SCMemory:
     def __init__(self, program: ir.Program):
         self.p = program
         self._addr: dict[int, object] = {}
+        # Only cells of pointer type can hold pointers: the heap scan reads just those.
+        self.gptr = picker([k for k, cell in enumerate(program.global_cells) if cell.is_pointer])
+        self.lptr = [picker([k for k, cell in enumerate(th.local_cells) if cell.is_pointer])
+                     for th in program.threads for _ in range(th.instances)]
+
+    def local_pointers(self, tid: int, L: tuple):
+        return self.lptr[tid](L) if L and tid < len(self.lptr) else ()
 
     def initial_globals(self) -> list:
         return list(self.p.global_init)
@@ -39,7 +46,7 @@ class SCMemory:
         return []
 
     def canonicalize(self, G, H, T, X):
-        G, H, T, leaked, remap = canonicalize(G, H, T)
+        G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers)
         return G, H, T, X, leaked, remap
 
     def observer(self):

@@ -18,6 +18,7 @@ heap numbering are therefore one state.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -27,60 +28,68 @@ class HeapObj(NamedTuple):
     alive: bool
 
 
-def _ptrs_in(values, out: list) -> None:
-    for v in values:
-        if v.__class__ is tuple and v[0] >= 0:
-            out.append(v[0])
+def heap_ids(values) -> list:
+    """The heap object ids that pointer values among ``values`` refer to, in order."""
+    return [v[0] for v in values if v.__class__ is tuple and v[0] >= 0]
 
 
-def heap_order(G_values, obj_values, H: tuple, T: tuple):
+def picker(indices: list):
+    """A fast function returning the values at ``indices`` of a tuple, as a tuple."""
+    if not indices:
+        return lambda values: ()
+    if len(indices) == 1:
+        k = indices[0]
+        return lambda values: (values[k],)
+    return itemgetter(*indices)
+
+
+def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
     """Heap ids in the order they are reached from the globals, then each thread.
 
     ``G_values`` is an iterable of the values held in global cells, and
     ``obj_values(obj)`` the values held in a heap object's cells (under weak
-    memory a cell holds several messages, and every one of them counts).
+    memory a cell holds several messages, and every one of them counts);
+    ``local_values(tid, locals)`` the locals that may hold pointers.
     Returns (order, leaked ids).
     """
     order: list[int] = []
-    seen: dict[int, int] = {}
-    pending: list[int] = []
+    seen: set[int] = set()
 
     def reach(ids: list) -> None:
+        k = len(order)
         for i in ids:
             if i not in seen:
-                seen[i] = len(order)
+                seen.add(i)
                 order.append(i)
-                pending.append(i)
-        while pending:
-            i = pending.pop(0)
-            found: list[int] = []
-            _ptrs_in(obj_values(H[i]), found)
-            for j in found:
+        while k < len(order):
+            for j in heap_ids(obj_values(H[order[k]])):
                 if j not in seen:
-                    seen[j] = len(order)
+                    seen.add(j)
                     order.append(j)
-                    pending.append(j)
+            k += 1
 
-    roots: list[int] = []
-    _ptrs_in(G_values, roots)
-    reach(roots)
-    for th in T:
-        roots = []
-        _ptrs_in(th[1], roots)
-        for h in th[2]:
-            _ptrs_in((h[1],), roots)
+    reach(heap_ids(G_values))
+    for t, th in enumerate(T):
+        roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
+        if th[2]:
+            roots += heap_ids([h[1] for h in th[2]])
         if th[3] is not None:
-            _ptrs_in((th[3][0],), roots)
-        reach(roots)
-    leaked = [i for i in range(len(H)) if i not in seen and H[i].alive]
+            roots += heap_ids((th[3][0],))
+        if roots:
+            reach(roots)
+    leaked = [i for i in range(len(H)) if i not in seen and H[i].alive] if len(seen) < len(H) else []
     return order, leaked
 
 
-def canonicalize(G: tuple, H: tuple, T: tuple):
-    """Return (G, H, T, leaked sites, remap {old id: new id})."""
+def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None):
+    """Return (G, H, T, leaked sites, remap {old id: new id}).
+
+    ``G_values`` (the pointer-typed global cells) and ``local_values`` narrow the
+    scan for roots to cells that can hold pointers; by default every cell is scanned.
+    """
     if not H:
         return G, H, T, [], {}
-    order, leaked = heap_order(G, lambda o: o.cells, H, T)
+    order, leaked = heap_order(G if G_values is None else G_values, lambda o: o.cells, H, T, local_values)
     if len(order) == len(H) and all(i == j for i, j in enumerate(order)):
         return G, H, T, leaked, {}
     remap = {old: new for new, old in enumerate(order)}
