@@ -1,0 +1,33 @@
+/*
+ * @title  the flag is set before the rmaps are allocated (v2 order): the global invariant fails
+ * @description rmaps-invariant is evaluated in every state: once the flag is set, every
+ *   slot has its rmap. Setting the flag first breaks it between the two stores, even with
+ *   no reader in the model.
+ * @memory-models sc
+ * @thread vcpu
+ * @invariant rmaps-invariant flag_implies_rmaps
+ * @expect sc rmaps-invariant violated
+ * @expect sc * holds
+ */
+#define NR_SLOTS 2
+int *rmap[NR_SLOTS];
+bool have_rmaps;
+
+bool flag_implies_rmaps(void)
+{
+	int i;
+	if (!have_rmaps)
+		return true;
+	for (i = 0; i < NR_SLOTS; i++)
+		if (!rmap[i])
+			return false;
+	return true;
+}
+
+void vcpu(void)
+{
+	int i;
+	WRITE_ONCE(have_rmaps, true);
+	for (i = 0; i < NR_SLOTS; i++)
+		rmap[i] = kvcalloc(1, sizeof(int), GFP_KERNEL);
+}

@@ -1,0 +1,31 @@
+/*
+ * @title  retry after a partial allocation failure hits WARN_ON and overwrites (B3 shape)
+ * @description The first attempt allocates rmap[0], fails on rmap[1] and keeps the partial
+ *   allocation; the retry warns on rmap[0] already set and overwrites it (a leak).
+ * @memory-models sc
+ * @thread vcpu
+ * @faults 1
+ * @expect sc no-warn violated
+ * @expect sc no-leak violated
+ * @expect sc * holds
+ */
+#define LEVELS 2
+int *rmap[LEVELS];
+
+static int alloc_rmaps(void)
+{
+	int i;
+	for (i = 0; i < LEVELS; i++) {
+		WARN_ON(rmap[i]);
+		rmap[i] = kvcalloc(1, sizeof(int), GFP_KERNEL);
+		if (!rmap[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void vcpu(void)
+{
+	if (alloc_rmaps())
+		alloc_rmaps();
+}
