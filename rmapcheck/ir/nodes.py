@@ -359,6 +359,15 @@ class Program:
         return self.source_lines[n - 1] if 0 < n <= len(self.source_lines) else ""
 
 
+def is_scheduling_point(instr: Instr, memory_model: str = "sc") -> bool:
+    """Does an engine have to let other threads run before this step?
+
+    Every engine must use this one definition, so that their traces line up:
+    a transition is one scheduling point followed by every step up to the next.
+    """
+    return instr.visible
+
+
 BUILTIN_PROPERTIES = [
     P_ASSERT,
     P_WARN,

@@ -111,7 +111,7 @@ class Executor:
     # -- compilation ----------------------------------------------------------------
     def _compile_thread(self, code, escaped, nlocals):
         handlers = [self._handler(i, pc) for pc, i in enumerate(code)]
-        visible = [i.visible for i in code]
+        visible = [ir.is_scheduling_point(i, self.mem.name) for i in code]
         addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store)) else None for i in code]
         live = live_in(code, escaped)
         dead = []
@@ -330,7 +330,7 @@ class Executor:
             nxt = []
             for st, evs in states:
                 code = self.code_of(tid)
-                if code[0].visible:
+                if ir.is_scheduling_point(code[0], self.mem.name):
                     nxt.append((st, evs))
                     continue
                 for _, out in self.transitions(st, tid, leading=True):
