@@ -53,7 +53,7 @@ class Ctx:
     """Mutable working copy of the state during one transition."""
 
     __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log",
-                 "instr", "X", "mx")
+                 "instr", "X", "mx", "pc")
 
     def __init__(self, state, tid: int, choices: tuple, log):
         G, H, T, faults, X = state
@@ -73,6 +73,7 @@ class Ctx:
         self.events: list[Event] = []
         self.log = log
         self.instr = None
+        self.pc = -1
 
     def choose(self, n: int) -> int:
         if self.ci < len(self.choices):
@@ -385,6 +386,7 @@ class Executor:
                         break
                 first = False
                 c.instr = code[pc]
+                c.pc = pc
                 if log is not None:
                     log.append(("step", pc, None))
                 try:

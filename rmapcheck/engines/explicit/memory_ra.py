@@ -183,7 +183,7 @@ class RAMemory(SCMemory):
             return
         base, off = where
         w = self._w(c)
-        pc = self._pc(c)
+        pc = c.pc
         plain = instr.order == ir.PLAIN
         for k, v in enumerate(vals):
             loc = (base, off + k)
@@ -203,15 +203,6 @@ class RAMemory(SCMemory):
                 c.log.append(("ra_write", loc, (p, len(hist))))
         if c.log is not None:
             c.log.append(("write", a, list(vals)))
-
-    def _pc(self, c) -> int:
-        code = self.code_by_tid[c.tid] if c.tid < len(self.code_by_tid) else None
-        if code is None or c.instr is None:
-            return -1
-        try:
-            return code.index(c.instr)
-        except ValueError:
-            return -1
 
     def _shift(self, c, w: _Work, loc, p: int) -> None:
         """A store entered coherence order before newer messages: renumber loc's timestamps >= p."""
