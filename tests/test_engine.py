@@ -356,22 +356,12 @@ def test_counterexample_is_shortest(name, prop):
     assert length == ref[0]
 
 
-# Search kept one predecessor per state: of two equally short paths with as many switches
-# but different last threads, the first found won, although the other continues without a
-# switch. Strict xfail until the engine keeps the tie.
-_CS_TIE_BUG = pytest.mark.xfail(strict=True, reason="search keeps one last thread per state")
-_CS_TIE_CASES = {("cs_fewest_switches", "saw-y"), ("srcu_abba_deadlock", "no-deadlock")}
-
-
-@pytest.mark.parametrize("name,prop", [
-    pytest.param(m, p, marks=_CS_TIE_BUG) if (m, p) in _CS_TIE_CASES else (m, p) for m, p in SHORTEST_CASES
-])
+@pytest.mark.parametrize("name,prop", SHORTEST_CASES)
 def test_fewest_context_switches_among_shortest(name, prop):
     program, res = run_model(name)
     assert trace_shape(res.results[prop].trace) == reference_best(program, prop)
 
 
-@_CS_TIE_BUG
 def test_fewest_context_switches_built_case():
     # a b a (two switches) and b a a (one) are both shortest: the engine must show b a a
     trace = run_model("cs_fewest_switches")[1].results["saw-y"].trace

@@ -61,18 +61,25 @@ class Search:
         self.depth: list[int] = []
         self.cs: list[int] = []
         self.last: list[int] = []
+        # states reached by equally short paths with as few switches but another last thread:
+        # sid -> {last tid: (parent sid, label)}; a step by one of them costs no switch
+        self.ties: dict[int, dict] = {}
         self.visited: dict = {}
         self.locks = LockGraph()
         self.transitions = 0
 
     # -- bookkeeping -------------------------------------------------------------------
-    def path_to(self, sid: int) -> tuple[int, list]:
+    def path_to(self, sid: int, want: int | None = None) -> tuple[int, list]:
+        """The path to sid; with want, one that ends with a step of that thread if it is as good."""
         labels = []
         while True:
             psid, label = self.parent[sid]
+            if want is not None and self.last[sid] != want and want in self.ties.get(sid, ()):
+                psid, label = self.ties[sid][want]
             if psid < 0:
                 return label, labels[::-1]
             labels.append(label)
+            want = label[0]
             sid = psid
 
     def candidate(self, prop: str, length: int, cs: int, sid: int, label, msg: str, final: str = "") -> None:
@@ -81,7 +88,7 @@ class Search:
         cur = self.found.get(prop)
         if cur is not None and (cur.length, cur.cs) <= (length, cs):
             return
-        init, labels = self.path_to(sid)
+        init, labels = self.path_to(sid, label[0] if label is not None else None)
         if label is not None:
             labels = labels + [label]
         self.found[prop] = _Found(length, cs, Path(init, labels, "step" if label is not None else "state"), msg, final)
@@ -154,7 +161,7 @@ class Search:
                     truncated = True
                     continue
                 for t in enabled:
-                    ncs = cs + (1 if last not in (-1, t) else 0)
+                    ncs = cs + (0 if last in (-1, t) or t in self.ties.get(sid, ()) else 1)
                     for ch, out in ex.transitions(state, t):
                         self.transitions += 1
                         for ev in out.events:
@@ -169,6 +176,11 @@ class Search:
                             self.parent[nsid] = (sid, (t, ch))
                             self.cs[nsid] = ncs
                             self.last[nsid] = t
+                            self.ties.pop(nsid, None)
+                            for ev in ex.check_invariants(ns) if ex.inv else ():
+                                self.candidate(ev.prop, d + 1, ncs, nsid, None, ev.msg)
+                        elif self.depth[nsid] == d + 1 and ncs == self.cs[nsid] and t != self.last[nsid]:
+                            self.ties.setdefault(nsid, {}).setdefault(t, (sid, (t, ch)))
             self.final.update(self.found)
             if self.on_final is None and all(p in self.final for p in self.props):
                 break
