@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ir", help="print a model's intermediate representation")
     i.add_argument("model")
     i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+
+    lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
+    lt.add_argument("files", nargs="+", metavar="FILE")
+    lt.add_argument("--memory-model", choices=["sc", "ra"], default="ra", help="default: ra")
+    lt.add_argument("--states", action="store_true", help="print every test's final states, as herd7 does")
+    _add_limits(lt)
     return ap
 
 
@@ -176,13 +182,19 @@ def cmd_ir(args) -> int:
     return EXIT_OK
 
 
+def cmd_litmus(args) -> int:
+    from rmapcheck.litmus import run_cli
+
+    return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.cmd is None:
         ap.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir}[args.cmd]
+    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus}[args.cmd]
     try:
         return handler(args)
     except ModelError as e:

@@ -1,0 +1,232 @@
+"""Run herd7 C litmus tests: every final state, the condition, herd7's verdict words.
+
+    rmapcheck litmus tests/litmus/*.litmus [--memory-model sc|ra]
+
+For each test: the distinct final states the engine reaches (restricted to what
+the test shows: its `locations`, `filter` and condition), those the `filter`
+keeps, and how many satisfy the condition's proposition ("Positive") and how
+many do not ("Negative"). The verdict is herd7's: `Never` (no state satisfies
+it), `Always` (every state does), `Sometimes`; `DEADLOCK` when no execution
+ends at all; followed by `DATARACE` when the memory model finds a data race
+(LKMM's definition; only `ra` checks races). A test's `Result:` comment, where
+present, is compared with that.
+
+Positive and Negative count distinct final states, not executions as herd7
+does; the verdict word is the same either way.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+from rmapcheck.errors import ModelError, RmapcheckError
+from rmapcheck.ir import nodes as ir
+
+DEFAULT_MEMORY_MODEL = "ra"
+# Properties whose violation cuts executions short (their final states are missing).
+_IGNORED = (ir.P_RACE, ir.P_DEADLOCK, ir.P_LOCKORDER)
+
+
+@dataclass
+class LitmusResult:
+    test: object  # frontend.litmus.LitmusTest
+    memory_model: str
+    word: str  # Never | Sometimes | Always | DEADLOCK | incomplete
+    race: bool = False
+    race_message: str = ""
+    positive: int = 0
+    negative: int = 0
+    states: list = field(default_factory=list)  # [(env dict, satisfies)], the filtered final states
+    explored: int = 0  # states the engine explored
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)  # other violated properties
+    limit: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.test.name
+
+    @property
+    def result(self) -> str:
+        """herd7's words: 'Sometimes', 'Never DATARACE', ..."""
+        return self.word + (" DATARACE" if self.race else "")
+
+    @property
+    def expected(self) -> str | None:
+        return self.test.expected
+
+    @property
+    def status(self) -> str:
+        if self.limit is not None:
+            return "incomplete"
+        if self.expected is None:
+            return "-"
+        return "ok" if self.expected == self.result else "MISMATCH"
+
+    @property
+    def validation(self) -> str:
+        """herd7's Ok/No: does the final condition (with its quantifier) hold?"""
+        q = self.test.quantifier
+        ok = self.positive > 0 if q == "exists" else self.positive == 0 if q == "~exists" else self.negative == 0
+        return "Ok" if ok else "No"
+
+
+def _value(v, names: dict):
+    if v.__class__ is tuple and len(v) == 2 and v[0] == ir.GLOBAL:
+        return ("addr", names.get(v[1], f"global+{v[1]}"))
+    return v
+
+
+def _show(v) -> str:
+    return v[1] if isinstance(v, tuple) else str(v)
+
+
+def state_text(test, env: dict) -> str:
+    from rmapcheck.frontend.litmus import key_text
+
+    return " ".join(f"{key_text(k)}={_show(env[k])};" for k in test.keys())
+
+
+def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None) -> LitmusResult:
+    """Explore a loaded litmus program and judge its final states."""
+    from rmapcheck.engines.explicit.search import explore
+    from rmapcheck.frontend.litmus import eval_prop
+    from rmapcheck.properties.verdict import VIOLATED
+    from rmapcheck.runner import memory_for
+
+    keys = test.keys()
+    where = {}
+    for k in keys:
+        gname = k[1] if k[0] == "loc" else test.reg_globals[(k[1], k[2])]
+        where[k] = program.globals_by_name[gname][0]
+    names = {off: n for n, (off, _w) in program.globals_by_name.items() if n in test.locations}
+    seen: dict = {}
+
+    def on_final(values, sid) -> None:
+        env = tuple(_value(values[where[k]], names) for k in keys)
+        seen.setdefault(env, None)
+
+    t0 = time.monotonic()
+    res = explore(program, limits, memory_for(program, memory_model), None, on_final)
+    seconds = time.monotonic() - t0
+    out = LitmusResult(test, memory_model, "", explored=res.stats.states, seconds=seconds)
+    for env_t in seen:
+        env = dict(zip(keys, env_t))
+        if test.filter is not None and not eval_prop(test.filter, env):
+            continue
+        sat = eval_prop(test.cond, env)
+        out.states.append((env, sat))
+        if sat:
+            out.positive += 1
+        else:
+            out.negative += 1
+    race = res.results.get(ir.P_RACE)
+    if race is not None and race.verdict == VIOLATED:
+        out.race, out.race_message = True, race.message
+    for name, r in res.results.items():
+        if name not in _IGNORED and r.verdict == VIOLATED:
+            out.notes.append(f"{name} violated: {r.message}")
+    if not res.stats.complete:
+        out.limit = res.stats.limit
+        out.word = "incomplete"
+    elif out.positive + out.negative == 0:
+        out.word = "DEADLOCK"
+    elif out.positive == 0:
+        out.word = "Never"
+    elif out.negative == 0:
+        out.word = "Always"
+    else:
+        out.word = "Sometimes"
+    return out
+
+
+def run_litmus(path: str, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, text: str | None = None
+               ) -> LitmusResult:
+    """Parse, translate, explore and judge one litmus test."""
+    from rmapcheck.frontend.litmus import load_litmus
+
+    test, program = load_litmus(path, text)
+    return run_program(test, program, memory_model, limits)
+
+
+# -- output -------------------------------------------------------------------------------------
+
+def results_table(results: list) -> str:
+    from tabulate import tabulate
+
+    rows = [[r.name, r.memory_model, r.result, r.positive, r.negative, r.expected or "-", r.status,
+             r.explored, f"{r.seconds:.2f}"] for r in results]
+    return tabulate(rows, headers=["test", "memory model", "result", "positive", "negative", "expected",
+                                   "ok", "states", "seconds"], tablefmt="simple") + "\n"
+
+
+def herd_block(r: LitmusResult) -> str:
+    """herd7's report of one test: its final states, Ok/No, witnesses, observation."""
+    from rmapcheck.frontend.litmus import prop_text
+
+    t = r.test
+    kind = "Required" if t.quantifier == "forall" else "Allowed"
+    lines = [f"Test {t.name} {kind}", f"States {len(r.states)}"]
+    for env, sat in sorted(r.states, key=lambda s: state_text(t, s[0])):
+        lines.append(state_text(t, env) + ("  <- satisfies the condition" if sat else ""))
+    lines.append(r.validation)
+    lines.append("Witnesses")
+    pos, neg = (r.negative, r.positive) if t.quantifier == "~exists" else (r.positive, r.negative)
+    lines.append(f"Positive: {pos} Negative: {neg}")
+    if r.race:
+        lines.append("Flag data-race")
+    cond = prop_text(t.cond)
+    lines.append(f"Condition {t.quantifier} ({cond})")
+    lines.append(f"Observation {t.name} {r.word} {r.positive} {r.negative}")
+    return "\n".join(lines) + "\n"
+
+
+def exit_code(results: list, errors: int) -> int:
+    if errors:
+        return 2
+    if any(r.status == "MISMATCH" for r in results):
+        return 1
+    if any(r.status == "incomplete" for r in results):
+        return 3
+    return 0
+
+
+def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, states: bool = False,
+            out=None, err=None) -> int:
+    """`rmapcheck litmus FILE...`: a table of results; exit 1 on a Result: mismatch, 2 on a bad file."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    results: list = []
+    errors = 0
+    for path in files:
+        try:
+            r = run_litmus(path, memory_model, limits)
+        except ModelError as e:
+            err.write(e.render() + "\n")
+            errors += 1
+            continue
+        except RmapcheckError as e:
+            err.write(f"rmapcheck: error: {e}\n")
+            errors += 1
+            continue
+        results.append(r)
+        if states:
+            out.write(herd_block(r) + "\n")
+    if results:
+        out.write(results_table(results))
+    for r in results:
+        if r.race:
+            out.write(f"\n{r.name}: DATARACE: {r.race_message}\n")
+        for note in r.notes:
+            out.write(f"\n{r.name}: note: {note} (executions stopped there have no final state)\n")
+        if r.status == "MISMATCH":
+            loc = r.test.expected_loc
+            out.write(f"\n{loc}: {r.name}: expected '{r.expected}', got '{r.result}' under {r.memory_model}\n")
+        if r.limit is not None:
+            out.write(f"\n{r.name}: incomplete: stopped by {r.limit}\n")
+    return exit_code(results, errors)
+
+
+__all__ = ["LitmusResult", "run_litmus", "run_program", "run_cli", "results_table", "herd_block", "exit_code"]

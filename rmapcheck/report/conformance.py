@@ -1,0 +1,324 @@
+"""Conformance of rmapcheck's memory models with the Linux kernel memory model (LKMM).
+
+    python -m rmapcheck.report.conformance > docs/conformance.md
+
+Runs every litmus test in tests/litmus/ under `ra` and `sc`, compares each result
+with the LKMM result the test records in its `Result:` comment, and writes a
+Markdown report: a table, then every disagreement with its direction (UNSOUND:
+LKMM allows an outcome rmapcheck calls impossible; false alarm: rmapcheck
+reports an outcome LKMM forbids) and its explanation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+# The LKMM results recorded in the kernel tree (tools/memory-model/litmus-tests and
+# Documentation/litmus-tests): names and verdicts only, as facts to compare with.
+RECORDED = {
+    "CoRR+poonceonce+Once": "Never",
+    "CoRW+poonceonce+Once": "Never",
+    "CoWR+poonceonce+Once": "Never",
+    "CoWW+poonceonce": "Never",
+    "IRIW+fencembonceonces+OnceOnce": "Never",
+    "IRIW+poonceonces+OnceOnce": "Sometimes",
+    "ISA2+pooncelock+pooncelock+pombonce": "Never",
+    "ISA2+poonceonces": "Sometimes",
+    "ISA2+pooncerelease+poacquirerelease+poacquireonce": "Never",
+    "LB+fencembonceonce+ctrlonceonce": "Never",
+    "LB+poacquireonce+pooncerelease": "Never",
+    "LB+poonceonces": "Sometimes",
+    "LB+unlocklockonceonce+poacquireonce": "Never",
+    "MP+fencewmbonceonce+fencermbonceonce": "Never",
+    "MP+onceassign+derefonce": "Never",
+    "MP+polockmbonce+poacquiresilsil": "Never",
+    "MP+polockonce+poacquiresilsil": "Sometimes",
+    "MP+polocks": "Never",
+    "MP+poonceonces": "Sometimes",
+    "MP+pooncerelease+poacquireonce": "Never",
+    "MP+porevlocks": "Never",
+    "MP+unlocklockonceonce+fencermbonceonce": "Never",
+    "R+fencembonceonces": "Never",
+    "R+poonceonces": "Sometimes",
+    "S+fencewmbonceonce+poacquireonce": "Never",
+    "S+poonceonces": "Sometimes",
+    "SB+fencembonceonces": "Never",
+    "SB+poonceonces": "Sometimes",
+    "SB+rfionceonce-poonceonces": "Sometimes",
+    "WRC+poonceonces+Once": "Sometimes",
+    "WRC+pooncerelease+fencermbonceonce+Once": "Never",
+    "Z6.0+pooncelock+poonceLock+pombonce": "Never",
+    "Z6.0+pooncelock+pooncelock+pombonce": "Sometimes",
+    "Z6.0+pooncerelease+poacquirerelease+fencembonceonce": "Sometimes",
+    "dep+plain": "Never",
+    "Atomic-RMW+mb__after_atomic-is-stronger-than-acquire": "Never",
+    "Atomic-RMW-ops-are-atomic-WRT-atomic_set": "Never",
+    "cmpxchg-fail-ordered-1": "Never",
+    "cmpxchg-fail-ordered-2": "Never",
+    "cmpxchg-fail-unordered-1": "Sometimes",
+    "cmpxchg-fail-unordered-2": "Sometimes",
+    "DCL-broken": "Sometimes",
+    "DCL-fixed": "Never",
+    "RM-broken": "DEADLOCK",
+    "RM-fixed": "Never",
+    "RCU+sync+free": "Never",
+    "RCU+sync+read": "Never",
+}
+
+# Recorded tests the litmus front end cannot express, and why.
+_ATOMICS = ("atomic read-modify-write operations: the model language has no atomic "
+            "read-modify-write step, and emulating one with a lock would add ordering LKMM does not have")
+NOT_COVERED = {
+    "Atomic-RMW+mb__after_atomic-is-stronger-than-acquire":
+        ("atomic_read, atomic_inc, smp_mb__after_atomic", _ATOMICS),
+    "Atomic-RMW-ops-are-atomic-WRT-atomic_set": ("ATOMIC_INIT, atomic_add_unless, atomic_set", _ATOMICS),
+    "cmpxchg-fail-ordered-1": ("cmpxchg (failing), smp_mb__after_atomic", _ATOMICS),
+    "cmpxchg-fail-ordered-2": ("cmpxchg, smp_mb__after_atomic", _ATOMICS),
+    "cmpxchg-fail-unordered-1": ("cmpxchg (failing)", _ATOMICS),
+    "cmpxchg-fail-unordered-2": ("cmpxchg", _ATOMICS),
+    "RM-broken": ("atomic_inc_return, filter clause", _ATOMICS),
+    "RM-fixed": ("atomic_inc_return, filter clause", _ATOMICS),
+}
+
+_LOCK_FIX = (
+    "To match, `ra` would make a lock acquisition a release fence for what LKMM's "
+    "`po-unlock-lock-po` orders: at `spin_lock`, join into the thread's release view `rel` the view of "
+    "the unlock message it reads (the previous holder's `cur` at `spin_unlock`) and the thread's own "
+    "`cur` at its last `spin_unlock` of any lock. Making every `spin_lock` a full release fence "
+    "would be too strong (a lock acquisition alone is only an acquire in LKMM).")
+
+# Why a test disagrees, per memory model; shown only when it does disagree.
+EXPLAIN = {
+    "ra": {
+        "LB+poonceonces": (
+            "Load buffering: each load must read the store that the other process makes *after* its own "
+            "load. `ra` is operational and has no promises (docs/memory-model.md): a load reads only "
+            "stores that have already executed, so no execution closes this cycle. Class of programs "
+            "affected: outcomes that need a load to see a store from later in another thread's program "
+            "order with no dependency in between (LB shapes with ONCE or plain accesses). The KVM "
+            "flag pattern is message passing (a reader missing a write that was made earlier), which "
+            "`ra` explores fully; its bugs do not need a load to read from the future."),
+        "MP+polockonce+poacquiresilsil": (
+            "`spin_is_locked()` is translated to a `READ_ONCE()` of the lock word. `ra` keeps only the "
+            "latest message of a lock word (a lock acquisition and a release replace it), so a load of "
+            "the lock word always reads its current value: after seeing the store made inside the "
+            "critical section it cannot still find the lock free from before the acquisition. LKMM "
+            "allows that, because the acquisition is only an acquire: the store in the critical "
+            "section can become visible before the lock word does. Class of programs affected: racy "
+            "reads of a lock word (`spin_is_locked()`-style checks); the KVM models do not use them."),
+        "ISA2+pooncelock+pooncelock+pombonce": (
+            "In `ra` the lock carries P0's view to P1 (the unlock is a release store of the lock word, "
+            "the lock an acquire of it), but P1's `WRITE_ONCE(*z, 1)` is a relaxed store whose message "
+            "carries only P1's release-fence view, empty since P1 executes no `smp_wmb()`/`smp_mb()`; "
+            "P2 reading z=1 therefore learns nothing about x. In LKMM the critical sections of one lock "
+            "are ordered for every observer (`po-unlock-lock-po` is a cumul-fence), so P2's "
+            "`smp_mb()` makes x visible. Class of programs affected: a store after a lock acquisition "
+            "read by a process that does not take the lock, relying on the lock for ordering. A false "
+            "alarm, never a missed bug. " + _LOCK_FIX),
+        "MP+unlocklockonceonce+fencermbonceonce": (
+            "P0 separates its two stores by `spin_unlock(la); spin_lock(lb)`. In `ra` neither is a "
+            "fence, so the second store is a relaxed message without P0's view of the first one, and "
+            "P1's `smp_rmb()` has nothing to join. In LKMM an unlock followed in program order by a "
+            "lock (`po-unlock-lock-po`) orders the stores around it for every observer, like "
+            "`smp_wmb()`. A false alarm, never a missed bug. " + _LOCK_FIX),
+        "2+2W+fencewmbonceonces": (
+            "`ra` lets a relaxed store enter coherence order anywhere after the storing thread's own "
+            "view of the location; `smp_wmb()` makes later stores carry the thread's view (which "
+            "constrains readers) but does not constrain where another thread's store is placed. LKMM's "
+            "propagation axiom forbids the cycle x=1 -wmb-> y=2 -co-> y=1 -wmb-> x=2 -co-> x=1. Class of "
+            "programs affected: two processes racing stores to the same locations and relying on "
+            "`smp_wmb()` for the final values. A false alarm, never a missed bug."),
+    },
+    "sc": {},
+}
+_SC_WEAK = (
+    "`sc` explores interleavings only, and this outcome needs a weak-memory reordering (a load that "
+    "misses an earlier store of another process, or stores that different processes see in different "
+    "orders). `sc` is not meant to find such bugs: it is the baseline `ra` is compared with.")
+_SC_RACE = "`sc` does not check data races (only `ra` does)."
+
+
+def default_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "tests" / "litmus"
+
+
+def classify(expected: str | None, got: str, memory_model: str) -> str:
+    """agree | UNSOUND | false alarm | disagree | - (no expectation)."""
+    if expected is None:
+        return "-"
+    ew, _, eflag = expected.partition(" ")
+    gw, _, gflag = got.partition(" ")
+    races_checked = memory_model != "sc"
+    if ew == gw and (eflag == gflag or not races_checked):
+        return "agree"
+    if ew == gw:
+        return "UNSOUND" if eflag else "false alarm"
+    if gw == "incomplete":
+        return "disagree"
+    # an outcome LKMM allows that rmapcheck never reaches (or a race it misses)
+    if gw == "Never" and ew in ("Sometimes", "Always"):
+        return "UNSOUND"
+    if ew == "Never" and gw in ("Sometimes", "Always"):
+        return "false alarm"
+    return "disagree"
+
+
+def render(rows: list, seconds: dict) -> str:
+    out = []
+    w = out.append
+    w("# Conformance with the Linux kernel memory model (LKMM)")
+    w("")
+    w("Generated by `python -m rmapcheck.report.conformance > docs/conformance.md` from the litmus tests "
+      "in `tests/litmus/` (written for this project); do not edit by hand.")
+    w("")
+    w("Each test is run with `rmapcheck litmus` under both memory models. **LKMM** is the result the kernel "
+      "tree records for the test of that name (tools/memory-model/litmus-tests, Documentation/litmus-tests), "
+      "or, for the tests marked †, the result derived from LKMM's definitions (those names are not in the "
+      "recorded list). Directions of a disagreement:")
+    w("")
+    w("- **UNSOUND**: LKMM allows the outcome (`Sometimes`) and rmapcheck says `Never`, or LKMM flags a "
+      "data race that rmapcheck misses: rmapcheck would call a reachable bug impossible.")
+    w("- **false alarm**: LKMM forbids the outcome (`Never`) and rmapcheck says `Sometimes`, or rmapcheck "
+      "reports a data race LKMM does not have.")
+    w("")
+    w("`DATARACE` follows the result when the test has a data race (LKMM's definition; only `ra` checks "
+      "races, so under `sc` only the outcome is compared).")
+    w("")
+    head = ["Test", "Primitives", "LKMM", "ra", "ra vs LKMM", "sc", "sc vs LKMM", "states (ra / sc)"]
+    w("| " + " | ".join(head) + " |")
+    w("|" + "---|" * len(head))
+    disagreements: dict = {"ra": [], "sc": []}
+    counts: dict = {"ra": {}, "sc": {}}
+    for path, res in rows:
+        ra, sc = res["ra"], res["sc"]
+        t = ra.test
+        derived = "" if t.name in RECORDED else " †"
+        cls = {}
+        for mm, r in (("ra", ra), ("sc", sc)):
+            c = classify(t.expected, r.result, mm)
+            cls[mm] = c
+            counts[mm][c] = counts[mm].get(c, 0) + 1
+            if c not in ("agree", "-"):
+                disagreements[mm].append((t, r, c))
+        prims = ", ".join(f"`{p}`" if p != "plain accesses" else p for p in t.primitives())
+        sc_cell = sc.result
+        w(f"| [{t.name}](../tests/litmus/{path.name}){derived} | {prims} | {t.expected or '-'} | "
+          f"{ra.result} | {_mark(cls['ra'])} | {sc_cell} | {_mark(cls['sc'])} | {ra.explored} / {sc.explored} |")
+    w("")
+    for mm in ("ra", "sc"):
+        c = counts[mm]
+        parts = [f"{c.get(k, 0)} {k}" for k in ("agree", "UNSOUND", "false alarm", "disagree") if c.get(k)]
+        w(f"Under `{mm}`: {len(rows)} tests, " + ", ".join(parts) + ".")
+        w("")
+    w(f"Run time: {seconds.get('ra', 0):.1f} s under `ra`, {seconds.get('sc', 0):.1f} s under `sc`.")
+    w("")
+    w("## Disagreements under `ra`")
+    w("")
+    if not disagreements["ra"]:
+        w("None.")
+        w("")
+    for t, r, c in disagreements["ra"]:
+        w(f"### {t.name}: {c} (LKMM {t.expected}, ra {r.result})")
+        w("")
+        w(EXPLAIN["ra"].get(t.name, "**Not explained yet**: investigate before relying on this result."))
+        w("")
+    hiding = [t.name for t, r, c in disagreements["ra"] if "plain accesses" in t.primitives()]
+    if hiding:
+        w("Disagreements in tests with plain accesses (check that they do not hide a data race): "
+          + ", ".join(hiding) + ".")
+    else:
+        w("No disagreement under `ra` is in a test with a plain access, so none of them can hide a data race; "
+          "the tests with plain accesses (" + ", ".join(
+              sorted(res["ra"].test.name for _, res in rows if "plain accesses" in res["ra"].test.primitives()))
+          + ") agree, races included.")
+    w("")
+    w("## Disagreements under `sc`")
+    w("")
+    if not disagreements["sc"]:
+        w("None.")
+        w("")
+    weak = [t.name for t, r, c in disagreements["sc"]
+            if t.name not in EXPLAIN["sc"] and c == "UNSOUND" and r.word == "Never"]
+    if weak:
+        w("UNSOUND, as expected of sequential consistency: " + ", ".join(weak) + ". " + _SC_WEAK)
+        w("")
+    for t, r, c in disagreements["sc"]:
+        if t.name in weak:
+            continue
+        w(f"### {t.name}: {c} (LKMM {t.expected}, sc {r.result})")
+        w("")
+        text = EXPLAIN["sc"].get(t.name)
+        if text is None and t.expected and "DATARACE" in t.expected:
+            text = _SC_RACE
+        w(text or "**Not explained yet**: investigate before relying on this result.")
+        w("")
+    w("## Recorded tests not covered")
+    w("")
+    w("These LKMM tests use primitives the litmus front end does not support (`rmapcheck litmus` rejects "
+      "them with an `unsupported primitive` error):")
+    w("")
+    w("| Test | LKMM | Primitives | Why not |")
+    w("|---|---|---|---|")
+    for name, (prims, why) in NOT_COVERED.items():
+        w(f"| {name} | {RECORDED[name]} | {prims} | {why} |")
+    w("")
+    w("## Translation notes")
+    w("")
+    w("- `rcu_read_lock()`, `rcu_read_unlock()` and `synchronize_rcu()` use one global `struct srcu_struct`. "
+      "`rcu_assign_pointer()` is a release store and `rcu_dereference()` an acquire load: stronger than "
+      "LKMM, which orders after `rcu_dereference()` only the accesses that depend on the loaded pointer. "
+      "An access after it that does not depend on the pointer is ordered under `ra` and not in LKMM, a "
+      "possible source of UNSOUND results that none of these tests exercises.")
+    w("- `smp_mb__after_spinlock()` is translated to `smp_mb()` right after the lock acquisition (LKMM "
+      "orders the accesses before the lock acquisition with those after the barrier; `smp_mb()` at that "
+      "point orders both and also the lock acquisition itself).")
+    w("- `spin_is_locked(l)` is a `READ_ONCE()` of the lock word (see MP+polockonce+poacquiresilsil).")
+    w("- Positive and Negative count distinct final states (of the locations and registers the test "
+      "shows), not executions as herd7 does; the verdict word is the same.")
+    w("")
+    return "\n".join(out)
+
+
+def _mark(c: str) -> str:
+    return {"agree": "agree", "-": "-"}.get(c, f"**{c}**")
+
+
+def generate(directory: Path | None = None) -> str:
+    directory = directory or default_dir()
+    from rmapcheck.litmus import run_litmus
+
+    seconds = {}
+    paths = sorted(directory.glob("*.litmus"), key=lambda p: p.name.lower())
+    per = {p: {} for p in paths}
+    for mm in ("ra", "sc"):
+        t0 = time.monotonic()
+        for p in paths:
+            per[p][mm] = run_litmus(str(p), mm)
+        seconds[mm] = time.monotonic() - t0
+    rows = [(p, per[p]) for p in paths]
+    return render(rows, seconds)
+
+
+def main(argv: list | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rmapcheck.report.conformance",
+                                 description="Write docs/conformance.md (Markdown, to stdout).")
+    ap.add_argument("--dir", type=Path, default=None, help="the litmus tests (default: tests/litmus)")
+    args = ap.parse_args(argv)
+    from rmapcheck.errors import ModelError, RmapcheckError
+
+    try:
+        sys.stdout.write(generate(args.dir))
+    except ModelError as e:
+        sys.stderr.write(e.render() + "\n")
+        return 2
+    except RmapcheckError as e:
+        sys.stderr.write(f"rmapcheck: error: {e}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
