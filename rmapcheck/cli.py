@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
     lt.add_argument("files", nargs="+", metavar="FILE")
     lt.add_argument("--memory-model", choices=["sc", "ra"], default="ra", help="default: ra")
-    lt.add_argument("--states", action="store_true", help="print every test's final states, as herd7 does")
+    lt.add_argument("--states", action="store_true",
+                    help="print every test's final states, as herd7 does, and the trace of a data race")
     _add_limits(lt)
     return ap
 

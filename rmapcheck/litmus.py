@@ -43,6 +43,8 @@ class LitmusResult:
     seconds: float = 0.0
     notes: list = field(default_factory=list)  # other violated properties
     limit: str | None = None
+    run: object = None  # the engine's RunResult (verdicts, paths)
+    program: object = None
 
     @property
     def name(self) -> str:
@@ -111,7 +113,8 @@ def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=
     t0 = time.monotonic()
     res = explore(program, limits, memory_for(program, memory_model), None, on_final)
     seconds = time.monotonic() - t0
-    out = LitmusResult(test, memory_model, "", explored=res.stats.states, seconds=seconds)
+    out = LitmusResult(test, memory_model, "", explored=res.stats.states, seconds=seconds, run=res,
+                       program=program)
     for env_t in seen:
         env = dict(zip(keys, env_t))
         if test.filter is not None and not eval_prop(test.filter, env):
@@ -179,8 +182,22 @@ def herd_block(r: LitmusResult) -> str:
         lines.append("Flag data-race")
     cond = prop_text(t.cond)
     lines.append(f"Condition {t.quantifier} ({cond})")
-    lines.append(f"Observation {t.name} {r.word} {r.positive} {r.negative}")
+    word = "Never" if r.word == "DEADLOCK" else r.word  # herd7 says 'Never 0 0'; the kernel reads DEADLOCK
+    lines.append(f"Observation {t.name} {word} {r.positive} {r.negative}")
     return "\n".join(lines) + "\n"
+
+
+def race_trace(r: LitmusResult) -> str:
+    """The steps and the race diagram of the data race a test has (under ra)."""
+    from rmapcheck.report.diagram import render_diagram
+    from rmapcheck.report.steps import render_steps
+    from rmapcheck.runner import attach_traces
+
+    attach_traces(r.program, r.run, r.memory_model)
+    pr = r.run.results.get(ir.P_RACE)
+    if pr is None or pr.trace is None:
+        return ""
+    return render_steps(pr.trace) + "\n" + render_diagram(pr.trace)
 
 
 def exit_code(results: list, errors: int) -> int:
@@ -214,6 +231,8 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
         results.append(r)
         if states:
             out.write(herd_block(r) + "\n")
+            if r.race:
+                out.write(race_trace(r) + "\n")
     if results:
         out.write(results_table(results))
     for r in results:

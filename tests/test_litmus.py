@@ -379,3 +379,29 @@ def test_conformance_doc_is_up_to_date():
     doc = (ROOT / "docs" / "conformance.md").read_text()
     assert norm(generate(LITMUS)) == norm(doc), (
         "docs/conformance.md is stale: python -m rmapcheck.report.conformance > docs/conformance.md")
+
+
+def test_body_comments_and_deadlock(tmp_path):
+    p = lit(tmp_path, """\
+        C dl
+        {}
+        P0(spinlock_t *l, int *x)
+        {
+            /* @thread not-a-header-key */
+            spin_lock(l);
+            spin_lock(l); // @expect sc * holds
+            WRITE_ONCE(*x, 1);
+        }
+        exists (x=1)
+        """)
+    r = run(p)
+    assert (r.word, r.positive, r.negative) == ("DEADLOCK", 0, 0)
+    assert "Observation dl Never 0 0" in herd_block(r)
+
+
+def test_race_trace_quotes_the_litmus_lines(capsys):
+    assert main(["litmus", "--states", str(LITMUS / "MP+poplainonce+poonceplain.litmus")]) == 0
+    out = capsys.readouterr().out
+    assert "Flag data-race" in out
+    assert "*data = 1;" in out and "d = *data;" in out  # the litmus text, not the translation
+    assert "DATARACE: data race on data" in out

@@ -247,7 +247,11 @@ def prop_text(p, top: bool = True) -> str:
     if kind == "not":
         return "~" + prop_text(p[1], False)
     op = {"and": " /\\ ", "or": " \\/ ", "imp": " => "}[kind]
-    s = prop_text(p[1], False) + op + prop_text(p[2], False)
+    parts = []
+    for q in (p[1], p[2]):
+        # a chain of one associative operator needs no parentheses
+        parts.append(prop_text(q, True) if q[0] == kind and kind != "imp" else prop_text(q, False))
+    s = op.join(parts)
     return s if top else f"({s})"
 
 
@@ -450,9 +454,9 @@ def _parse_value(s: _Scanner):
 def _parse_init(s: _Scanner, test: LitmusTest) -> None:
     tok = s.peek()
     if not (tok[0] == "punct" and tok[1] == "{"):
-        raise s.error(tok[2], f"expected the initial state '{{ ... }}' (it may be empty: '{{}}'), found {_describe(tok)}")
+        raise s.error(tok[2], "expected the initial state '{ ... }' (it may be empty: '{}'), "
+                              f"found {_describe(tok)}")
     s.next()
-    pending: list = []
     while True:
         tok = s.peek()
         if tok[0] == "punct" and tok[1] == "}":
@@ -475,7 +479,6 @@ def _parse_init(s: _Scanner, test: LitmusTest) -> None:
         if name in test.locations:
             raise s.error(noff, f"location '{name}' is declared twice")
         test.locations[name] = Location(name, base or "int", ptr, init, noff, base is not None)
-        pending.append(init)
         tok = s.peek()
         if not (tok[0] == "punct" and tok[1] in (";", "}")):
             raise s.error(tok[2], f"expected ';' after the initial value of '{name}', found {_describe(tok)}")
@@ -1157,6 +1160,13 @@ def load_litmus(path: str, text: str | None = None) -> tuple[LitmusTest, ir.Prog
         program = load_model_text(path, test.model_text, {})
     except ModelError as e:
         raise map_error(test, e) from None
+    # traces quote the litmus file's own lines (a body line keeps its number in the translation)
+    orig = text.split("\n")
+    program.source_lines = orig + program.source_lines[len(orig):]
+    for th in program.threads:
+        for instr in th.code:
+            if 0 < instr.loc.line <= len(orig) and orig[instr.loc.line - 1].strip():
+                instr.text = orig[instr.loc.line - 1].strip()
     return test, program
 
 
