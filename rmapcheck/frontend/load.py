@@ -220,19 +220,39 @@ class _Parser(c_parser.CParser):
 
     def _parse_error(self, msg, coord):
         if getattr(coord, "line", None) is None:
-            tok = None
-            try:
-                peek = getattr(self, "_peek", None)
-                tok = peek() if peek is not None and msg != "At end of input" else None
-            except Exception:  # the lexer itself fails on what follows: fall back to the end
-                tok = None
-            if tok is not None and getattr(tok, "lineno", None) is not None:
+            tok = self._next_token() if msg != "At end of input" else None
+            if tok is not None:
                 coord = self._coord(tok.lineno, getattr(tok, "column", None))
                 if msg.startswith("Invalid"):
                     msg = f"{msg} before '{tok.value}'"
             else:
                 coord = _EndOfInput(self.clex.filename)
         super()._parse_error(msg, coord)
+
+    def _next_token(self):
+        try:
+            peek = getattr(self, "_peek", None)
+            tok = peek() if peek is not None else None
+        except Exception:  # the lexer itself fails on what follows
+            return None
+        return tok if tok is not None and getattr(tok, "lineno", None) is not None else None
+
+    def failure(self, what: str) -> str:
+        """A ParseError text for a failure inside pycparser (it trips over some malformed
+        input with an internal exception): placed at the token the parser stopped before."""
+        tok = self._next_token()
+        if tok is None:
+            return f"{self.clex.filename}:<end>: {what}"
+        return f"{self._coord(tok.lineno, getattr(tok, 'column', None))}: {what} before '{tok.value}'"
+
+
+    def _lex_on_rbrace_func(self):
+        # A stray '}' would pop pycparser's outermost scope (an assertion inside pycparser):
+        # keep the scope and let the parser report the brace as a syntax error.
+        stack = getattr(self, "_scope_stack", None)
+        if stack is not None and len(stack) <= 1:
+            return
+        super()._lex_on_rbrace_func()
 
 
 class _EndOfInput:
@@ -245,12 +265,15 @@ class _EndOfInput:
 
 def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
     src = f'# 1 "<prelude>"\n{PRELUDE}# 1 "{path}"\n{text}'
+    parser = _Parser()
     try:
-        return _Parser().parse(src, filename=path)
+        return parser.parse(src, filename=path)
     except c_parser.ParseError as e:
         raise _parse_error(path, str(e), lines) from None
-    except (AssertionError, IndexError, TypeError, ValueError, RecursionError) as e:
-        raise ModelError(SourceLoc(path, 1, 1), f"cannot parse the model: {e}") from None
+    except RecursionError:
+        raise _parse_error(path, parser.failure("the model is nested too deeply"), lines) from None
+    except Exception:  # pycparser's own failure on malformed text: still a syntax error
+        raise _parse_error(path, parser.failure("syntax error"), lines) from None
 
 
 def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:

@@ -533,6 +533,8 @@ class ThreadLowerer:
             raise self.error(node, "not an lvalue")
         if isinstance(node, c_ast.Cast):
             raise self.error(node, "a cast is not an lvalue")
+        # Not an lvalue: an expression the language does not have says so first.
+        self.rv(node)
         raise self.error(node, "this expression is not an lvalue")
 
     def mem_lv(self, addr, t: CType, text: str) -> LV:
