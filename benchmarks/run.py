@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Benchmark the explicit-state engine on the bundled models.
+
+    python benchmarks/run.py                      # every models/*.c, every config
+    python benchmarks/run.py models/07_v5_5.14.c  # some models (files or directories)
+    python benchmarks/run.py --json               # machine-readable output
+
+Each run (one model, one configuration: the default and each @config line, one memory
+model) happens in a fresh Python process, so the peak resident memory reported is that
+run's own (it includes the interpreter and rmapcheck's imports, about 40 MiB). Seconds
+and states/s are the search's own, without start-up and without trace replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["model", "config", "memory model", "states", "transitions", "seconds", "states/s", "peak MiB"]
+
+
+def collect(paths: list[str]) -> list[Path]:
+    if not paths:
+        paths = [str(ROOT / "models")]
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(path.glob("*.c"))
+            if not found:
+                sys.exit(f"benchmarks/run.py: {p}: no model files (*.c)")
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            sys.exit(f"benchmarks/run.py: {p}: no such file or directory")
+    return out
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return path.name
+
+
+def fmt_config(cfg: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(cfg.items())) or "default"
+
+
+def runs_of(path: Path, memory_models: list[str] | None) -> list[tuple[str, dict]]:
+    """(memory model, config) of every run a model declares; loaded in a child, as the runs are."""
+    r = subprocess.run([sys.executable, __file__, "--child-list", str(path)], capture_output=True, text=True)
+    if r.returncode != 0:
+        err = (r.stderr or r.stdout).strip().splitlines()
+        raise RuntimeError((err[-1] if err else "load failed").replace(str(ROOT) + os.sep, ""))
+    doc = json.loads(r.stdout.strip().splitlines()[-1])
+    mms = [m for m in doc["memory_models"] if not memory_models or m in memory_models]
+    return [(mm, cfg) for mm in mms for cfg in [{}] + doc["configs"]]
+
+
+def run_one(path: Path, mm: str, cfg: dict, args) -> dict:
+    cmd = [sys.executable, __file__, "--child-run", str(path), "--child-mm", mm, "--child-config", json.dumps(cfg)]
+    if args.timeout:
+        cmd += ["--timeout", str(args.timeout)]
+    if args.max_states:
+        cmd += ["--max-states", str(args.max_states)]
+    row = {"model": display(path), "config": fmt_config(cfg), "memory_model": mm}
+    hard = None if not args.timeout else args.timeout * 3 + 120
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=hard)
+    except subprocess.TimeoutExpired:
+        return {**row, "error": "killed: no answer in time"}
+    lines = r.stdout.strip().splitlines()
+    if r.returncode != 0 or not lines:
+        err = (r.stderr or r.stdout).strip().splitlines()
+        return {**row, "error": (err[-1] if err else f"exit {r.returncode}").replace(str(ROOT) + os.sep, "")}
+    return {**row, **json.loads(lines[-1])}
+
+
+# -- the child side -----------------------------------------------------------------------------------
+
+
+def child_list(path: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from rmapcheck.frontend import load_model
+
+    meta = load_model(path).meta
+    print(json.dumps({"memory_models": list(meta.memory_models), "configs": list(meta.configs)}))
+
+
+def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: int | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    from rmapcheck.engines.explicit.search import Limits
+    from rmapcheck.frontend import load_model
+    from rmapcheck.properties.verdict import VIOLATED
+    from rmapcheck.runner import check_program
+
+    program = load_model(path, cfg)
+    res = check_program(program, mm, limits=Limits(max_states=max_states, timeout=timeout))
+    s = res.stats
+    print(json.dumps({
+        "states": s.states, "transitions": s.transitions, "depth": s.depth,
+        "seconds": round(s.seconds, 3), "states_per_s": round(s.states_per_s),
+        "peak_mb": round(s.peak_mb, 1), "complete": s.complete, "limit": s.limit,
+        "violated": [r.name for r in res.results.values() if r.verdict == VIOLATED],
+    }))
+
+
+# -- main -----------------------------------------------------------------------------------------------
+
+
+def table(rows: list[dict]) -> str:
+    from tabulate import tabulate
+
+    body = []
+    for r in rows:
+        if "error" in r:
+            body.append([r["model"], r["config"], r["memory_model"], "error: " + r["error"], "", "", "", ""])
+            continue
+        note = "" if r["complete"] else f" (incomplete: {r['limit']})"
+        body.append([
+            r["model"], r["config"], r["memory_model"], f"{r['states']}{note}", r["transitions"],
+            f"{r['seconds']:.2f}", r["states_per_s"], f"{r['peak_mb']:.0f}",
+        ])
+    return tabulate(body, headers=COLUMNS, tablefmt="github", disable_numparse=True,
+                    colalign=("left", "left", "left") + ("right",) * 5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
+    ap.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    ap.add_argument("--memory-model", action="append", dest="memory_models", choices=["sc", "ra"],
+                    help="only this memory model (repeatable; default: those each model declares)")
+    ap.add_argument("--timeout", type=float, help="per run: stop the search after SECONDS (incomplete)")
+    ap.add_argument("--max-states", type=int, help="per run: stop the search after N states (incomplete)")
+    ap.add_argument("--child-list", help=argparse.SUPPRESS)
+    ap.add_argument("--child-run", help=argparse.SUPPRESS)
+    ap.add_argument("--child-mm", help=argparse.SUPPRESS)
+    ap.add_argument("--child-config", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child_list or args.child_run:
+        try:
+            if args.child_list:
+                child_list(args.child_list)
+            else:
+                child_run(args.child_run, args.child_mm, json.loads(args.child_config), args.timeout, args.max_states)
+        except Exception as e:  # one line for the parent's table
+            sys.stderr.write(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}\n")
+            return 2
+        return 0
+
+    rows = []
+    for path in collect(args.paths):
+        try:
+            runs = runs_of(path, args.memory_models)
+        except RuntimeError as e:
+            rows.append({"model": display(path), "config": "-", "memory_model": "-", "error": str(e)})
+            continue
+        for mm, cfg in runs:
+            row = run_one(path, mm, cfg, args)
+            rows.append(row)
+            if not args.json:
+                sys.stderr.write(f"{row['model']} [{row['config']}, {mm}]: "
+                                 f"{row.get('states', row.get('error'))} states, {row.get('seconds', '-')} s\n")
+    env = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    if args.json:
+        json.dump({"environment": env, "runs": rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(table(rows) + "\n")
+        sys.stdout.write(f"\nPython {env['python']} on {env['machine']}, {env['cpus']} CPUs; "
+                         "one fresh process per run; peak MiB includes the interpreter (about 40 MiB).\n")
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
