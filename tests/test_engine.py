@@ -302,6 +302,7 @@ def reference_best(program, prop: str, max_len: int = 40):
     seen = set(layer)
     for length in range(max_len + 1):
         nxt: dict = {}
+        viol = None
         for (st, last), cs in layer.items():
             enabled = [t for t in range(len(ex.threads)) if ex.enabled(st, t)]
             if not enabled:
@@ -311,25 +312,19 @@ def reference_best(program, prop: str, max_len: int = 40):
             for t in enabled:
                 ncs = cs + (0 if last in (-1, t) else 1)
                 for _, out in ex.transitions(st, t):
-                    if any(e.prop == prop for e in out.events):
-                        if prop != ir.P_DEADLOCK:
-                            nxt.setdefault(("viol",), ncs)
-                            nxt[("viol",)] = min(nxt[("viol",)], ncs)
-                        continue
-                    if out.state is None:
-                        continue
-                    if prop != ir.P_DEADLOCK and any(e.prop == prop for e in ex.check_invariants(out.state)):
-                        nxt.setdefault(("viol",), ncs)
-                        nxt[("viol",)] = min(nxt[("viol",)], ncs)
+                    if any(e.prop == prop for e in out.events) or (
+                        out.state is not None and any(e.prop == prop for e in ex.check_invariants(out.state))
+                    ):
+                        viol = ncs if viol is None else min(viol, ncs)
                         continue
                     key = (out.state, t)
-                    if key in seen:
+                    if out.state is None or key in seen:
                         continue
                     nxt[key] = min(nxt.get(key, ncs), ncs)
-        if best is not None:
+        if best is not None:  # a deadlocked state of this layer
             return (length, best)
-        if ("viol",) in nxt:
-            return (length + 1, nxt[("viol",)])
+        if viol is not None:  # a violating step out of this layer
+            return (length + 1, viol)
         seen.update(nxt)
         layer = nxt
         if not layer:
