@@ -1,4 +1,4 @@
-"""Command line: check, verify, ir. Exit codes as TLC and CI expect:
+"""Command line: check, verify, ir, litmus. Exit codes as TLC and CI expect:
 
 0 every expectation met (check: every property holds); 1 a verdict differs from
 its expectation (check: a property is violated); 2 bad input or usage;

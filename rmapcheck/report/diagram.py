@@ -36,6 +36,8 @@ def _short_value(step) -> str:
         if op.startswith("read ") and " -> " in op:
             lhs, val = op[5:].rsplit(" -> ", 1)
             vals.append(f"{lhs.split(' [')[0]} -> {val.split(' (')[0]}")
+        elif op.startswith("weak memory: ") and " reads the older " in op:
+            vals.append("missed " + op.split(", missing ", 1)[1])
         elif op.startswith(("allocation", "allocate", "synchronize_srcu", "free")):
             vals.append(op)
     return "; ".join(vals)

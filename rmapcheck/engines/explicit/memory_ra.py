@@ -79,9 +79,6 @@ class RAMemory(SCMemory):
 
     def __init__(self, program: ir.Program):
         super().__init__(program)
-        self.lock_cells = {
-            k for k, cell in enumerate(program.global_cells) if cell.name.endswith((".__owner",))
-        }
         kinds = {i.kind for th in program.threads for i in th.code if isinstance(i, ir.Fence)}
         has_sync = any(isinstance(i, ir.SrcuSync) for th in program.threads for i in th.code)
         self.uses_acq = bool(kinds & {"rmb", "mb"}) or has_sync
@@ -170,8 +167,9 @@ class RAMemory(SCMemory):
             elif self.uses_acq:
                 join_into(w.acq, m[1])
             vals.append(m[0])
-            if c.log is not None and n > 1:
-                c.log.append(("ra_read", loc, (i, len(hist) - 1)))
+            if c.log is not None and i < len(hist) - 1:
+                missed = [(self.names_by_tid[x[2]], self._line(x[2], x[3]), x[0]) for x in hist[i + 1:] if x[2] >= 0]
+                c.log.append(("ra_read", loc, (m[0], missed)))
         if c.log is not None:
             c.log.append(("read", a, vals))
         return vals
@@ -200,7 +198,8 @@ class RAMemory(SCMemory):
             self._set_hist(c, base, off + k, hist[:p] + (msg,) + hist[p:])
             w.cur[loc] = p
             if c.log is not None and p < len(hist):
-                c.log.append(("ra_write", loc, (p, len(hist))))
+                later = [(self.names_by_tid[x[2]], self._line(x[2], x[3]), x[0]) for x in hist[p:] if x[2] >= 0]
+                c.log.append(("ra_write", loc, (v, later)))
         if c.log is not None:
             c.log.append(("write", a, list(vals)))
 
@@ -234,8 +233,7 @@ class RAMemory(SCMemory):
     def _report_race(self, c, loc, m, instr, writing: bool) -> None:
         me = self.names_by_tid[c.tid] if c.tid < len(self.names_by_tid) else "?"
         other = self.names_by_tid[m[2]]
-        wcode = self.code_by_tid[m[2]]
-        wline = wcode[m[3]].loc.line if 0 <= m[3] < len(wcode) else 0
+        wline = self._line(m[2], m[3])
         kind = "write" if writing else "read"
         mine = "plain" if instr.order == ir.PLAIN else instr.order
         theirs = "plain" if m[4] else "marked"
@@ -246,6 +244,10 @@ class RAMemory(SCMemory):
             f"and {theirs} write at line {wline} ({other}), not ordered by happens-before",
             instr.loc, c.tid,
         ))
+
+    def _line(self, tid: int, pc: int) -> int:
+        code = self.code_by_tid[tid] if 0 <= tid < len(self.code_by_tid) else []
+        return code[pc].loc.line if 0 <= pc < len(code) else 0
 
     def cell_name(self, loc) -> str:
         base, off = loc

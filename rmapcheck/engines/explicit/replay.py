@@ -160,6 +160,14 @@ def _op(names: _Names, tid: int, instr, kind: str, a, b, cells) -> str:
         return f"synchronize_srcu {a}: waits for {readers}"
     if kind == "srcu_sync":
         return f"synchronize_srcu {a}: grace period over"
+    if kind == "ra_read":
+        value, missed = b
+        seen = ", ".join(f"{names.value(v)} written at line {line} by {who}" for who, line, v in missed)
+        return f"weak memory: {names.cell(a, tid)} reads the older {names.value(value)}, missing {seen}"
+    if kind == "ra_write":
+        value, later = b
+        before = ", ".join(f"{names.value(v)} (line {line}, {who})" for who, line, v in later)
+        return f"weak memory: this write of {names.cell(a, tid)} is ordered before {before}"
     if kind == "nondet":
         return f"nondet -> {b}"
     if kind == "fence":
