@@ -134,6 +134,12 @@ CASES = [
     Case("missing-return-value", prog("f();", "int f(void)\n{\n\treturn;\n}\n"), "\treturn;", r"'f' must return a value"),
     Case("incomplete-struct", prog("struct nosuch s;"), "struct nosuch s;", r"incomplete type struct nosuch"),
     Case("sizeof-incomplete", prog("int n = sizeof(struct nosuch);"), "sizeof(struct nosuch)", r"sizeof of an incomplete type"),
+    Case("ternary-type-mismatch", prog("int *p = kvm.x ? &kvm.x : 5;", KVM), "int *p = kvm.x ?",
+         r"the two arms of '\?:' have different types"),
+    Case("array-size-of-pointer", prog("int n = ARRAY_SIZE(kvm.rmap);", KVM), "ARRAY_SIZE", r"ARRAY_SIZE needs an array"),
+    Case("nested-too-deeply", prog("int x = " + "+".join(["1"] * 2000) + ";"), "int x = 1+1", r"nested too deeply"),
+    Case("parens-nested-too-deeply", prog("int x = " + "(" * 300 + "1" + ")" * 300 + ";"), "int x = (((",
+         r"nested too deeply"),
     Case("multi-char-constant", prog("int c = 'ab';"), "int c = 'ab';", r"unsupported character constant"),
     # -- names ----------------------------------------------------------------------------------
     Case("undeclared-variable", prog("count = 1;"), "count = 1;", r"'count' is not declared"),

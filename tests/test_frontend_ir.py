@@ -116,6 +116,8 @@ def test_locals_are_zeroed_at_declaration_and_scoped():
 def test_bool_conversion_and_int_arithmetic():
     assert_value("bool b; int r;", "b = 5; r = b;", "r", 1)
     assert_value("int *p; bool b; int r;", "p = &__start; b = p; r = b;", "r", 1)
+    assert_value("bool b; int r;", "b |= 6; r = b * 10; b = 0; b += 3; r += b;", "r", 11)
+    assert_value("int r; bool yes(void) { return 42; }", "r = yes();", "r", 1)
     assert_value("int r;", "r = (7 / 2) * 100 + (-7 / 2) * 10 + (7 % 3);", "r", 300 - 30 + 1)
     assert_value("int r;", "r = (1 << 4) | (0x10 >> 2) | (6 & 3) ^ 1;", "r", 16 | 4 | (2 ^ 1))
     assert_value("int r; int a = 3;", "r = a > 2 ? a * 2 : -1; r += 4; r -= 1; r *= 2;", "r", 18)
@@ -194,6 +196,25 @@ def test_variable_index_is_bounds_checked_at_run_time():
     assert any(a.prop == ir.P_BOUNDS for a in kinds(code, ir.Assert))
     assert verdicts(src)["no-out-of-bounds"] == "violated"
     assert verdicts(single(STRUCTS, "int i = 4; data[i - 1] = 1;"))["no-out-of-bounds"] == "holds"
+
+
+def test_two_dimensional_arrays():
+    assert_value("int a[2][3]; int r;", """
+        int i, j;
+        for (i = 0; i < 2; i++)
+            for (j = 0; j < 3; j++)
+                a[i][j] = i * 10 + j;
+        int (*row)[3] = a;
+        r = a[1][2] * 100 + row[1][0];
+    """, "r", 1210)
+
+
+def test_ternary_takes_the_pointer_type_of_either_arm():
+    assert_value("int g; int *p; int *q;", """
+        p = g ? NULL : &g;
+        q = g ? &g : NULL;
+        *p = 4;
+    """, "g * 10 + (q == NULL)", 41)
 
 
 def test_local_structs_and_arrays():
@@ -577,6 +598,16 @@ def test_warn_on_reports_continues_and_returns_its_condition():
     assert v["no-warn"] == "violated"
     assert v["assertions"] == "holds"
     assert verdicts(single("int r;", "WARN_ON(r != 0);"))["no-warn"] == "holds"
+
+
+def test_kernel_helpers_likely_unlikely_array_size_and_bug():
+    assert_value("int a[4]; struct q { int b[3]; } g;", """
+        int i;
+        for (i = 0; i < ARRAY_SIZE(g.b); i++)
+            if (unlikely(i == 2) || !likely(i != 0))
+                a[i] = ARRAY_SIZE(a);
+    """, "a[0] * 100 + a[1] * 10 + a[2]", 404)
+    assert verdicts(single("int g;", "if (!g) BUG();"))["assertions"] == "violated"
 
 
 def test_bug_on_and_assert_stop_the_path():

@@ -53,9 +53,20 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
     _check_parameters(path, raw, pre, lines)
     ast = _parse(path, pre.text, lines)
     env = TypeEnv(path, lines, pre.defines)
+    try:
+        return _build(path, lines, pre, raw, ast, env)
+    except RecursionError:
+        # Deep nesting exhausts Python's stack in the lowering: say where, not how.
+        raise env.error(env.last_node, "the model is nested too deeply here") from None
+
+
+def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeEnv) -> ir.Program:
+    """Lay out the globals and lower every thread and invariant of a parsed model."""
+    meta = raw.meta
     funcs: dict[str, c_ast.FuncDef] = {}
     gdecls: list[c_ast.Decl] = []
     for ext in ast.ext:
+        env.last_node = ext
         if isinstance(ext, c_ast.Typedef):
             t = env.resolve(ext.type)
             env.typedefs[ext.name] = t
@@ -80,9 +91,11 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
 
     gl = _GlobalLayout(env, funcs)
     for d in gdecls:
+        env.last_node = d
         gl.add(d)
     sites: list[ir.AllocSite] = []
     for d in gdecls:
+        env.last_node = d
         gl.initialise(d, sites, meta)
 
     if not raw.threads:
@@ -239,11 +252,12 @@ class _Parser(c_parser.CParser):
 
     def failure(self, what: str) -> str:
         """A ParseError text for a failure inside pycparser (it trips over some malformed
-        input with an internal exception): placed at the token the parser stopped before."""
+        input with an internal exception, or runs out of stack): placed at the token the
+        parser stopped before."""
         tok = self._next_token()
         if tok is None:
             return f"{self.clex.filename}:<end>: {what}"
-        return f"{self._coord(tok.lineno, getattr(tok, 'column', None))}: {what} before '{tok.value}'"
+        return f"{self._coord(tok.lineno, getattr(tok, 'column', None))}: {what.format(tok=tok.value)}"
 
 
     def _lex_on_rbrace_func(self):
@@ -271,9 +285,9 @@ def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
     except c_parser.ParseError as e:
         raise _parse_error(path, str(e), lines) from None
     except RecursionError:
-        raise _parse_error(path, parser.failure("the model is nested too deeply"), lines) from None
+        raise _parse_error(path, parser.failure("the model is nested too deeply here"), lines) from None
     except Exception:  # pycparser's own failure on malformed text: still a syntax error
-        raise _parse_error(path, parser.failure("syntax error"), lines) from None
+        raise _parse_error(path, parser.failure("syntax error before '{tok}'"), lines) from None
 
 
 def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
@@ -304,6 +318,8 @@ def _const_eval(text: str, loc: SourceLoc, src: str, defines: dict, overrides: d
         raise ModelError(loc, f"'{text}' is not an integer constant expression", src) from None
     try:
         v = env.try_const(ast.ext[0].init) if ast.ext and isinstance(ast.ext[0], c_ast.Decl) else None
+    except RecursionError:
+        raise ModelError(loc, "the expression is nested too deeply", src) from None
     except ModelError as e:
         # Positions inside the evaluated text are relative to the wrapper: map them back.
         col = loc.col + max((e.loc.col if e.loc else 0) - len(prefix) - 1, 0)

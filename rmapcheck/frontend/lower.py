@@ -177,6 +177,7 @@ class ThreadLowerer:
         frame = self.frames[-1]
         if node is None or isinstance(node, c_ast.EmptyStatement):
             return
+        self.env.last_node = node
         if isinstance(node, c_ast.Compound):
             frame.scopes.append({})
             for item in node.block_items or []:
@@ -708,12 +709,14 @@ class ThreadLowerer:
     def ternary(self, node: c_ast.TernaryOp) -> tuple:
         c, ct = self.rv(node.cond)
         mark = len(self.code)
+        self.scalar(node.cond, ct)
         a, at = self.rv(node.iftrue)
         b, bt = self.rv(node.iffalse)
+        rt = self.ternary_type(node, a, at, b, bt)
         if len(self.code) == mark:
-            return ir.Cond(c, a, b), at
+            return ir.Cond(c, a, b), rt
         del self.code[mark:]
-        tmp = self.temp(at)
+        tmp = self.temp(rt)
         t, f, end = Label(), Label(), Label()
         self.branch(node, c, t, f)
         self.place(t)
@@ -724,7 +727,22 @@ class ThreadLowerer:
         b, bt = self.rv(node.iffalse)
         self.emit(ir.Assign, node, dst=tmp, expr=b)
         self.place(end)
-        return LocalRef(tmp), at
+        return LocalRef(tmp), rt
+
+    def ternary_type(self, node, a, at: CType, b, bt: CType) -> CType:
+        """The type of c ? a : b: both integers, or pointers of one type (NULL fits any)."""
+        null = lambda v, t: isinstance(t, IntT) and isinstance(v, Const) and v.value == 0  # noqa: E731
+        if isinstance(at, PtrT) and null(b, bt):
+            return at
+        if isinstance(bt, PtrT) and null(a, at):
+            return bt
+        if isinstance(at, IntT) and isinstance(bt, IntT):
+            return at if at.name == bt.name else INT
+        if isinstance(at, PtrT) and isinstance(bt, PtrT):
+            if not same_type(at, bt):
+                raise self.error(node, f"the two arms of '?:' have different pointer types: {at} and {bt}")
+            return bt if isinstance(at.target, VoidT) else at
+        raise self.error(node, f"the two arms of '?:' have different types: {at} and {bt}")
 
     def assign(self, node: c_ast.Assignment) -> tuple:
         op = node.op
@@ -753,7 +771,7 @@ class ThreadLowerer:
             if isinstance(ct, PtrT) and bop in ("+", "-") and isinstance(rt, IntT):
                 v = addr_index(cur, r if bop == "+" else self.fold(node, ir.Un("-", r)), ct.target.cells)
             elif isinstance(ct, IntT) and isinstance(rt, IntT):
-                v = self.fold(node, ir.Bin(bop, cur, r))
+                v = self.convert(self.fold(node, ir.Bin(bop, cur, r)), ct, lv.type)
             else:
                 raise self.error(node, f"operator '{op}' needs integers")
         if lv.local is not None:

@@ -56,6 +56,10 @@ class Primitives:
             "WARN": self.warn,
             "WARN_ONCE": self.warn,
             "BUG_ON": self.bug_on,
+            "BUG": self.error_call,
+            "likely": self.hint,
+            "unlikely": self.hint,
+            "ARRAY_SIZE": self.array_size,
             "assert": lambda n: self.check(n, ir.P_ASSERT, 0),
             "assert_property": self.assert_property,
             "__VERIFIER_assert": lambda n: self.check(n, ir.P_ASSERT, 0),
@@ -325,6 +329,23 @@ class Primitives:
         self.args(node, 0)
         self.L.emit(ir.Assert, node, cond=Const(0), prop=ir.P_ASSERT)
         return Const(0), VOID
+
+    def hint(self, node):
+        """likely(x) / unlikely(x): branch hints, the value of x."""
+        (arg,) = self.args(node, 1)
+        c, ct = self.L.rv(arg)
+        self.L.scalar(arg, ct)
+        return c, ct
+
+    def array_size(self, node):
+        """ARRAY_SIZE(a): the number of elements of the array a (a constant)."""
+        from rmapcheck.frontend.lower import _is_lvalue_node
+
+        (arg,) = self.args(node, 1)
+        t = self.L.type_of(arg) if _is_lvalue_node(arg) else None
+        if not isinstance(t, ArrT):
+            raise self.L.error(arg, f"ARRAY_SIZE needs an array, not {t if t is not None else 'this expression'}")
+        return Const(t.n), INT
 
     def nondet(self, node, rng):
         self.args(node, 0)

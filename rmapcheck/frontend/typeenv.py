@@ -33,6 +33,7 @@ class TypeEnv:
         # Struct and enum definitions already processed, by AST node: a definition inside a
         # function is seen again every time the function is inlined, and is the same definition.
         self._seen_defs: dict[int, object] = {}
+        self.last_node = None  # the statement being lowered (where a too-deep nesting is reported)
         self.typedefs: dict[str, CType] = {}
         self.consts: dict[str, int] = dict(CONSTANTS)
         self.consts.update(defines)
