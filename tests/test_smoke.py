@@ -18,3 +18,15 @@ def test_toy_model_violates_rmaps_present_and_leaks():
     assert "no-leak            violated" in r.stdout
     assert "no-deadlock        holds" in r.stdout
     assert "Traceback" not in r.stderr
+
+
+def test_readme_example_is_the_tested_model_and_its_claims_hold():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    model = (MODELS / "readme_example.c").read_text()
+    assert "```c\n" + model + "```" in readme
+    r = run("check", str(MODELS / "readme_example.c"), "--trace-format", "diagram")
+    assert r.returncode == 1
+    assert "rmaps-present      violated" in r.stdout
+    assert "  // allocation of int fails (NULL)" in r.stdout
+    assert "kvm.rmap -> NULL" in r.stdout
+    assert run("verify", str(MODELS / "readme_example.c")).returncode == 0
