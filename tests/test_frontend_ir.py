@@ -10,6 +10,7 @@ can pass vacuously).
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -861,3 +862,13 @@ def test_printer_shows_globals_threads_steps_and_lines():
     assert f"line {line}" in out
     # visible steps are starred
     assert any(line.lstrip().startswith("*") and "mutex_lock" in line for line in out.splitlines())
+
+
+def test_printer_shows_the_header_sites_instances_and_pointer_initialisers():
+    src = (Path(__file__).parent / "models" / "toy_copy_lost.c").read_text()
+    out = print_program(load(src))
+    assert "// toy" in out and "// expect sc * holds" in out and "// fault budget: 1" in out
+    assert "G[10] kvm.active = &arr0 (&G[0])" in out
+    assert "site0 int in alloc_rmap() line 21" in out
+    assert "thread reader x2" in out and "instance number in %reader:id" in out
+    assert "alloc site0 int[" in out and "(may fail)" in out

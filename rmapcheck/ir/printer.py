@@ -83,28 +83,53 @@ def instr_str(i, cells=None, gcells=None) -> str:
 
 
 def print_program(p: ir.Program) -> str:
+    m = p.meta
     out = [f"// model {p.path}"]
-    if p.meta.title:
-        out.append(f"// {p.meta.title}")
+    if m.title:
+        out.append(f"// {m.title}")
+    for src in m.sources:
+        out.append(f"// source: {src}")
     out.append(f"// properties: {', '.join(p.properties)}")
     if p.defines:
         out.append("// parameters: " + ", ".join(f"{k}={v}" for k, v in sorted(p.defines.items())))
-    out.append(f"// fault budget: {p.meta.faults}")
+    out.append(f"// fault budget: {m.faults}")
+    if m.nondet_range is not None:
+        out.append(f"// nondet range: {m.nondet_range[0]}..{m.nondet_range[1]}")
+    out.append(f"// memory models: {', '.join(m.memory_models)}")
+    for ex in m.expectations:
+        out.append(f"// expect {ex.memory_model} {ex.prop} {ex.verdict}")
     out.append("")
     out.append(f"globals ({len(p.global_cells)} cells):")
     for i, (c, v) in enumerate(zip(p.global_cells, p.global_init)):
-        init = f" = {v}" if v else ""
+        init = f" = {_value(v, c, p)}" if v else ""
         out.append(f"  G[{i}] {c.name}{init}")
+    if p.sites:
+        out.append("")
+        out.append("allocation sites:")
+        for k, site in enumerate(p.sites):
+            out.append(f"  site{k} {site.type_name} in {site.func}() line {site.loc.line}")
     for t in p.threads:
         out.append("")
         inst = f" x{t.instances}" if t.instances > 1 else ""
-        out.append(f"thread {t.name}{inst} ({t.nlocals} local cells, {len(t.code)} steps):")
+        param = f", instance number in %{t.local_cells[t.param_cell].name}" if t.param_cell is not None else ""
+        out.append(f"thread {t.name}{inst} ({t.nlocals} local cells, {len(t.code)} steps{param}):")
         out.extend(_code_lines(t.code, t.local_cells))
     for inv in p.invariants:
         out.append("")
         out.append(f"invariant {inv.prop} = {inv.func}() (atomic, every state):")
         out.extend(_code_lines(inv.code, None))
     return "\n".join(out) + "\n"
+
+
+def _value(v, cell, p) -> str:
+    """An initial value: an int, or a pointer to a global shown as &object (the object of the
+    pointer's type that starts at that cell, e.g. &arr0 rather than &arr0.s[0].rmap[0])."""
+    if not (isinstance(v, tuple) and len(v) == 2 and v[0] == ir.GLOBAL and 0 <= v[1] < len(p.global_cells)):
+        return str(v)
+    objects = getattr(p, "global_objects", {}).get(v[1], [])
+    pointee = getattr(cell, "pointee", "")
+    names = [n for n, t in objects if t == pointee] or [n for n, _ in objects[-1:]] or [p.global_cells[v[1]].name]
+    return f"&{names[0]} (&G[{v[1]}])"
 
 
 def _code_lines(code, cells) -> list[str]:
