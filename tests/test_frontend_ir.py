@@ -9,6 +9,7 @@ can pass vacuously).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -129,6 +130,19 @@ def test_pointers_address_of_and_dereference():
     assert_value("int g; int *p;", "p = &g; *p = 3; *p += 1;", "g", 4)
     assert_value("int g; int r;", "int *q = &g; int **qq = &q; **qq = 9; r = *q;", "r", 9)
     assert_value("int r;", "int loc = 1; int *q = &loc; *q = 6; r = loc;", "r", 6)
+
+
+def test_a_declared_name_is_in_scope_in_its_own_initialiser():
+    # the kernel idiom: p = kzalloc(sizeof(*p), GFP_KERNEL)
+    assert_value("struct pair { int a; int b; }; struct pair *g; int r;", """
+        struct pair *p = kzalloc(sizeof(*p), GFP_KERNEL);
+        int *arr = kvcalloc(3, sizeof(*arr), GFP_KERNEL);
+        p->b = 5;
+        arr[2] = 6;
+        r = p->b * 10 + arr[2] + (bool)p * 100;
+        g = p;
+        kvfree(arr);
+    """, "r", 156)
 
 
 def test_null_dereference_is_reported():
@@ -785,6 +799,20 @@ def test_metadata_header_is_parsed():
     assert p.defines == {"NR_SLOTS": 2}
 
 
+def test_kernel_doc_comments_are_not_header_keys():
+    p = load(HEADER + """
+        /**
+         * alloc_rmaps - allocate the rmaps of every slot
+         * @kvm: the VM
+         * @npages: pages per slot
+         *
+         * Return: 0 or -ENOMEM.
+         */
+        void main(void) { }
+    """)
+    assert p.meta.title == "test" and [t.name for t in p.threads] == ["main"]
+
+
 def test_invariant_is_evaluated_in_every_state():
     src = """
         /*
@@ -872,3 +900,17 @@ def test_printer_shows_the_header_sites_instances_and_pointer_initialisers():
     assert "site0 int in alloc_rmap() line 21" in out
     assert "thread reader x2" in out and "instance number in %reader:id" in out
     assert "alloc site0 int[" in out and "(may fail)" in out
+
+
+def test_language_reference_examples_load_and_give_their_expected_verdicts():
+    doc = (Path(__file__).parent.parent / "docs" / "language.md").read_text()
+    models = [b for b in re.findall(r"```c\n(.*?)```", doc, re.S) if b.startswith("/*")]
+    assert len(models) >= 8
+    for text in models:
+        p = load_model_text("language.md", text, {})
+        assert p.meta.expectations, p.meta.title
+        got = {name: r.verdict for name, r in explore(p).results.items()}
+        for prop, verdict in got.items():
+            exp = [e.verdict for e in p.meta.expectations if e.memory_model == "sc" and e.prop == prop]
+            exp = exp or [e.verdict for e in p.meta.expectations if e.memory_model == "sc" and e.prop == "*"]
+            assert verdict == exp[-1], (p.meta.title, prop, verdict)

@@ -146,7 +146,7 @@ class ThreadLowerer:
             if isinstance(pt, StructT):
                 vals.append(("struct", self.struct_src(a, pt), pt, pname, a))
             else:
-                v, vt = self.rv(a)
+                v, vt = self.rv_to(a, pt)
                 self.check_assign(a, pt, vt, v)
                 vals.append(("scalar", self.convert(v, vt, pt), pt, pname, a))
         ret_off = None if isinstance(ftype.ret, VoidT) else self.new_local(ftype.ret, f"{fname}()")
@@ -282,7 +282,7 @@ class ThreadLowerer:
             elif isinstance(frame.ret_type, StructT):
                 self.copy(node, LV(frame.ret_type, local=frame.ret_off), self.struct_src(node.expr, frame.ret_type))
             else:
-                v, vt = self.rv(node.expr)
+                v, vt = self.rv_to(node.expr, frame.ret_type)
                 self.check_assign(node.expr, frame.ret_type, vt, v)
                 self.emit(ir.Assign, node, dst=frame.ret_off, expr=self.convert(v, vt, frame.ret_type))
         elif frame.ret_off is not None:
@@ -346,13 +346,13 @@ class ThreadLowerer:
         if isinstance(t, VoidT) or (isinstance(t, StructT) and not t.complete and not t.primitive):
             raise self.error(node, f"variable '{node.name}' has incomplete type {t}")
         init = node.init
+        # The name is in scope in its own initialiser, as in C: `p = kzalloc(sizeof(*p), ...)`.
+        lv = self.declare(node, node.name, t)
         if init is not None and not isinstance(init, c_ast.InitList) and not isinstance(t, (StructT, ArrT)):
-            v, vt = self.rv(init)  # evaluated before the name is in scope, as C does for most uses
-            lv = self.declare(node, node.name, t)
+            v, vt = self.rv_to(init, t)
             self.check_assign(init, t, vt, v)
             self.emit(ir.Assign, node, dst=lv.local, expr=self.convert(v, vt, t))
             return
-        lv = self.declare(node, node.name, t)
         if init is None:
             self.emit(ir.Kill, node, off=lv.local, width=t.cells)
         elif isinstance(init, c_ast.InitList):
@@ -446,7 +446,7 @@ class ThreadLowerer:
             v, vt = self.rv(node.expr)
             if isinstance(t, VoidT):
                 return Const(0), VOID
-            if isinstance(t, IntT) and isinstance(vt, PtrT):
+            if isinstance(t, IntT) and isinstance(vt, PtrT) and t.name != "bool":
                 raise self.error(node, "casting a pointer to an integer is not supported")
             if isinstance(t, PtrT) and isinstance(vt, IntT) and not (isinstance(v, Const) and v.value == 0):
                 raise self.error(node, "casting an integer to a pointer is not supported")
@@ -462,6 +462,13 @@ class ThreadLowerer:
         if isinstance(node, c_ast.CompoundLiteral):
             raise self.error(node, "compound literals are not supported")
         raise self.error(node, f"unsupported expression ({type(node).__name__})")
+
+    def rv_to(self, node, t: CType) -> tuple:
+        """The value of node, to be stored into an object of type t (an allocation takes its
+        element type from t when its size does not say it)."""
+        if isinstance(node, c_ast.FuncCall) and self.prims.is_alloc(node):
+            return self.prims.alloc(node, t)
+        return self.rv(node)
 
     def convert(self, v, vt: CType, t: CType):
         """Implicit conversion: a pointer or int stored into a bool becomes 0/1."""
@@ -755,10 +762,7 @@ class ThreadLowerer:
                 return dst, target_t
             if isinstance(target_t, ArrT):
                 raise self.error(node, "arrays cannot be assigned: use memcpy")
-            if isinstance(node.rvalue, c_ast.FuncCall) and self.prims.is_alloc(node.rvalue):
-                v, vt = self.prims.alloc(node.rvalue, target_t)
-            else:
-                v, vt = self.rv(node.rvalue)
+            v, vt = self.rv_to(node.rvalue, target_t)
             lv = self.lv(node.lvalue)
             self.check_assign(node, lv.type, vt, v)
             v = self.convert(v, vt, lv.type)

@@ -1,5 +1,9 @@
 """The model header: `@key value` lines inside comments.
 
+Header lines may stand in any comment (conventionally the first). A line whose unknown
+key is followed directly by a colon (``@kvm: the VM``) is a kernel-doc parameter line
+and is ignored; any other unknown key is an error.
+
     /*
      * @title   v5 as merged in Linux 5.14
      * @source  commit d501f747ef5c ("KVM: x86/mmu: Lazily allocate memslot rmaps")
@@ -19,6 +23,7 @@ from rmapcheck.errors import ModelError, SourceLoc
 from rmapcheck.ir.nodes import Expectation, Meta
 
 _KEY = re.compile(r"^\s*\*?\s*@([a-z][\w-]*)\b\s*:?\s*(.*?)\s*$")
+_KERNEL_DOC = re.compile(r"^\s*\*?\s*@[a-z][\w-]*:")
 _CONT = re.compile(r"^\s*\*?\s?(.*?)\s*$")
 VERDICTS = ("holds", "violated")
 MEMORY_MODELS = ("sc", "ra")
@@ -57,6 +62,9 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 last_key = None
             continue
         key, value = m.group(1), m.group(2)
+        if key not in KEYS and _KERNEL_DOC.match(text):
+            last_key = None  # "@kvm: the VM": a kernel-doc parameter line, not a header key
+            continue
         col = src.find("@" + key) + 1 if ("@" + key) in src else 1
         loc = SourceLoc(path, lineno, col)
         vcol = src.find(value) + 1 if value and value in src else col
