@@ -451,6 +451,21 @@ def test_short_circuit_evaluation():
     """, "calls", 4)
 
 
+def test_allocation_inside_a_short_circuit_condition():
+    src = single("int *p; int g;", """
+        if (g == 0 && !(p = kzalloc(sizeof(int), GFP_KERNEL)))
+            return;
+        g = p != NULL ? 1 : (p = kzalloc(sizeof(int), GFP_KERNEL)) != NULL;
+        kfree(p);
+    """)
+    p = load(src)
+    # each allocation is one site (lowering an operand twice must not leave phantom sites)
+    assert len(p.sites) == 2
+    assert sorted(i.site for i in kinds(code_of(p), ir.Alloc)) == [0, 1]
+    v = verdicts(src.replace("@thread main", "@thread main\n * @faults 1"))
+    assert v["no-leak"] == "holds" and v["no-null-deref"] == "holds"
+
+
 def test_comma_operator_and_increments():
     assert_value("int g; int r;", "int a = 1, b; b = (a++, a++, a); r = b * 10 + a; g = r++ + ++r;",
                  "g * 100 + r", (33 + 35) * 100 + 35)

@@ -660,22 +660,33 @@ class ThreadLowerer:
             raise self.error(node, f"sizeof of an incomplete type ({t})")
         return t
 
+    def mark(self) -> tuple:
+        """A point to roll the lowering back to (see rollback)."""
+        return len(self.code), len(self.local_cells), len(self.sites)
+
+    def rollback(self, mark: tuple) -> None:
+        """Forget the code, temporaries and allocation sites made since mark: an expression
+        lowered only for its type, or lowered once more with control flow."""
+        ncode, nlocal, nsites = mark
+        del self.code[ncode:]
+        del self.local_cells[nlocal:]
+        del self.sites[nsites:]
+        self.escaped = {c for c in self.escaped if c < nlocal}
+
     def type_of(self, node) -> CType:
         """The type of an expression, without keeping any code it would emit."""
-        mark, nlocal, nsites = len(self.code), len(self.local_cells), len(self.sites)
+        m = self.mark()
         try:
             v = self.value(node) if not _is_lvalue_node(node) else None
             t = v[1] if v is not None else self.lv(node).type
         finally:
-            del self.code[mark:]
-            del self.local_cells[nlocal:]
-            del self.sites[nsites:]
+            self.rollback(m)
         return t
 
     def binary(self, node: c_ast.BinaryOp) -> tuple:
         op = node.op
         if op in ("&&", "||"):
-            mark = len(self.code)
+            m = self.mark()
             lv_, lt = self.rv(node.left)
             mid = len(self.code)
             rv_, rt = self.rv(node.right)
@@ -684,7 +695,7 @@ class ThreadLowerer:
             if len(self.code) == mid:
                 return self.fold(node, ir.Bin(op, lv_, rv_)), INT
             # The right side has steps: short-circuit with control flow.
-            del self.code[mark:]
+            self.rollback(m)
             tmp = self.temp(INT)
             t, f, end = Label(), Label(), Label()
             self.emit(ir.Assign, node, dst=tmp, expr=Const(0))
@@ -715,14 +726,14 @@ class ThreadLowerer:
 
     def ternary(self, node: c_ast.TernaryOp) -> tuple:
         c, ct = self.rv(node.cond)
-        mark = len(self.code)
         self.scalar(node.cond, ct)
+        m = self.mark()
         a, at = self.rv(node.iftrue)
         b, bt = self.rv(node.iffalse)
         rt = self.ternary_type(node, a, at, b, bt)
-        if len(self.code) == mark:
+        if len(self.code) == m[0]:
             return ir.Cond(c, a, b), rt
-        del self.code[mark:]
+        self.rollback(m)
         tmp = self.temp(rt)
         t, f, end = Label(), Label(), Label()
         self.branch(node, c, t, f)
