@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from rmapcheck.frontend.ctypes import BOOL, INT, VOID, ArrT, CType, IntT, PtrT, StructT, VoidT
+from rmapcheck.frontend.ctypes import cell_names, BOOL, INT, VOID, ArrT, CType, IntT, PtrT, StructT, VoidT
 from rmapcheck.frontend.lvalues import LV
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
@@ -258,7 +258,8 @@ class Primitives:
             elem = target.target
         tmp = self.L.temp(PtrT(elem))
         site = len(self.L.sites)
-        self.L.sites.append(ir.AllocSite(self.L.env.loc(node), self.L.frames[-1].name, str(elem)))
+        has_ptrs = any(isptr for _, isptr, _ in cell_names("", elem))
+        self.L.sites.append(ir.AllocSite(self.L.env.loc(node), self.L.frames[-1].name, str(elem), has_ptrs))
         self.L.emit(ir.Alloc, node, dst=tmp, site=site, count=count, elem_cells=max(elem.cells, 1),
                     type_name=str(elem))
         return LocalRef(tmp), PtrT(elem)

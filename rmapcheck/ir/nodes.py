@@ -307,6 +307,7 @@ class AllocSite:
     loc: SourceLoc
     func: str
     type_name: str
+    has_pointers: bool = True  # can the object's cells hold pointers? (False: skip it when scanning)
 
 
 @dataclass

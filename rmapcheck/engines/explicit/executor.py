@@ -108,18 +108,16 @@ class Executor:
             if id(th) not in self._compiled:
                 self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
         self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
+        self._inv_cache: dict = {}
 
     # -- compilation ----------------------------------------------------------------
     def _compile_thread(self, code, escaped, nlocals):
         handlers = [self._handler(i, pc) for pc, i in enumerate(code)]
         visible = [ir.is_scheduling_point(i, self.mem.name) for i in code]
         addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store)) else None for i in code]
-        live = live_in(code, escaped)
-        dead = []
-        for pc in range(len(code)):
-            m = live[pc]
-            dead.append(tuple(c for c in range(nlocals) if not (m >> c) & 1))
-        return handlers, visible, dead, addrf
+        live_masks = live_in(code, escaped)
+        live = [tuple(c for c in range(nlocals) if (m >> c) & 1) for m in live_masks]
+        return handlers, visible, live, addrf
 
     def _handler(self, i, pc: int):
         nxt = pc + 1
@@ -367,7 +365,7 @@ class Executor:
 
     def run(self, state, tid: int, choices: tuple, log, leading: bool = False) -> Outcome:
         ti = self.threads[tid]
-        handlers, visible, dead, addrf = self._compiled[id(ti.ir)]
+        handlers, visible, live, addrf = self._compiled[id(ti.ir)]
         code = ti.ir.code
         c = Ctx(state, tid, choices, log)
         pc = state[2][tid][0]
@@ -409,11 +407,11 @@ class Executor:
         if pc < 0:
             L = ()
         else:
-            L = c.L
-            for k in dead[pc]:
-                if L[k] != 0:
-                    L[k] = 0
-            L = tuple(L)
+            # dead locals are zeroed, so that states differing only in them are one state
+            old, new = c.L, [0] * len(c.L)
+            for k in live[pc]:
+                new[k] = old[k]
+            L = tuple(new)
         T = list(c.T)
         T[tid] = (pc, L, tuple(c.held), c.waiting)
         X = self.mem.finish_step(c, pc < 0)
@@ -427,6 +425,19 @@ class Executor:
 
     # -- invariants -------------------------------------------------------------------------
     def check_invariants(self, state) -> list:
+        """Evaluate every @invariant on a state. They read memory only, so results are
+        memoised on the memory part of the state (many states share it)."""
+        if not self.inv:
+            return []
+        key = (state[0], state[1], state[4])
+        hit = self._inv_cache.get(key)
+        if hit is None:
+            if len(self._inv_cache) > 200_000:
+                self._inv_cache.clear()
+            hit = self._inv_cache[key] = self._eval_invariants(state)
+        return hit
+
+    def _eval_invariants(self, state) -> list:
         out = []
         pseudo = len(self.threads)
         for inv, (handlers, _, _, _) in self.inv:

@@ -22,6 +22,10 @@ class SCMemory:
         self.lptr = [picker([k for k, cell in enumerate(th.local_cells) if cell.is_pointer])
                      for th in program.threads for _ in range(th.instances)]
 
+    def obj_pointers(self, obj) -> tuple:
+        """The cells of a heap object that may hold pointers (none for an rmap array of ints)."""
+        return obj.cells if self.p.sites[obj.site].has_pointers else ()
+
     def local_pointers(self, tid: int, L: tuple):
         return self.lptr[tid](L) if L and tid < len(self.lptr) else ()
 
@@ -46,7 +50,8 @@ class SCMemory:
         return []
 
     def canonicalize(self, G, H, T, X):
-        G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers)
+        G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers,
+                                              self.obj_pointers)
         return G, H, T, X, leaked, remap
 
     def observer(self):

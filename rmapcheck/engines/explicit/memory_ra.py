@@ -339,7 +339,7 @@ class RAMemory(SCMemory):
         remap: dict = {}
         if H:
             order, leaked = heap_order(
-                [m[0] for h in self.gptr(G) for m in h], lambda o: [m[0] for h in o.cells for m in h], H, T,
+                [m[0] for h in self.gptr(G) for m in h], lambda o: [m[0] for h in self.obj_pointers(o) for m in h], H, T,
                 self.local_pointers,
             )
             if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):

@@ -81,7 +81,7 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
     return order, leaked
 
 
-def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None):
+def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None, obj_values=None):
     """Return (G, H, T, leaked sites, remap {old id: new id}).
 
     ``G_values`` (the pointer-typed global cells) and ``local_values`` narrow the
@@ -89,7 +89,8 @@ def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None)
     """
     if not H:
         return G, H, T, [], {}
-    order, leaked = heap_order(G if G_values is None else G_values, lambda o: o.cells, H, T, local_values)
+    order, leaked = heap_order(G if G_values is None else G_values, obj_values or (lambda o: o.cells), H, T,
+                               local_values)
     if len(order) == len(H) and all(i == j for i, j in enumerate(order)):
         return G, H, T, leaked, {}
     remap = {old: new for new, old in enumerate(order)}
