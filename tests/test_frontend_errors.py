@@ -140,6 +140,11 @@ CASES = [
     Case("nested-too-deeply", prog("int x = " + "+".join(["1"] * 2000) + ";"), "int x = 1+1", r"nested too deeply"),
     Case("parens-nested-too-deeply", prog("int x = " + "(" * 300 + "1" + ")" * 300 + ";"), "int x = (((",
          r"nested too deeply"),
+    Case("assign-to-const", prog("const int n = 2;\nn = 3;"), "n = 3;", r"'n' is const: it cannot be assigned"),
+    Case("srcu-dereference-without-srcu", prog("int *p = srcu_dereference(kvm.rmap, &kvm.lock);", KVM), "&kvm.lock",
+         r"expected a pointer to struct srcu_struct"),
+    Case("lockdep-on-int", prog("int *p = rcu_dereference_protected(kvm.rmap, lockdep_is_held(&kvm.x));", KVM),
+         "lockdep_is_held", r"expected a pointer to a lock"),
     Case("multi-char-constant", prog("int c = 'ab';"), "int c = 'ab';", r"unsupported character constant"),
     # -- names ----------------------------------------------------------------------------------
     Case("undeclared-variable", prog("count = 1;"), "count = 1;", r"'count' is not declared"),

@@ -351,8 +351,14 @@ class ThreadLowerer:
         if init is not None and not isinstance(init, c_ast.InitList) and not isinstance(t, (StructT, ArrT)):
             v, vt = self.rv_to(init, t)
             self.check_assign(init, t, vt, v)
-            self.emit(ir.Assign, node, dst=lv.local, expr=self.convert(v, vt, t))
+            v = self.convert(v, vt, t)
+            self.emit(ir.Assign, node, dst=lv.local, expr=v)
+            if _is_const_object(node.type):
+                lv.readonly = True
+                # `const int sz = sizeof(*p);` is a constant wherever sz is used
+                lv.const = v.value if isinstance(v, Const) else None
             return
+        lv.readonly = _is_const_object(node.type)
         if init is None:
             self.emit(ir.Kill, node, off=lv.local, width=t.cells)
         elif isinstance(init, c_ast.InitList):
@@ -502,6 +508,8 @@ class ThreadLowerer:
             raise self.error(node, f"a struct ({t}) is used where a scalar is needed")
         if isinstance(t, FuncT):
             raise self.error(node, "function pointers are not supported")
+        if lv.const is not None:
+            return Const(lv.const), t
         if lv.local is not None:
             return LocalRef(lv.local), t
         tmp = self.temp(t)
@@ -769,12 +777,14 @@ class ThreadLowerer:
             if isinstance(target_t, StructT):
                 src = self.struct_src(node.rvalue, target_t)
                 dst = self.lv(node.lvalue)
+                self.writable(node, dst)
                 self.copy(node, dst, src)
                 return dst, target_t
             if isinstance(target_t, ArrT):
                 raise self.error(node, "arrays cannot be assigned: use memcpy")
             v, vt = self.rv_to(node.rvalue, target_t)
             lv = self.lv(node.lvalue)
+            self.writable(node, lv)
             self.check_assign(node, lv.type, vt, v)
             v = self.convert(v, vt, lv.type)
         else:
@@ -802,10 +812,15 @@ class ThreadLowerer:
 
     def modifiable(self, node, lv: LV) -> None:
         """An lvalue that ++, --, += and the like may change: a scalar."""
+        self.writable(node, lv)
         if isinstance(lv.type, ArrT):
             raise self.error(node, "arrays cannot be assigned: use memcpy")
         if not lv.type.is_scalar():
             raise self.error(node, f"operator needs a scalar, not {lv.type}")
+
+    def writable(self, node, lv: LV) -> None:
+        if lv.readonly:
+            raise self.error(node, f"'{lv.text}' is const: it cannot be assigned")
 
     def struct_src(self, node, t: CType) -> LV:
         """The source object of a struct copy into an object of type t (it must be a struct)."""
@@ -856,6 +871,11 @@ class ThreadLowerer:
             node.name,
             f"unknown function '{name}': define it in the model, or use a kernel primitive (see docs/language.md)",
         )
+
+
+def _is_const_object(decl_type) -> bool:
+    """Is the declared object itself const (`const int x`, `int *const p`; not `const int *p`)?"""
+    return "const" in (getattr(decl_type, "quals", None) or []) and isinstance(decl_type, (c_ast.TypeDecl, c_ast.PtrDecl))
 
 
 def _is_lvalue_node(node) -> bool:

@@ -16,6 +16,8 @@ class LV:
     local: int | None = None
     addr: Expr | None = None
     text: str = ""
+    readonly: bool = False  # a const-qualified variable: never assigned after its declaration
+    const: int | None = None  # ... and its value, when its initialiser is a constant
 
 
 class Label:

@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 from rmapcheck.errors import ModelError, SourceLoc, UsageError
 
 _DIRECTIVE = re.compile(r"^\s*#\s*(\w+)?(.*)$")
+
+# Kernel annotations that mean nothing to a model (sparse address spaces, section and
+# inlining attributes): blanked out, column for column, so kernel declarations read as written.
+ANNOTATIONS = (
+    "__rcu", "__user", "__iomem", "__percpu", "__force", "__must_check", "__always_inline",
+    "noinline", "__init", "__exit", "__read_mostly", "__cold", "__weak", "__maybe_unused",
+    "notrace", "__sched", "__private",
+)
+_ANNOTATION = re.compile(r"\b(?:" + "|".join(ANNOTATIONS) + r")\b")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -97,7 +106,7 @@ def preprocess(
         lineno = idx + 1
         m = _DIRECTIVE.match(ln)
         if not m:
-            out.append(ln if conds.active else "")
+            out.append(_ANNOTATION.sub(lambda a: " " * len(a.group(0)), ln) if conds.active else "")
             continue
         out.append("")
         name, rest = m.group(1) or "", m.group(2).strip()

@@ -38,12 +38,13 @@ class Primitives:
             "synchronize_srcu_expedited": self.synchronize_srcu,
             "rcu_assign_pointer": lambda n: self.store_lv(n, ir.ASSIGN),
             "WRITE_ONCE": lambda n: self.store_lv(n, ir.ONCE),
-            "READ_ONCE": lambda n: self.load_lv(n, ir.ONCE, 1),
-            "srcu_dereference": lambda n: self.load_lv(n, ir.DEREF, 2),
-            "srcu_dereference_check": lambda n: self.load_lv(n, ir.DEREF, 3),
-            "rcu_dereference": lambda n: self.load_lv(n, ir.DEREF, 1),
-            "rcu_dereference_protected": lambda n: self.load_lv(n, ir.PLAIN, 2),
-            "rcu_access_pointer": lambda n: self.load_lv(n, ir.ONCE, 1),
+            "READ_ONCE": lambda n: self.load_lv(n, ir.ONCE, ()),
+            "srcu_dereference": lambda n: self.load_lv(n, ir.DEREF, ("srcu",)),
+            "srcu_dereference_check": lambda n: self.load_lv(n, ir.DEREF, ("srcu", "cond")),
+            "rcu_dereference": lambda n: self.load_lv(n, ir.DEREF, ()),
+            "rcu_dereference_protected": lambda n: self.load_lv(n, ir.PLAIN, ("cond",)),
+            "rcu_access_pointer": lambda n: self.load_lv(n, ir.ONCE, ()),
+            "lockdep_is_held": self.lockdep_is_held,
             "smp_store_release": self.store_release,
             "smp_load_acquire": self.load_acquire,
             "smp_mb": lambda n: self.fence(n, "mb"),
@@ -145,11 +146,27 @@ class Primitives:
         return Const(0), VOID
 
     # -- ordered accesses -----------------------------------------------------------
-    def load_lv(self, node, order: str, nargs: int):
-        args = self.args(node, 1, nargs)
-        for extra in args[1:]:
-            if not (isinstance(extra, c_ast.UnaryOp) and extra.op == "&"):
-                self.L.rv(extra)
+    def annotation(self, arg, kind: str) -> None:
+        """An argument that only documents (the srcu_struct of srcu_dereference, the lockdep
+        condition of rcu_dereference_protected): type-checked, never evaluated."""
+        t = self.L.type_of(arg)
+        if kind == "cond":
+            self.L.scalar(arg, t)
+        elif not (isinstance(t, PtrT) and isinstance(t.target, StructT) and t.target.primitive == kind):
+            raise self.L.error(arg, f"expected a pointer to struct srcu_struct, not {t}")
+
+    def lockdep_is_held(self, node):
+        """lockdep_is_held(&lock): 1. Lockdep conditions are annotations, not checked."""
+        (arg,) = self.args(node, 1)
+        t = self.L.type_of(arg)
+        if not (isinstance(t, PtrT) and isinstance(t.target, StructT) and t.target.primitive in ("mutex", "spin")):
+            raise self.L.error(arg, f"expected a pointer to a lock, not {t}")
+        return Const(1), INT
+
+    def load_lv(self, node, order: str, extras: tuple):
+        args = self.args(node, 1 + len(extras))
+        for extra, kind in zip(args[1:], extras):
+            self.annotation(extra, kind)
         lv = self.L.lv(args[0])
         self.L.scalar(args[0], lv.type)
         if lv.local is not None:
@@ -251,7 +268,7 @@ class Primitives:
         if not isinstance(ct, IntT):
             raise self.L.error(count_node, "the element count must be an integer")
         if k is not None:
-            count = k if count_node is None else ir.Bin("*", count, k)
+            count = k if count_node is None else self.L.fold(node, ir.Bin("*", count, k))
         if isinstance(target, PtrT) and not isinstance(target.target, VoidT):
             if target.target.cells != elem.cells:
                 raise self.L.error(node, f"allocating {elem} for a pointer to {target.target}")
