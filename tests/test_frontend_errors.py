@@ -145,6 +145,10 @@ CASES = [
          r"expected a pointer to struct srcu_struct"),
     Case("lockdep-on-int", prog("int *p = rcu_dereference_protected(kvm.rmap, lockdep_is_held(&kvm.x));", KVM),
          "lockdep_is_held", r"expected a pointer to a lock"),
+    Case("define-as-global", HEADER + "#define NR_SLOTS 2\nint NR_SLOTS;\nvoid main(void) { }\n", "int NR_SLOTS;",
+         r"'NR_SLOTS' is a #define constant: it cannot also be a global"),
+    Case("define-as-parameter", HEADER + "#define n 2\nvoid f(int n) { }\nvoid main(void) { f(1); }\n", "void f(int n)",
+         r"'n' is a #define constant: it cannot also be a parameter"),
     Case("multi-char-constant", prog("int c = 'ab';"), "int c = 'ab';", r"unsupported character constant"),
     # -- names ----------------------------------------------------------------------------------
     Case("undeclared-variable", prog("count = 1;"), "count = 1;", r"'count' is not declared"),
@@ -512,7 +516,8 @@ def mutants(draw):
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
         if not toks:
             break
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "truncate", "insert", "replace"]))
+        op = draw(st.sampled_from(["delete", "duplicate", "swap", "truncate", "insert", "replace", "respell",
+                                   "respell"]))
         i = draw(st.integers(0, len(toks) - 1))
         s, e = toks[i]
         if op == "delete":
@@ -529,6 +534,10 @@ def mutants(draw):
         elif op == "insert":
             ins = draw(st.one_of(st.sampled_from(_INSERTS), st.text(min_size=1, max_size=3)))
             text = text[:s] + ins + text[s:]
+        elif op == "respell":
+            # another token of the same model: mostly still C, often a type or name error
+            s2, e2 = toks[draw(st.integers(0, len(toks) - 1))]
+            text = text[:s] + text[s2:e2] + text[e:]
         else:
             text = text[:s] + draw(st.sampled_from(_INSERTS)) + text[e:]
     return text

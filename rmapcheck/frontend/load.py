@@ -74,6 +74,10 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
             name = ext.decl.name
             if name in funcs:
                 raise env.error(ext.decl, f"function '{name}' is defined twice")
+            env.not_a_define(ext.decl, name, "a function")
+            for param in (ext.decl.type.args.params if getattr(ext.decl.type, "args", None) else []):
+                if isinstance(param, c_ast.Decl) and param.name:
+                    env.not_a_define(param, param.name, "a parameter")
             ft = env.resolve(ext.decl.type)
             del ft
             funcs[name] = ext
@@ -201,6 +205,7 @@ class _GlobalLayout:
             raise env.error(d, f"global '{d.name}' has incomplete type {t}")
         if d.name in self.globals:
             raise env.error(d, f"global '{d.name}' is defined twice")
+        env.not_a_define(d, d.name, "a global")
         if d.name in self.funcs:
             raise env.error(d, f"'{d.name}' is both a function and a global")
         self.globals[d.name] = (len(self.cells), t)

@@ -104,6 +104,7 @@ class ThreadLowerer:
         scope = self.frames[-1].scopes[-1]
         if name in scope:
             raise self.error(node, f"'{name}' is declared twice in the same scope")
+        self.env.not_a_define(node, name, "a variable")
         lv = LV(t, local=self.new_local(t, name), text=name)
         scope[name] = lv
         return lv

@@ -37,6 +37,13 @@ class TypeEnv:
         self.typedefs: dict[str, CType] = {}
         self.consts: dict[str, int] = dict(CONSTANTS)
         self.consts.update(defines)
+        self.define_names = frozenset(defines)  # the model's #define constants
+
+    def not_a_define(self, node, name: str, what: str) -> None:
+        """A #define name cannot also name a variable or a function: in C the preprocessor
+        would have replaced it (`int NR_SLOTS;` is `int 2;`)."""
+        if name in self.define_names:
+            raise self.error(node, f"'{name}' is a #define constant: it cannot also be {what}")
 
     # -- errors ---------------------------------------------------------------
     def loc(self, node) -> SourceLoc:
