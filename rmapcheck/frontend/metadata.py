@@ -29,7 +29,7 @@ VERDICTS = ("holds", "violated")
 MEMORY_MODELS = ("sc", "ra")
 KEYS = (
     "title", "source", "description", "param", "thread", "faults", "nondet",
-    "memory-models", "expect", "invariant", "config",
+    "memory-models", "expect", "invariant", "config", "element",
 )
 
 
@@ -123,7 +123,8 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             for ex in meta.expectations:
                 if (ex.memory_model, ex.prop) == (mm, prop) and ex.verdict != verdict:
                     raise err(f"@expect {mm} {prop} contradicts line {ex.loc.line} ({ex.verdict})")
-            meta.expectations.append(Expectation(mm, prop, verdict, loc))
+            pcol = src.find(" " + prop + " ", vcol - 1) + 2 if (" " + prop + " ") in src[vcol - 1:] else vcol
+            meta.expectations.append(Expectation(mm, prop, verdict, SourceLoc(path, lineno, pcol)))
         elif key == "invariant":
             m2 = re.fullmatch(r"([a-z][\w-]*)\s*:?\s+([A-Za-z_]\w*)(?:\(\))?", value)
             if not m2:
@@ -141,6 +142,11 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 raise err("@config takes NAME=VALUE pairs: '@config NR_SLOTS=3'")
             meta.configs.append(cfg)
             raw.config_locs.append(SourceLoc(path, lineno, vcol))
+        elif key == "element":
+            m2 = re.fullmatch(r"([A-Za-z_]\w*)\s*(.*)", value)
+            if not m2 or not m2.group(2):
+                raise err("@element takes a name and a description: '@element RECHECK the re-check under the lock'")
+            meta.elements.append((m2.group(1), m2.group(2), lineno))
         else:
             raise ModelError(loc, f"unknown header key '@{key}' (known: {', '.join(KEYS)})", src)
     return raw

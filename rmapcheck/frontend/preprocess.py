@@ -186,7 +186,8 @@ def preprocess(
             if name == "error":
                 raise err(f"#error {rest}")
         else:
-            raise err(f"unknown preprocessor directive '#{name}'")
+            what = name or (rest.split() or [""])[0]
+            raise err(f"unknown preprocessor directive '#{what}'")
     if conds.frames:
         loc = cond_locs[-1]
         raise ModelError(loc, "#if without #endif", raw_lines[loc.line - 1])
