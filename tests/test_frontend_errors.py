@@ -149,6 +149,13 @@ CASES = [
          r"'NR_SLOTS' is a #define constant: it cannot also be a global"),
     Case("define-as-parameter", HEADER + "#define n 2\nvoid f(int n) { }\nvoid main(void) { f(1); }\n", "void f(int n)",
          r"'n' is a #define constant: it cannot also be a parameter"),
+    Case("array-too-large", HEADER + "int huge[4096][4096];\nvoid main(void) { }\n", "int huge",
+         r"an array of 16777216 cells is too large for a model"),
+    Case("too-many-instances", "/*\n * @thread main x1000\n */\nvoid main(void) { }\n", "@thread",
+         r"at most 64 instances of a thread"),
+    Case("inlining-explodes", HEADER + "int g;\nvoid f0(void) { g++; }\n" + "".join(
+        f"void f{i}(void) {{ f{i - 1}(); f{i - 1}(); f{i - 1}(); f{i - 1}(); }}\n" for i in range(1, 9))
+        + "void main(void)\n{\n\tf8();\n}\n", "void f0(void)", r"the inlined code is larger than 50000 steps"),
     Case("multi-char-constant", prog("int c = 'ab';"), "int c = 'ab';", r"unsupported character constant"),
     # -- names ----------------------------------------------------------------------------------
     Case("undeclared-variable", prog("count = 1;"), "count = 1;", r"'count' is not declared"),

@@ -17,6 +17,8 @@ from rmapcheck.frontend.preprocess import preprocess
 from rmapcheck.frontend.typeenv import TypeEnv
 from rmapcheck.ir import nodes as ir
 
+MAX_GLOBAL_CELLS = 1 << 18  # all globals together, in cells
+
 _PARSE_ERR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
 
 
@@ -208,6 +210,8 @@ class _GlobalLayout:
         env.not_a_define(d, d.name, "a global")
         if d.name in self.funcs:
             raise env.error(d, f"'{d.name}' is both a function and a global")
+        if len(self.cells) + t.cells > MAX_GLOBAL_CELLS:
+            raise env.error(d, f"the globals are too large for a model (at most {MAX_GLOBAL_CELLS} cells)")
         self.globals[d.name] = (len(self.cells), t)
         object_starts(d.name, t, len(self.cells), self.objects)
         for name, isptr, pointee in cell_names(d.name, t):

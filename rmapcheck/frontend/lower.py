@@ -12,7 +12,7 @@ from rmapcheck.frontend.typeenv import ConstError, TypeEnv, arith
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
 
-MAX_STEPS = 200_000  # a model whose inlined code is larger than this is rejected
+MAX_STEPS = 50_000  # a thread whose inlined code is larger than this is rejected (real models: a few thousand)
 
 
 class _Frame:

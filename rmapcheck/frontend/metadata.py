@@ -26,6 +26,7 @@ _KEY = re.compile(r"^\s*\*?\s*@([a-z][\w-]*)\b\s*:?\s*(.*?)\s*$")
 _KERNEL_DOC = re.compile(r"^\s*\*?\s*@[a-z][\w-]*:")
 _CONT = re.compile(r"^\s*\*?\s?(.*?)\s*$")
 VERDICTS = ("holds", "violated")
+MAX_INSTANCES = 64
 MEMORY_MODELS = ("sc", "ra")
 KEYS = (
     "title", "source", "description", "param", "thread", "faults", "nondet",
@@ -93,6 +94,8 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             count = int(m2.group(2) or 1)
             if count < 1:
                 raise err("a thread needs at least one instance")
+            if count > MAX_INSTANCES:
+                raise err(f"at most {MAX_INSTANCES} instances of a thread")
             raw.threads.append((m2.group(1), count, SourceLoc(path, lineno, vcol)))
         elif key == "faults":
             if not value.isdigit():

@@ -15,6 +15,9 @@ _INT_NAMES = {
 }
 _FLOAT_NAMES = {"float", "double", "_Complex", "_Imaginary"}
 
+# The largest object (struct or array) a model may declare, in cells.
+MAX_OBJECT_CELLS = 65536
+
 # Shift counts a constant expression may use (a model's integers stand for 64-bit kernel values).
 MAX_SHIFT = 63
 
@@ -89,6 +92,9 @@ class TypeEnv:
                 raise self.error(d, f"duplicate member '{d.name}' in struct {node.name}")
             st.fields[d.name] = (off, ft)
             off += ft.cells
+            if off > MAX_OBJECT_CELLS:
+                raise self.error(d, f"struct {node.name} is too large for a model "
+                                    f"(at most {MAX_OBJECT_CELLS} cells in one object)")
         st.complete = True
         return st
 
@@ -109,6 +115,9 @@ class TypeEnv:
                 raise self.error(node.dim, f"array size must be positive, not {n}")
             if n > 4096:
                 raise self.error(node.dim, f"array size {n} is too large for a model (at most 4096)")
+            if elem.cells * n > MAX_OBJECT_CELLS:
+                raise self.error(node.dim, f"an array of {elem.cells * n} cells is too large for a model "
+                                           f"(at most {MAX_OBJECT_CELLS} cells in one object)")
             return ArrT(elem, n)
         if isinstance(node, c_ast.FuncDecl):
             ret = self.resolve(node.type)
