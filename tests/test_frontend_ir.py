@@ -66,18 +66,19 @@ def test_globals_are_flattened_to_named_cells_with_initial_values():
         struct slots { struct slot s[2]; int used; };
         int counter = 7;
         bool flag = true;
+        bool big_flag = 7;
         struct slots arr = { .s = { { .npages = 4 }, [1] = { .npages = 5 } }, .used = 2 };
         int *ptr = &counter;
         struct slot *sp = &arr.s[1];
         void main(void) { }
     """)
     names = [c.name for c in p.global_cells]
-    assert names[:2] == ["counter", "flag"]
+    assert names[:3] == ["counter", "flag", "big_flag"]
     assert "arr.s[0].rmap[2]" in names and "arr.s[1].npages" in names and "arr.used" in names
     off, width = p.globals_by_name["arr"]
     assert width == 2 * 4 + 1
     init = dict(zip(names, p.global_init))
-    assert init["counter"] == 7 and init["flag"] == 1
+    assert init["counter"] == 7 and init["flag"] == 1 and init["big_flag"] == 1
     assert init["arr.s[0].npages"] == 4 and init["arr.s[1].npages"] == 5 and init["arr.used"] == 2
     assert init["arr.s[0].rmap[0]"] == 0
     assert init["ptr"] == (ir.GLOBAL, p.globals_by_name["counter"][0])

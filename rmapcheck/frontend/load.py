@@ -230,6 +230,7 @@ class _GlobalLayout:
             if L.code or not isinstance(v, (ir.Const, ir.GlobalAddr)):
                 raise env.error(expr, "a global's initialiser must be a constant or the address of a global")
             L.check_assign(expr, st, vt, v)
+            v = L.convert(v, vt, st)
             self.init[off + cell] = v.value if isinstance(v, ir.Const) else (ir.GLOBAL, v.off)
 
 

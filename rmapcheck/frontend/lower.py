@@ -479,7 +479,11 @@ class ThreadLowerer:
 
     def convert(self, v, vt: CType, t: CType):
         """Implicit conversion: a pointer or int stored into a bool becomes 0/1."""
-        if isinstance(t, IntT) and t.name == "bool" and not (isinstance(v, Const) and v.value in (0, 1)):
+        if isinstance(t, IntT) and t.name == "bool":
+            if isinstance(v, Const):
+                return Const(int(v.value != 0))
+            if isinstance(v, (ir.GlobalAddr, LocalAddr)):
+                return Const(1)  # the address of an object is never NULL
             return ir.Un("!", ir.Un("!", v))
         return v
 
