@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--states", action="store_true",
                     help="print every test's final states, as herd7 does, and the trace of a data race")
     _add_limits(lt)
+    from rmapcheck.proofs.cli import add_prove_parser  # rmapcheck prove: proofs/ (docs/proofs.md)
+
+    add_prove_parser(sub, _positive(float), _positive(int))
     return ap
 
 
@@ -189,13 +192,19 @@ def cmd_litmus(args) -> int:
     return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr)
 
 
+def cmd_prove(args) -> int:
+    from rmapcheck.proofs.cli import cmd_prove as prove
+
+    return prove(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.cmd is None:
         ap.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus}[args.cmd]
+    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus, "prove": cmd_prove}[args.cmd]
     try:
         return handler(args)
     except ModelError as e:

@@ -1,0 +1,174 @@
+"""``rmapcheck prove [PROOF|DIR ...]``: check proofs with z3, and optionally against their models."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from rmapcheck.errors import UsageError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+SUFFIX = ".proof"
+
+
+def add_prove_parser(sub, positive_float, positive_int) -> None:
+    p = sub.add_parser("prove", help="check the parameterised inductive invariants in proofs/ with z3")
+    p.add_argument("paths", nargs="*", metavar="PROOF|DIR", help="default: the bundled proofs/")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--check-model", action="store_true",
+                   help="also explore each proof's model and check that every reachable state satisfies the "
+                        "abstraction of every clause, and every step is one of the proof's transitions")
+    p.add_argument("--all-rows", action="store_true",
+                   help="also list the checks that hold because the transition does not touch the clause")
+    p.add_argument("--ignore-expect", action="store_true",
+                   help="treat the failures a proof declares with 'expect fail' as failures")
+    p.add_argument("--timeout", type=positive_float, default=20.0, metavar="SECONDS",
+                   help="z3's time limit per check (default 20; a check that hits it is 'unknown', a failure)")
+    p.add_argument("--max-states", type=positive_int, default=2_000_000, metavar="N",
+                   help="--check-model: stop exploring a model after N states (incomplete: a failure)")
+
+
+def default_dir() -> str:
+    if os.path.isdir("proofs"):
+        return "proofs"
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.relpath(os.path.join(here, "proofs"))
+
+
+def collect(paths: list) -> list:
+    if not paths:
+        paths = [default_dir()]
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out.extend(os.path.join(p, f) for f in sorted(os.listdir(p)) if f.endswith(SUFFIX))
+        elif os.path.exists(p):
+            out.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+    if not out:
+        raise UsageError(f"no proof files ({SUFFIX}) in {', '.join(paths)}")
+    return out
+
+
+def cmd_prove(args) -> int:
+    from rmapcheck.proofs.conformance import check_model
+    from rmapcheck.proofs.parser import load_proof
+    from rmapcheck.proofs.report import cti_doc, render_cti, summary, table
+    from rmapcheck.proofs.solver import check_proof
+
+    files = collect(args.paths)
+    proofs = [load_proof(f) for f in files]  # every file parses before anything is checked
+    code = EXIT_OK
+    docs = []
+    all_checks = []
+    blocks = []
+    summaries = []
+    for pr in proofs:
+        t0 = time.monotonic()
+        checks = check_proof(pr, int(args.timeout * 1000), ignore_expect=args.ignore_expect)
+        secs = time.monotonic() - t0
+        all_checks.extend(checks)
+        if any(not c.ok for c in checks):
+            code = EXIT_FAIL
+        summaries.append(summary(pr, checks, secs))
+        for c in checks:
+            if c.cti is not None:
+                tag = " (expected: " + _expect_doc(pr, c) + ")" if c.expected_fail else ""
+                blocks.append(f"== {pr.name}: {c.clause} / {c.transition}{tag}\n" + render_cti(pr, c.cti))
+            elif c.result not in ("holds", "holds (unchanged)"):
+                blocks.append(f"== {pr.name}: {c.clause} / {c.transition}: {c.result} {c.message}")
+        doc = {
+            "proof": pr.name,
+            "file": pr.path,
+            "title": pr.title,
+            "model": pr.model,
+            "ok": all(c.ok for c in checks),
+            "seconds": round(secs, 3),
+            "checks": [{
+                "clause": c.clause, "transition": c.transition, "result": c.result,
+                "expected_fail": c.expected_fail, "ok": c.ok, "seconds": round(c.seconds, 4),
+                **({"message": c.message} if c.message else {}),
+                **({"cti": cti_doc(pr, c.cti)} if c.cti is not None else {}),
+            } for c in checks],
+        }
+        if args.check_model:
+            conf = check_model(pr, max_states=args.max_states)
+            doc["model_check"] = _conf_doc(conf)
+            summaries.append(_conf_summary(conf))
+            if not conf.skipped and not conf.ok:
+                code = EXIT_FAIL
+                blocks.extend(_conf_blocks(pr, conf))
+        docs.append(doc)
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"exit_code": code, "proofs": docs}, indent=2) + "\n")
+        return code
+    out = [table(all_checks, args.all_rows)]
+    for b in blocks:
+        out.append("")
+        out.append(b)
+    out.append("")
+    out.extend(summaries)
+    sys.stdout.write("\n".join(out) + "\n")
+    return code
+
+
+def _expect_doc(pr, c) -> str:
+    for x in pr.expects:
+        if x.clause == c.clause and x.transition == c.transition:
+            return x.doc or "declared with 'expect fail'"
+    return "declared with 'expect fail'"
+
+
+def _conf_summary(conf) -> str:
+    if conf.skipped:
+        return f"{conf.proof}: model check skipped: {conf.skipped}"
+    state = "complete" if conf.complete else f"INCOMPLETE ({conf.limit})"
+    verdict = "conforms" if conf.ok else "DOES NOT CONFORM"
+    covered = len(conf.coverage)
+    return (f"{conf.proof}: model {conf.model} {verdict}: {conf.states} states ({state}), {conf.steps} steps, "
+            f"{conf.abstract_states} abstract states; every clause checked in every state; "
+            f"{covered} transitions realised by model steps; {conf.seconds:.2f} s")
+
+
+def _conf_blocks(pr, conf) -> list:
+    from rmapcheck.proofs.report import state_rows
+    from rmapcheck.report.steps import render_steps
+
+    out = []
+    for f in conf.failures:
+        lines = [f"== {pr.name}: model {conf.model}: {f.message}"]
+        if f.pre is not None and f.post is not None:
+            rows = [r for r in state_rows(pr, f.pre, f.post) if r[3]]
+            w = max((len(r[0]) for r in rows), default=6)
+            lines.append("  abstract state before and after the step (changed symbols):")
+            for name, a, b, _ in rows:
+                lines.append(f"  {name.ljust(w)}  {a}  ->  {b}")
+        elif f.pre is not None:
+            lines.append("  abstract state:")
+            for name, a, _, _ in state_rows(pr, f.pre, None):
+                lines.append(f"    {name} = {a}")
+        if f.trace is not None:
+            lines.append(render_steps(f.trace))
+        out.append("\n".join(lines))
+    return out
+
+
+def _conf_doc(conf) -> dict:
+    return {
+        "model": conf.model,
+        "skipped": conf.skipped or None,
+        "ok": conf.ok,
+        "states": conf.states,
+        "steps": conf.steps,
+        "abstract_states": conf.abstract_states,
+        "complete": conf.complete,
+        "limit": conf.limit or None,
+        "seconds": round(conf.seconds, 3),
+        "coverage": {k: sorted([{"thread": t, "line": ln, "text": tx} for t, ln, tx in v], key=lambda d: d["line"])
+                     for k, v in conf.coverage.items()},
+        "failures": [{"kind": f.kind, "what": f.what, "message": f.message,
+                      "path": {"init": f.path.init, "steps": [list(x) for x in f.path.labels]}} for f in conf.failures],
+    }

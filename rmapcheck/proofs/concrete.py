@@ -1,0 +1,618 @@
+"""The abstraction: how a model state of the explicit engine maps to a proof's abstract state.
+
+A proof's ``abstract`` lines give, for every sort, where its elements come from (thread
+instances, or index tuples such as (address space, slot)), and for every symbol a C-like
+expression over the model state. The expressions read memory by the names the model's
+cells have (``kvm.arch.memslots_have_rmaps``, ``kvm.memslots[s.as]->slots[s.id].arch.rmap[0]``),
+follow pointers into heap objects with ``->`` and ``*``, and observe threads:
+
+    line(t)            source line of the step thread t runs next (0 once it has ended)
+    at(t, "text")      the line of t's next step contains "text" (at(t, N): is line N)
+    lineof("text")     the line number of the one model line containing "text"
+    in_func(t, "f")    t's next step comes from function f (inlined calls keep their name)
+    ended(t)           t has returned from its thread function
+    holds(t, LOCK)     t holds the mutex or spinlock LOCK (an lvalue)
+    in_srcu(t)         t is inside an srcu read section
+    local(t, "x")      t's local variable x (an lvalue; "func:x" if several functions have an x)
+    thread("f", k)     instance k of thread function f (k may be left out for one instance)
+    SORT(e1, ...)      the element of a tuple sort with these components
+
+Every expression is compiled once per argument tuple into a Python closure over the state,
+with cell names resolved at compile time: evaluating the abstraction of a state costs a few
+microseconds per symbol and argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from rmapcheck.errors import ModelError
+from rmapcheck.ir import nodes as ir
+from rmapcheck.proofs.lexer import error_at
+from rmapcheck.proofs.logic import Structure
+from rmapcheck.proofs.syntax import BOOL, E, Proof
+
+
+class AbsError(Exception):
+    """The abstraction cannot be evaluated in a state (e.g. a NULL pointer): not a proof error."""
+
+
+def load_program_with_types(path: str, defines: dict):
+    """Load a model, and keep the front end's struct types (for reading heap objects)."""
+    from rmapcheck.frontend import load as L
+
+    made = []
+    orig = getattr(L, "TypeEnv", None)
+    if orig is not None:
+        class _Recording(orig):  # type: ignore[misc, valid-type]
+            def __init__(self, *a, **k):
+                super().__init__(*a, **k)
+                made.append(self)
+
+        L.TypeEnv = _Recording
+    try:
+        prog = L.load_model(path, defines)
+    finally:
+        if orig is not None:
+            L.TypeEnv = orig
+    structs = dict(getattr(made[-1], "structs", {})) if made else {}
+    return prog, structs
+
+
+class _Layout:
+    def __init__(self, width: int):
+        self.width = width
+        self.cells: dict = {}  # rel path -> (rel offset, is_pointer, pointee)
+        self.objs: dict = {}  # rel path -> (rel offset, type string)
+
+
+class _Loc:
+    """A statically known place: name-based (a global or local cell path) or type-relative."""
+
+    __slots__ = ("space", "tid", "name", "root", "rel", "dyn")
+
+    def __init__(self, space, tid=None, name="", root="", rel="", dyn=None):
+        self.space = space  # "G" or "L" (name-based) or "P" (pointer-based, type-relative)
+        self.tid = tid
+        self.name = name
+        self.root = root  # pointee type of the pointer the place was reached through
+        self.rel = rel
+        self.dyn = dyn  # P: closure state -> (base, off) of the root object
+
+
+class ModelView:
+    """Compiles a proof's abstraction against one model program."""
+
+    def __init__(self, proof: Proof, program: ir.Program, structs: dict, threads):
+        self.proof = proof
+        self.p = program
+        self.structs = structs
+        self.threads = threads  # executor ThreadInfo list: .ir (ir.Thread), .instance, .name
+        self.cell_index = {c.name: k for k, c in enumerate(program.global_cells)}
+        self.obj_index: dict = {}
+        for off, objs in program.global_objects.items():
+            for name, typ in objs:
+                self.obj_index.setdefault(name, (off, typ))
+        self.layouts: dict = {}
+        self.by_fn: dict = {}
+        for tid, ti in enumerate(threads):
+            self.by_fn.setdefault(ti.ir.name, []).append(tid)
+        self.universe: dict = {}
+        self.components: dict = {}  # element -> {component: int}
+        self.tid_of: dict = {}  # element -> tid
+        self.elem_of_tid: dict = {}
+
+    # -- errors ----------------------------------------------------------------------------
+    def err(self, e, msg: str) -> ModelError:
+        line, col = (e.line, e.col) if hasattr(e, "line") else e
+        return error_at(self.proof.path, self.proof.lines, line, col, msg)
+
+    # -- universes ---------------------------------------------------------------------------
+    def build_universe(self) -> dict:
+        pr = self.proof
+        u = {BOOL: [False, True]}
+        for d in pr.sorts.values():
+            if d.kind == "enum":
+                u[d.name] = list(d.values)
+                continue
+            a = pr.abs_sorts.get(d.name)
+            if a is None:
+                raise self.err((d.line, d.col), f"sort '{d.name}' has no abstraction: add "
+                                                f"'abstract sort {d.name} := thread FUNCTION' or '... := x in LO..HI'")
+            if a.kind == "thread":
+                tids = self.by_fn.get(a.thread)
+                if tids is None:
+                    raise self.err((a.line, a.col), f"the model has no thread function '{a.thread}' "
+                                                    f"(it has: {', '.join(self.by_fn) or 'none'})")
+                els = []
+                for tid in tids:
+                    name = self.threads[tid].name
+                    if self.threads[tid].ir.instances == 1 and name == a.thread:
+                        name = f"{a.thread}.0"
+                    els.append(name)
+                    self.tid_of[name] = tid
+                    self.elem_of_tid[tid] = name
+                u[d.name] = els
+            else:
+                ranges = []
+                for cname, lo, hi in a.components:
+                    lv = self.const_int(lo)
+                    hv = self.const_int(hi)
+                    ranges.append((cname, range(lv, hv + 1)))
+                els = []
+                for combo in itertools.product(*(r for _, r in ranges)):
+                    name = f"{d.name}(" + ",".join(str(x) for x in combo) + ")"
+                    els.append(name)
+                    self.components[name] = dict(zip((c for c, _ in ranges), combo))
+                if not els:
+                    raise self.err((a.line, a.col), f"sort '{d.name}' has no elements in this model")
+                u[d.name] = els
+        self.universe = u
+        return u
+
+    def const_int(self, e: E) -> int:
+        f = self.value(e, {})
+        try:
+            v = f(None)
+        except Exception:
+            raise self.err(e, "expected a constant (a number or a #define of the model)") from None
+        if not isinstance(v, int) or isinstance(v, bool) and False:
+            raise self.err(e, "expected an integer constant")
+        return v
+
+    # -- layouts -------------------------------------------------------------------------------
+    def layout(self, typ: str, at) -> _Layout:
+        lay = self.layouts.get(typ)
+        if lay is not None:
+            return lay
+        st = self.structs.get(typ[len("struct "):]) if typ.startswith("struct ") else None
+        if st is not None:
+            from rmapcheck.frontend.ctypes import cell_names, object_starts
+
+            lay = _Layout(st.cells)
+            for k, (n, isp, pt) in enumerate(cell_names("", st)):
+                lay.cells[n] = (k, isp, pt)
+            starts: dict = {}
+            object_starts("", st, 0, starts)
+            for off, objs in starts.items():
+                for n, t in objs:
+                    lay.objs.setdefault(n, (off, t))
+        else:
+            # a type with an instance among the globals: read its layout off that instance
+            inst = next(((n, off) for n, (off, t) in self.obj_index.items() if t == typ), None)
+            if inst is None:
+                if typ in ("int", "bool", "long", "u64", "unsigned long") or "*" in typ:
+                    lay = _Layout(1)
+                    lay.cells[""] = (0, "*" in typ, typ.rstrip("*").strip() if "*" in typ else "")
+                else:
+                    raise self.err(at, f"cannot read objects of type '{typ}': its layout is unknown")
+            else:
+                name, off = inst
+                lay = _Layout(0)
+                k = off
+                cells = self.p.global_cells
+                while k < len(cells) and (cells[k].name == name or cells[k].name.startswith((name + ".", name + "["))):
+                    lay.cells[cells[k].name[len(name):]] = (k - off, cells[k].is_pointer, cells[k].pointee)
+                    k += 1
+                lay.width = k - off
+                for n, (o, t) in self.obj_index.items():
+                    if n == name or n.startswith((name + ".", name + "[")):
+                        lay.objs.setdefault(n[len(name):], (o - off, t))
+        self.layouts[typ] = lay
+        return lay
+
+    # -- places --------------------------------------------------------------------------------
+    def place(self, e: E, env: dict) -> _Loc:
+        op = e.op
+        if op == "cname":
+            n = e.name
+            if n in self.p.globals_by_name:
+                return _Loc("G", name=n)
+            raise self.err(e, f"'{n}' is not a global of the model" + self._near(n))
+        if op == "field":
+            base = e.args[0]
+            if base.op == "cname" and base.name in env:
+                raise self.err(e, f"'{base.name}.{e.name}' is a value, not a place")
+            b = self.place(base, env)
+            return self._extend(b, "." + e.name, e)
+        if op == "index":
+            b = self.place(e.args[0], env) if self._is_place(e.args[0], env) else None
+            if b is not None and not self._is_pointer_place(b):
+                i = self.value(e.args[1], env)
+                try:
+                    k = i(None)
+                except Exception:
+                    raise self.err(e.args[1], "an index into an array must be a constant here "
+                                              "(only pointers may be indexed by a run-time value)") from None
+                return self._extend(b, f"[{k}]", e)
+            # a pointer indexed: p[i] is *(p + i)
+            ptr = self.value(e.args[0], env)
+            pointee = self.pointee(e.args[0], env)
+            lay = self.layout(pointee, e)
+            idx = self.value(e.args[1], env)
+            width = lay.width
+
+            def dyn(st, ptr=ptr, idx=idx, width=width):
+                p = ptr(st)
+                if p.__class__ is not tuple:
+                    raise AbsError("NULL pointer")
+                return (p[0], p[1] + idx(st) * width)
+
+            return _Loc("P", root=pointee, rel="", dyn=dyn)
+        if op in ("arrow", "deref"):
+            ptr = self.value(e.args[0], env)
+            pointee = self.pointee(e.args[0], env)
+
+            def dyn(st, ptr=ptr):
+                p = ptr(st)
+                if p.__class__ is not tuple:
+                    raise AbsError("NULL pointer")
+                return p
+
+            loc = _Loc("P", root=pointee, rel="", dyn=dyn)
+            return self._extend(loc, "." + e.name, e) if op == "arrow" else loc
+        if op == "call" and e.name == "local":
+            t, name = self._thread_and_str(e, env)
+            return _Loc("L", tid=t, name=self._local_name(t, name, e))
+        raise self.err(e, "expected a place in memory (a global, a field, an element, *p, p->f or local(t, \"x\"))")
+
+    def _is_place(self, e: E, env: dict) -> bool:
+        return e.op in ("field", "index", "arrow", "deref") or (e.op == "cname" and e.name in self.p.globals_by_name) \
+            or (e.op == "call" and e.name == "local")
+
+    def _is_pointer_place(self, loc: _Loc) -> bool:
+        info = self._cell_info(loc)
+        return info is not None and info[1]
+
+    def _extend(self, b: _Loc, suffix: str, e: E) -> _Loc:
+        if b.space in ("G", "L"):
+            return _Loc(b.space, b.tid, b.name + suffix)
+        return _Loc("P", root=b.root, rel=b.rel + suffix, dyn=b.dyn)
+
+    def _near(self, n: str) -> str:
+        roots = sorted({c.name.split(".")[0].split("[")[0] for c in self.p.global_cells})
+        return f" (its globals: {', '.join(roots)})" if roots else ""
+
+    def _local_name(self, tid: int, name: str, e: E) -> str:
+        cells = self.threads[tid].ir.local_cells
+        if ":" in name:
+            if not any(c.name == name or c.name.startswith((name + ".", name + "[")) for c in cells):
+                raise self.err(e, f"thread {self.threads[tid].name} has no local '{name}'")
+            return name
+        funcs = sorted({c.name.split(":", 1)[0] for c in cells
+                        if c.name.split(":", 1)[-1] == name or c.name.split(":", 1)[-1].startswith((name + ".", name + "["))})
+        if not funcs:
+            raise self.err(e, f"thread {self.threads[tid].name} has no local '{name}'")
+        if len(funcs) > 1:
+            raise self.err(e, f"several functions have a local '{name}' ({', '.join(funcs)}): write \"FUNCTION:{name}\"")
+        return f"{funcs[0]}:{name}"
+
+    def _cell_info(self, loc: _Loc):
+        """(offset, is_pointer, pointee) of a scalar place, offset static for G/L."""
+        if loc.space == "G":
+            k = self.cell_index.get(loc.name)
+            if k is None:
+                return None
+            c = self.p.global_cells[k]
+            return (k, c.is_pointer, c.pointee)
+        if loc.space == "L":
+            for k, c in enumerate(self.threads[loc.tid].ir.local_cells):
+                if c.name == loc.name:
+                    return (k, c.is_pointer, c.pointee)
+            return None
+        lay = self.layout(loc.root, (0, 0))
+        return lay.cells.get(loc.rel)
+
+    def pointee(self, e: E, env: dict) -> str:
+        if not self._is_place(e, env):
+            raise self.err(e, "only a pointer read from memory can be followed here")
+        loc = self.place(e, env)
+        info = self._cell_info(loc)
+        if info is None or not info[1]:
+            raise self.err(e, f"'{self.describe(loc)}' is not a pointer cell")
+        return info[2]
+
+    def describe(self, loc: _Loc) -> str:
+        if loc.space in ("G", "L"):
+            return loc.name
+        return f"({loc.root}){loc.rel}"
+
+    def reader(self, loc: _Loc, e: E):
+        """A closure state -> the value of the scalar at loc."""
+        info = self._cell_info(loc)
+        if info is None:
+            if loc.space == "G" and loc.name in self.obj_index or loc.space == "P" and loc.rel in self.layout(loc.root, e).objs:
+                raise self.err(e, f"'{self.describe(loc)}' is an object, not a scalar cell: name one of its fields")
+            raise self.err(e, f"no cell '{self.describe(loc)}' in the model" + (self._near(loc.name) if loc.space == "G" else ""))
+        k = info[0]
+        if loc.space == "G":
+            return lambda st, k=k: st[0][k]
+        if loc.space == "L":
+            tid = loc.tid
+            return lambda st, k=k, tid=tid: (st[2][tid][1][k] if st[2][tid][1] else 0)
+        dyn = loc.dyn
+
+        def rd(st, dyn=dyn, k=k):
+            base, off = dyn(st)
+            if base == ir.GLOBAL:
+                return st[0][off + k]
+            if base >= 0:
+                return st[1][base].cells[off + k]
+            tid = ir.LOCAL_BASE - base
+            L = st[2][tid][1]
+            return L[off + k] if L else 0
+
+        return rd
+
+    def address(self, loc: _Loc, e: E):
+        if loc.space == "G":
+            if loc.name in self.cell_index:
+                k = self.cell_index[loc.name]
+            elif loc.name in self.obj_index:
+                k = self.obj_index[loc.name][0]
+            else:
+                raise self.err(e, f"no object '{loc.name}' in the model")
+            return lambda st, k=k: (ir.GLOBAL, k)
+        if loc.space == "L":
+            cells = self.threads[loc.tid].ir.local_cells
+            k = next((i for i, c in enumerate(cells) if c.name == loc.name or c.name.startswith((loc.name + ".", loc.name + "["))), None)
+            if k is None:
+                raise self.err(e, f"no local '{loc.name}'")
+            base = ir.LOCAL_BASE - loc.tid
+            return lambda st, k=k, base=base: (base, k)
+        lay = self.layout(loc.root, e)
+        if loc.rel == "":
+            rel = 0
+        elif loc.rel in lay.objs:
+            rel = lay.objs[loc.rel][0]
+        elif loc.rel in lay.cells:
+            rel = lay.cells[loc.rel][0]
+        else:
+            raise self.err(e, f"no member '{loc.rel}' in {loc.root}")
+        dyn = loc.dyn
+        return lambda st, dyn=dyn, rel=rel: (lambda b: (b[0], b[1] + rel))(dyn(st))
+
+    # -- values --------------------------------------------------------------------------------
+    def thread_of(self, e: E, env: dict) -> int:
+        if e.op == "cname" and e.name in env:
+            v = env[e.name]
+            if v in self.tid_of:
+                return self.tid_of[v]
+            raise self.err(e, f"'{e.name}' is not a thread")
+        if e.op == "call" and e.name == "thread":
+            if not e.args or e.args[0].op != "str":
+                raise self.err(e, 'write thread("FUNCTION") or thread("FUNCTION", INSTANCE)')
+            fn = e.args[0].name
+            tids = self.by_fn.get(fn)
+            if tids is None:
+                raise self.err(e.args[0], f"the model has no thread function '{fn}' (it has: {', '.join(self.by_fn)})")
+            k = self.const_int(e.args[1]) if len(e.args) > 1 else 0
+            if len(e.args) == 1 and len(tids) > 1:
+                raise self.err(e, f"'{fn}' has {len(tids)} instances: say which, thread(\"{fn}\", K)")
+            if not 0 <= k < len(tids):
+                raise self.err(e, f"'{fn}' has no instance {k}")
+            return tids[k]
+        raise self.err(e, "expected a thread: a variable of a thread sort or thread(\"FUNCTION\"[, K])")
+
+    def _thread_and_str(self, e: E, env: dict):
+        if len(e.args) != 2 or e.args[1].op != "str":
+            raise self.err(e, f'write {e.name}(THREAD, "text")')
+        return self.thread_of(e.args[0], env), e.args[1].name
+
+    def find_line(self, text: str, e: E) -> int:
+        hits = [k for k, ln in enumerate(self.p.source_lines, 1) if text in ln]
+        if not hits:
+            raise self.err(e, f'no line of the model contains "{text}"')
+        if len(hits) > 1:
+            raise self.err(e, f'{len(hits)} lines of the model contain "{text}" (lines '
+                              f'{", ".join(map(str, hits[:6]))}): quote more of the line')
+        return hits[0]
+
+    def value(self, e: E, env: dict):
+        """Compile e into a closure state -> value (ints, pointers, element or enum names)."""
+        op = e.op
+        if op == "num":
+            v = int(e.name, 0)
+            return lambda st, v=v: v
+        if op == "str":
+            raise self.err(e, "a string is only an argument of at(), lineof(), in_func(), local() or thread()")
+        if op == "cname":
+            n = e.name
+            if n in env:
+                v = env[n]
+                return lambda st, v=v: v
+            if n == "NULL" or n == "false":
+                return lambda st: 0
+            if n == "true":
+                return lambda st: 1
+            if n in self.p.defines:
+                v = self.p.defines[n]
+                return lambda st, v=v: v
+            if n in self.proof.enum_of:
+                return lambda st, v=n: v
+            if n in self.p.globals_by_name:
+                return self.reader(self.place(e, env), e)
+            raise self.err(e, f"unknown name '{n}': not a variable, #define, enum constant or global of the model")
+        if op == "field" and e.args[0].op == "cname" and e.args[0].name in env:
+            el = env[e.args[0].name]
+            comps = self.components.get(el)
+            if comps is None or e.name not in comps:
+                raise self.err(e, f"'{e.args[0].name}' has no component '{e.name}'")
+            v = comps[e.name]
+            return lambda st, v=v: v
+        if op in ("field", "index", "arrow", "deref"):
+            return self.reader(self.place(e, env), e)
+        if op == "addr":
+            return self.address(self.place(e.args[0], env), e)
+        if op == "unop":
+            a = self.value(e.args[0], env)
+            if e.name == "!":
+                return lambda st, a=a: 0 if _truthy(a(st)) else 1
+            if e.name == "-":
+                return lambda st, a=a: -a(st)
+            return lambda st, a=a: ~a(st)
+        if op == "binop":
+            a, b = self.value(e.args[0], env), self.value(e.args[1], env)
+            o = e.name
+            if o == "&&":
+                return lambda st, a=a, b=b: 1 if _truthy(a(st)) and _truthy(b(st)) else 0
+            if o == "||":
+                return lambda st, a=a, b=b: 1 if _truthy(a(st)) or _truthy(b(st)) else 0
+            if o == "==":
+                return lambda st, a=a, b=b: 1 if a(st) == b(st) else 0
+            if o == "!=":
+                return lambda st, a=a, b=b: 1 if a(st) != b(st) else 0
+            fn = {"<": lambda x, y: int(x < y), "<=": lambda x, y: int(x <= y), ">": lambda x, y: int(x > y),
+                  ">=": lambda x, y: int(x >= y), "+": lambda x, y: x + y, "-": lambda x, y: x - y,
+                  "*": lambda x, y: x * y, "/": lambda x, y: int(x / y) if y else _div0(),
+                  "%": lambda x, y: x % y if y else _div0()}[o]
+
+            def arith(st, a=a, b=b, fn=fn):
+                x, y = a(st), b(st)
+                if x.__class__ is not int or y.__class__ is not int:
+                    raise AbsError(f"'{o}' on a non-integer")
+                return fn(x, y)
+
+            return arith
+        if op == "cond":
+            c, a, b = (self.value(x, env) for x in e.args)
+            return lambda st, c=c, a=a, b=b: a(st) if _truthy(c(st)) else b(st)
+        if op == "call":
+            return self.call(e, env)
+        raise self.err(e, f"unexpected '{op}' in an abstraction")
+
+    def call(self, e: E, env: dict):
+        n = e.name
+        if n in ("line", "ended", "in_srcu"):
+            if len(e.args) != 1:
+                raise self.err(e, f"{n}() takes one thread")
+            t = self.thread_of(e.args[0], env)
+            code = self.threads[t].ir.code
+            if n == "line":
+                return lambda st, t=t, code=code: code[st[2][t][0]].loc.line if st[2][t][0] >= 0 else 0
+            if n == "ended":
+                return lambda st, t=t: 1 if st[2][t][0] < 0 else 0
+            return lambda st, t=t: 1 if any(h[0] == "s" for h in st[2][t][2]) else 0
+        if n == "at":
+            if len(e.args) != 2:
+                raise self.err(e, 'write at(THREAD, "text") or at(THREAD, LINE)')
+            t = self.thread_of(e.args[0], env)
+            code = self.threads[t].ir.code
+            if e.args[1].op == "str":
+                line = self.find_line(e.args[1].name, e.args[1])
+            else:
+                line = self.const_int(e.args[1])
+            return lambda st, t=t, code=code, line=line: 1 if st[2][t][0] >= 0 and code[st[2][t][0]].loc.line == line else 0
+        if n == "lineof":
+            if len(e.args) != 1 or e.args[0].op != "str":
+                raise self.err(e, 'write lineof("text of the line")')
+            v = self.find_line(e.args[0].name, e.args[0])
+            return lambda st, v=v: v
+        if n == "in_func":
+            t, fn = self._thread_and_str(e, env)
+            code = self.threads[t].ir.code
+            if not any(i.func == fn for i in code):
+                raise self.err(e.args[1], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
+            return lambda st, t=t, code=code, fn=fn: 1 if st[2][t][0] >= 0 and code[st[2][t][0]].func == fn else 0
+        if n == "holds":
+            if len(e.args) != 2:
+                raise self.err(e, "write holds(THREAD, LOCK)")
+            t = self.thread_of(e.args[0], env)
+            addr = self.address(self.place(e.args[1], env), e.args[1])
+            return lambda st, t=t, addr=addr: 1 if any(h[0] != "s" and h[1] == addr(st) for h in st[2][t][2]) else 0
+        if n == "local":
+            return self.reader(self.place(e, env), e)
+        if n == "thread":
+            t = self.thread_of(e, env)
+            el = self.elem_of_tid.get(t)
+            if el is None:
+                raise self.err(e, f"thread {self.threads[t].name} is not an element of a thread sort")
+            return lambda st, el=el: el
+        sd = self.proof.sorts.get(n)
+        a = self.proof.abs_sorts.get(n)
+        if sd is not None and a is not None and a.kind == "tuple":
+            if len(e.args) != len(a.components):
+                raise self.err(e, f"an element of {n} has {len(a.components)} components")
+            fs = [self.value(x, env) for x in e.args]
+            comps = tuple(c for c, _, _ in a.components)
+            index = {tuple(self.components[el][c] for c in comps): el for el in self.universe[n]}
+
+            def mk(st, fs=fs, index=index, n=n):
+                key = tuple(f(st) for f in fs)
+                el = index.get(key)
+                if el is None:
+                    raise AbsError(f"{n}{key} is not an element of sort {n}")
+                return el
+
+            return mk
+        raise self.err(e, f"unknown function '{n}' in an abstraction")
+
+    # -- the abstraction of a whole state ------------------------------------------------------
+    def compile(self):
+        """Closures for every symbol and argument tuple; returns state -> Structure."""
+        pr = self.proof
+        if not self.universe:
+            self.build_universe()
+        plan = []
+        for d in pr.symbols.values():
+            a = pr.abs_syms.get(d.name)
+            if a is None:
+                raise self.err((d.line, d.col), f"'{d.name}' has no abstraction: add 'abstract {d.name}"
+                                                f"{'(' + ', '.join('x' + str(i) for i in range(len(d.arg_sorts))) + ')' if d.arg_sorts else ''} := ...'")
+            conv = self.converter(d.sort, a)
+            if not d.arg_sorts:
+                plan.append((d.name, None, [((), self.value(a.expr, {}))], conv))
+                continue
+            rows = []
+            for combo in itertools.product(*(self.universe[s] for s in d.arg_sorts)):
+                env = dict(zip(a.params, combo))
+                rows.append((combo, self.value(a.expr, env)))
+            plan.append((d.name, True, rows, conv))
+        universe = self.universe
+
+        def abstract(st) -> Structure:
+            interp = {}
+            for name, nary, rows, conv in plan:
+                if nary is None:
+                    interp[name] = conv(rows[0][1](st))
+                else:
+                    interp[name] = {k: conv(f(st)) for k, f in rows}
+            return Structure(universe, interp)
+
+        return abstract
+
+    def converter(self, sort: str, a):
+        if sort == BOOL:
+            return _truthy_bool
+        d = self.proof.sorts[sort]
+        if d.kind == "enum":
+            vals = set(d.values)
+
+            def conv(v, vals=vals, sort=sort):
+                if v not in vals:
+                    raise AbsError(f"the abstraction of '{a.sym}' gives {v!r}, not a constant of enum {sort}")
+                return v
+
+            return conv
+        els = set(self.universe[sort])
+
+        def conv2(v, els=els, sort=sort):
+            if v not in els:
+                raise AbsError(f"the abstraction of '{a.sym}' gives {v!r}, not an element of sort {sort}")
+            return v
+
+        return conv2
+
+
+def _truthy(v) -> bool:
+    return v.__class__ is tuple or bool(v)
+
+
+def _truthy_bool(v) -> bool:
+    if v.__class__ is str:
+        raise AbsError(f"a boolean symbol's abstraction gives the constant {v}")
+    return v.__class__ is tuple or bool(v)
+
+
+def _div0():
+    raise AbsError("division by zero")
