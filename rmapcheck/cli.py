@@ -1,4 +1,4 @@
-"""Command line: check, verify, ir, litmus. Exit codes as TLC and CI expect:
+"""Command line: check, verify, ir, litmus, explain, necessity, report. Exit codes as TLC and CI expect:
 
 0 every expectation met (check: every property holds); 1 a verdict differs from
 its expectation (check: a property is violated); 2 bad input or usage;
@@ -79,14 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sc: sequential consistency; ra: release/acquire weak memory (see docs/memory-model.md)")
     c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
     c.add_argument("--format", choices=["text", "json"], default="text")
-    c.add_argument("--trace-format", choices=["both", "steps", "diagram", "none"], default="both",
-                   help="how counterexamples are shown (text format)")
+    c.add_argument("--trace-format", choices=["both", "steps", "diagram", "none", "json", "dot"], default="both",
+                   help="how counterexamples are shown: step list and/or race diagram (text); json: the "
+                        "Informal Trace Format (ITF) of the TLA+ tools, one document per violation; dot: "
+                        "Graphviz execution graphs, and the state graph of a small model")
+    c.add_argument("--property", metavar="NAME", help="show only this property's counterexample")
     _add_engine(c)
     _add_limits(c)
 
     v = sub.add_parser("verify", help="check models against their declared expected verdicts")
     v.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
-    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--format", choices=["text", "json", "tap", "junit"], default="text",
+                   help="tap: TAP 13 as kselftests print it; junit: JUnit XML")
     v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                    help="only this memory model (repeatable)")
     v.add_argument("--traces", action="store_true", help="print the trace of every violation")
@@ -96,6 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ir", help="print a model's intermediate representation")
     i.add_argument("model")
     i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+
+    ex = sub.add_parser("explain", help="a model's header, threads, verdicts, and each violation in words")
+    ex.add_argument("model")
+    ex.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    ex.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: the model's own)")
+    _add_limits(ex)
+
+    ne = sub.add_parser("necessity", help="remove or weaken each synchronisation element in turn: what breaks?")
+    ne.add_argument("model")
+    ne.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    ne.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: the model's own)")
+    ne.add_argument("--format", choices=["text", "json"], default="text")
+    ne.add_argument("--no-traces", action="store_true", help="the table only, without the shortest traces")
+    _add_limits(ne)
+
+    rp = sub.add_parser("report", help="write a static HTML site: every model, its verdicts, each trace as a stepper")
+    rp.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
+    rp.add_argument("--html", required=True, metavar="DIR",
+                    help="output directory (new, empty, or an earlier report; anything else is refused)")
+    rp.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models")
+    _add_limits(rp)
 
     lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
     lt.add_argument("files", nargs="+", metavar="FILE")
@@ -122,17 +149,25 @@ def cmd_check(args) -> int:
     from rmapcheck.report.json_out import dumps, result_doc
     from rmapcheck.report.steps import render_steps
     from rmapcheck.report.tables import check_table
-    from rmapcheck.runner import check_file
+    from rmapcheck.frontend import load_model
+    from rmapcheck.runner import check_program
 
     defines = dict(_define(d) for d in args.defines)
-    res = check_file(args.model, defines, args.memory_model, args.engine, _limits(args), args.faults,
-                     stderr_progress(args.model))
-    if args.format == "json":
+    program = load_model(args.model, defines, args.faults)
+    if args.property is not None and args.property not in program.properties:
+        raise UsageError(f"--property {args.property}: {args.model} has no such property "
+                         f"(its properties: {', '.join(program.properties)})")
+    res = check_program(program, args.memory_model, args.engine, _limits(args), stderr_progress(args.model))
+    if args.trace_format in ("json", "dot"):
+        sys.stdout.write(_trace_exports(program, res, args))
+    elif args.format == "json":
         sys.stdout.write(dumps(result_doc(res)))
     else:
         out = [check_table(res)]
         for r in res.results.values():
             if r.verdict != VIOLATED or r.trace is None or args.trace_format == "none":
+                continue
+            if args.property is not None and r.name != args.property:
                 continue
             out.append("")
             if args.trace_format in ("both", "steps"):
@@ -147,6 +182,30 @@ def cmd_check(args) -> int:
     return EXIT_OK
 
 
+def _trace_exports(program, res, args) -> str:
+    """--trace-format json (ITF) or dot, for every violation (or --property's)."""
+    from rmapcheck.properties.verdict import VIOLATED
+    from rmapcheck.report.dot import execution_dot, state_graph, state_graph_dot
+    from rmapcheck.report.execution import build_execution
+    from rmapcheck.report.itf import dumps_itf, itf_trace
+
+    chosen = [r for r in res.results.values() if r.verdict == VIOLATED and r.path is not None and r.trace is not None
+              and (args.property is None or r.name == args.property)]
+    if args.format == "json" and args.trace_format != "json":
+        raise UsageError("--format json goes with --trace-format json (ITF) only")
+    out = []
+    if args.trace_format == "json":
+        docs = [itf_trace(build_execution(program, r, res.memory_model), args.model) for r in chosen]
+        # one document: pretty; several: one compact document per line (JSON Lines)
+        return dumps_itf(docs[0]) if len(docs) == 1 else "".join(dumps_itf(d, compact=True) for d in docs)
+    for r in chosen:
+        out.append(execution_dot(build_execution(program, r, res.memory_model), f"{r.name} execution"))
+    g = state_graph(program, res.memory_model, [(r.name, r.path) for r in chosen])
+    if g is not None:
+        out.append(state_graph_dot(g, "state graph"))
+    return "".join(out)
+
+
 def cmd_verify(args) -> int:
     from rmapcheck.engines.explicit.search import stderr_progress
     from rmapcheck.properties.verdict import VIOLATED
@@ -158,6 +217,11 @@ def cmd_verify(args) -> int:
 
     rows, results = verify(args.paths, args.engine, _limits(args), args.memory_models, stderr_progress)
     code = exit_code(rows)
+    if args.format in ("tap", "junit"):
+        from rmapcheck.report import ci
+
+        sys.stdout.write(ci.render(rows, args.format, results, suite="rmapcheck verify"))
+        return code
     if args.format == "json":
         doc = {"exit_code": code, "rows": [r.__dict__ for r in rows], "results": [result_doc(r) for r in results]}
         sys.stdout.write(dumps(doc))
@@ -175,6 +239,42 @@ def cmd_verify(args) -> int:
                     sys.stdout.write(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
                     sys.stdout.write(render_steps(r.trace) + "\n" + render_diagram(r.trace))
     return code
+
+
+def cmd_explain(args) -> int:
+    from rmapcheck.report.explain import explain
+
+    defines = dict(_define(d) for d in args.defines)
+    text, code = explain(args.model, defines, args.memory_models, _limits(args))
+    sys.stdout.write(text)
+    return code
+
+
+def cmd_necessity(args) -> int:
+    import json
+
+    from rmapcheck.necessity import json_doc, necessity, render
+
+    defines = dict(_define(d) for d in args.defines)
+    baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(json_doc(args.model, baseline, outcomes), indent=2) + "\n")
+    else:
+        sys.stdout.write(render(args.model, baseline, outcomes, traces=not args.no_traces))
+    if any(o.error for o in outcomes):
+        return EXIT_USAGE
+    if any(o.incomplete for o in outcomes) or any(res.incomplete() for res in baseline.values()):
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from rmapcheck.report.html import build_report
+
+    def progress(model: str, mm: str) -> None:
+        sys.stderr.write(f"rmapcheck report: {model} [{mm}]\n")
+
+    return build_report(args.paths, args.html, args.memory_models, _limits(args), progress)
 
 
 def cmd_ir(args) -> int:
@@ -204,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd is None:
         ap.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus, "prove": cmd_prove}[args.cmd]
+    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus,
+               "explain": cmd_explain, "necessity": cmd_necessity, "report": cmd_report, "prove": cmd_prove}[args.cmd]
     try:
         return handler(args)
     except ModelError as e:

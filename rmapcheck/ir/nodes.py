@@ -331,6 +331,7 @@ class Meta:
     configs: list = field(default_factory=list)  # list[dict[str, int]]
     faults: int = 0
     nondet_range: tuple | None = None
+    elements: list = field(default_factory=list)  # [(NAME, description, line)]: @element, for necessity
 
 
 @dataclass

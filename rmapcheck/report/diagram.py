@@ -1,35 +1,63 @@
 """A kernel-style race diagram: one column per CPU, only the steps that matter.
 
-    CPU0 (vcpu.0)                  | CPU1 (writer)
-    -------------------------------+-------------------------------
-                                   | old = *slot;
-    mutex_lock(&kvm->slots_arch... |
+    CPU0 (writer)                          | CPU1 (vcpu)
+    ---------------------------------------+---------------------------------------
+                                           | vcpu()
+                                           |   mutex_lock(&kvm.slots_arch_lock);
+    writer()                               |
+      arr1 = *kvm.active;                  |
+        // kvm.active -> &arr0             |
 
-Plain ASCII, at most 80 columns, wrapped rather than cut, as commit messages
-and lockdep reports show races.
+Plain ASCII, at most 80 columns, ready to paste into an email or a commit message:
+each column names the function a step belongs to (as the model names it) when it
+changes, consecutive steps of one thread on one source line are one entry, and
+long statements are wrapped between tokens, never inside an identifier when it
+can be helped.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rmapcheck.properties.verdict import Trace
 
 WIDTH = 80
 
+# Where a statement may be broken: after a space, a comma or an opening parenthesis.
+_BREAK = re.compile(r"(?<=[ ,(])")
 
-def _cell(step) -> list[str]:
-    text = step.text.strip()
-    val = _short_value(step)
-    lines = [text]
-    if val:
-        lines.append(f"  // {val}")
-    if step.note:
-        lines.append(f"  !! {step.note}")
+
+def wrap_code(text: str, width: int, indent: str = "    ") -> list[str]:
+    """Wrap a line of C between tokens; continuation lines get ``indent``."""
+    text = _ascii(text.rstrip())
+    if len(text) <= width:
+        return [text]
+    lead = re.match(r"\s*", text).group(0)
+    pieces = [p for p in _BREAK.split(text[len(lead):]) if p]
+    lines: list[str] = []
+    cur = lead
+    for p in pieces:
+        room = width - len(cur)
+        if len(p) <= room or (cur.strip() == "" and len(p) <= width - len(cur)):
+            cur += p
+            continue
+        if cur.strip():
+            lines.append(cur.rstrip())
+            cur = lead + indent
+        p = p.lstrip() if cur.strip() == "" else p
+        while len(cur) + len(p) > width:  # a token longer than a line: cut it
+            cut = max(1, width - len(cur))
+            lines.append(cur + p[:cut])
+            p = p[cut:]
+            cur = lead + indent
+        cur += p
+    if cur.strip():
+        lines.append(cur.rstrip())
     return lines
 
 
-def _short_value(step) -> str:
+def _values(step) -> list[str]:
     """What a reader of the diagram needs besides the code: values read, allocations, waits."""
     vals = []
     for op in step.shared_ops:
@@ -40,7 +68,25 @@ def _short_value(step) -> str:
             vals.append("missed " + op.split(", missing ", 1)[1])
         elif op.startswith(("allocation", "allocate", "synchronize_srcu", "free")):
             vals.append(op)
-    return "; ".join(vals)
+    return vals
+
+
+def _entries(trace: Trace) -> list:
+    """(tid, func, text, [values], [notes]) per shown step, same-line repeats merged."""
+    out: list = []
+    for s in trace.steps:
+        if not s.shared:
+            continue
+        vals = _values(s)
+        notes = [s.note] if s.note else []
+        if out and out[-1][0] == s.tid and out[-1][1] == s.func and out[-1][5] == s.line:
+            for v in vals:
+                if v not in out[-1][3]:
+                    out[-1][3].append(v)
+            out[-1][4].extend(notes)
+            continue
+        out.append([s.tid, s.func, s.text.strip(), vals, notes, s.line])
+    return out
 
 
 def render_diagram(trace: Trace, width: int = WIDTH) -> str:
@@ -53,26 +99,74 @@ def render_diagram(trace: Trace, width: int = WIDTH) -> str:
         return "(no shared steps)\n"
     names = {s.tid: s.thread for s in trace.steps}
     ncol = len(tids)
-    colw = max(12, (width - 3 * (ncol - 1)) // ncol)
+    entries = _entries(trace)
+    widths = _widths(trace, tids, names, entries, width)
     sep = " | "
-    header = sep.join(f"CPU{k} ({names[t]})"[:colw].ljust(colw) for k, t in enumerate(tids))
-    rule = "-+-".join("-" * colw for _ in tids)
+    header = sep.join(_ascii(f"CPU{k} ({names[t]})")[:widths[k]].ljust(widths[k]) for k, t in enumerate(tids))
+    rule = "-+-".join("-" * w for w in widths)
     out = [header.rstrip(), rule]
-    for s in trace.steps:
-        if not s.shared:
-            continue
-        col = tids.index(s.tid)
-        wrapped: list[str] = []
-        for piece in _cell(s):
-            wrapped.extend(textwrap.wrap(piece, colw, subsequent_indent="    ", break_long_words=True) or [""])
-        for w in wrapped:
-            row = ["".ljust(colw)] * ncol
-            row[col] = _ascii(w).ljust(colw)
+    last_func: dict = {}
+    for tid, func, text, vals, notes, _line in entries:
+        col = tids.index(tid)
+        colw = widths[col]
+        lines = _cell_lines(func if last_func.get(tid) != func else "", text, vals, notes, colw)
+        last_func[tid] = func
+        for ln in lines:
+            row = ["".ljust(w) for w in widths]
+            row[col] = ln.ljust(colw)
             out.append(sep.join(row).rstrip())
     if trace.final:
         out.append("")
-        out.extend(textwrap.wrap(_ascii(trace.final), width))
+        out.extend(textwrap.wrap(_ascii(trace.final), width, break_on_hyphens=False))
     return "\n".join(out) + "\n"
+
+
+def _cell_lines(func: str, text: str, vals: list, notes: list, colw: int) -> list[str]:
+    lines: list[str] = []
+    if func:
+        lines.extend(wrap_code(f"{func}()", colw))
+    lines.extend(wrap_code("  " + text, colw))
+    if vals:
+        keep = [v.replace(" -> ", "\xa0->\xa0") if len(v) <= colw - 8 else v for v in vals]
+        lines.extend(_wrap_prose("// " + "; ".join(keep), colw, "    "))
+    for n in notes:
+        lines.extend(_wrap_prose("!! " + n, colw, "    "))
+    return lines
+
+
+def _widths(trace, tids: list, names: dict, entries: list, width: int) -> list[int]:
+    """Column widths: what each column's widest line needs, shrunk to fit ``width`` if it must."""
+    avail = width - 3 * (len(tids) - 1)
+    need = []
+    for k, t in enumerate(tids):
+        n = len(f"CPU{k} ({names[t]})")
+        for tid, func, text, vals, notes, _ in entries:
+            if tid == t:
+                n = max(n, len(func) + 2, len(text) + 2,
+                        min(len("    // " + "; ".join(vals)) if vals else 0, 48),
+                        max((min(len(x) + 7, 48) for x in notes), default=0))
+        need.append(n)
+    if sum(need) <= avail:
+        return need
+    out = [avail // len(tids)] * len(tids)
+    # give the columns that need less what they need, and share the rest
+    small = [k for k, n in enumerate(need) if n < avail // len(tids)]
+    if small and len(small) < len(tids):
+        for k in small:
+            out[k] = need[k]
+        rest = avail - sum(need[k] for k in small)
+        big = [k for k in range(len(tids)) if k not in small]
+        for k in big:
+            out[k] = rest // len(big)
+    return [max(16, w) for w in out]
+
+
+def _wrap_prose(text: str, width: int, indent: str) -> list[str]:
+    """Wrap a comment; a ``name -> value`` marked with no-break spaces stays on one line."""
+    text = "".join(c if c == "\xa0" else _ascii(c) for c in text)
+    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "   ",
+                          break_on_hyphens=False, break_long_words=True) or [indent.rstrip()]
+    return [ln.replace("\xa0", " ") for ln in lines]
 
 
 def _ascii(s: str) -> str:

@@ -1,0 +1,168 @@
+"""CI formats for `rmapcheck verify` (and `rmapcheck prove`): TAP 13, JUnit XML, JSON.
+
+Every formatter takes a list of *rows*, one per checked verdict. A row is any object
+with the attributes
+
+    model, prop, expected, got, status        (required; status "ok" is a pass)
+    memory_model, config, states, seconds     (optional)
+    detail                                    (optional: text shown with a failure)
+
+as ``rmapcheck.verify.VerifyRow`` has. ``results`` (optional) are the RunResults the
+rows come from: a failing row shows the counterexample of its property, if it has one.
+A status other than "ok" is a failure, except ``INCOMPLETE`` (a limit stopped the run),
+which TAP and JUnit report as an error, not as a failure.
+
+    from rmapcheck.report import ci
+    sys.stdout.write(ci.render(rows, "tap", results, suite="rmapcheck prove"))
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from rmapcheck.report.diagram import render_diagram
+
+FORMATS = ("tap", "junit", "json")
+PASS, INCOMPLETE = "ok", "INCOMPLETE"
+
+
+def test_name(row) -> str:
+    mm = getattr(row, "memory_model", "") or ""
+    cfg = getattr(row, "config", "") or ""
+    where = " ".join(x for x in (f"[{mm}]" if mm else "", cfg if cfg and cfg != "default" else "") if x)
+    return f"{row.model} {where + ' ' if where else ''}{row.prop}"
+
+
+def _trace_for(row, results) -> str:
+    """The race diagram of the row's violation, if the row's run has one."""
+    for res in results or []:
+        model = str(row.model)
+        if not (res.model == model or res.model.endswith("/" + model) or model.endswith("/" + res.model)):
+            continue
+        if getattr(row, "memory_model", res.memory_model) != res.memory_model:
+            continue
+        cfg = getattr(row, "config", "default") or "default"
+        if cfg != "default" and any(
+                "=" in item and str(res.defines.get(item.split("=")[0])) != item.split("=", 1)[1]
+                for item in cfg.split()):
+            continue
+        r = res.results.get(row.prop)
+        if r is not None and r.trace is not None:
+            return render_diagram(r.trace)
+    return ""
+
+
+def _why(row) -> str:
+    if row.status == INCOMPLETE:
+        return f"incomplete: a limit stopped the run before {row.prop} was decided"
+    detail = getattr(row, "detail", "")
+    return f"expected {row.expected}, got {row.got}" + (f": {detail}" if detail else "")
+
+
+# -- TAP 13 --------------------------------------------------------------------------------------
+
+
+def _yaml_str(s: str) -> str:
+    return json.dumps(str(s))  # a JSON string is a valid YAML flow scalar
+
+
+def tap(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
+    """TAP version 13, as the kernel's kselftests print it (plan first, totals last)."""
+    out = ["TAP version 13", f"1..{len(rows)}", f"# {suite}: {len(rows)} verdicts"]
+    npass = nfail = nerr = 0
+    for n, row in enumerate(rows, 1):
+        name = test_name(row).replace("#", "\\#")
+        if row.status == PASS:
+            npass += 1
+            out.append(f"ok {n} {name}")
+            continue
+        if row.status == INCOMPLETE:
+            nerr += 1
+        else:
+            nfail += 1
+        out.append(f"not ok {n} {name}")
+        out.append("  ---")
+        out.append(f"  message: {_yaml_str(_why(row))}")
+        out.append(f"  severity: {'error' if row.status == INCOMPLETE else 'fail'}")
+        out.append(f"  expected: {_yaml_str(row.expected)}")
+        out.append(f"  got: {_yaml_str(row.got)}")
+        for key in ("memory_model", "config", "states", "seconds"):
+            if hasattr(row, key):
+                v = getattr(row, key)
+                out.append(f"  {key}: {v if isinstance(v, (int, float)) else _yaml_str(v)}")
+        trace = _trace_for(row, results)
+        if trace:
+            out.append("  trace: |")
+            out.extend("    " + ln for ln in trace.rstrip("\n").split("\n"))
+        out.append("  ...")
+    out.append(f"# Totals: pass:{npass} fail:{nfail} xfail:0 xpass:0 skip:0 error:{nerr}")
+    return "\n".join(out) + "\n"
+
+
+# -- JUnit XML -------------------------------------------------------------------------------------
+
+
+def junit(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
+    """JUnit XML: one <testsuite> per model, one <testcase> per verdict."""
+    root = ET.Element("testsuites", name=suite)
+    suites: dict = {}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+    # a row's seconds are its whole run's: share them among the run's verdicts
+    per_run: dict = {}
+    for row in rows:
+        key = (row.model, getattr(row, "memory_model", ""), getattr(row, "config", ""))
+        per_run[key] = per_run.get(key, 0) + 1
+    for row in rows:
+        ts = suites.get(row.model)
+        if ts is None:
+            ts = suites[row.model] = ET.SubElement(root, "testsuite", name=str(row.model))
+            ts.attrib.update(tests="0", failures="0", errors="0", skipped="0", time="0")
+        seconds = float(getattr(row, "seconds", 0.0) or 0.0) / per_run[
+            (row.model, getattr(row, "memory_model", ""), getattr(row, "config", ""))]
+        mm = getattr(row, "memory_model", "")
+        cfg = getattr(row, "config", "")
+        name = row.prop + (f" [{mm}]" if mm else "") + (f" {cfg}" if cfg and cfg != "default" else "")
+        tc = ET.SubElement(ts, "testcase", name=name, classname=str(row.model).replace("/", ".").removesuffix(".c"),
+                           time=f"{seconds:.3f}")
+        ts.set("tests", str(int(ts.get("tests")) + 1))
+        ts.set("time", f"{float(ts.get('time')) + seconds:.3f}")
+        totals["tests"] += 1
+        totals["time"] += seconds
+        if row.status == PASS:
+            continue
+        tag = "error" if row.status == INCOMPLETE else "failure"
+        el = ET.SubElement(tc, tag, message=_why(row), type=row.status)
+        el.text = _trace_for(row, results) or _why(row)
+        key = "errors" if tag == "error" else "failures"
+        ts.set(key, str(int(ts.get(key)) + 1))
+        totals[key] += 1
+    root.attrib.update(tests=str(totals["tests"]), failures=str(totals["failures"]),
+                       errors=str(totals["errors"]), time=f"{totals['time']:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# -- JSON --------------------------------------------------------------------------------------------
+
+
+def json_doc(rows: list, results: list | None = None, exit_code: int | None = None) -> dict:
+    from rmapcheck.report.json_out import result_doc
+
+    doc: dict = {}
+    if exit_code is not None:
+        doc["exit_code"] = exit_code
+    doc["rows"] = [dict(vars(r)) if hasattr(r, "__dict__") else dict(r) for r in rows]
+    doc["results"] = [result_doc(r) for r in results or []]
+    return doc
+
+
+def render(rows: list, fmt: str, results: list | None = None, suite: str = "rmapcheck verify",
+           exit_code: int | None = None) -> str:
+    if fmt == "tap":
+        return tap(rows, results, suite)
+    if fmt == "junit":
+        return junit(rows, results, suite)
+    if fmt == "json":
+        return json.dumps(json_doc(rows, results, exit_code), indent=2) + "\n"
+    raise ValueError(f"unknown CI format {fmt!r} (known: {', '.join(FORMATS)})")

@@ -1,0 +1,189 @@
+"""`rmapcheck necessity`: each synchronisation element removed or weakened in turn.
+
+On tests/models/reports/lazy_alloc_design.c (a design that holds under sc and ra) every
+element has a known answer; the KVM models get the same check when they exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rmapcheck.cli import main
+from rmapcheck.errors import ModelError
+from rmapcheck.frontend import load_model
+from rmapcheck.frontend.load import load_model_text
+from rmapcheck.ir import nodes as ir
+from rmapcheck.necessity import find_elements, mutate, necessity
+from rmapcheck.runner import check_program
+
+ROOT = Path(__file__).resolve().parent.parent
+DESIGN = "tests/models/reports/lazy_alloc_design.c"
+
+
+def cli(*args):
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def design():
+    digest = hashlib.sha256((ROOT / DESIGN).read_bytes()).hexdigest()
+    baseline, outcomes = necessity(str(ROOT / DESIGN))
+    # the model file is never touched
+    assert hashlib.sha256((ROOT / DESIGN).read_bytes()).hexdigest() == digest
+    return baseline, {(o.element.kind, o.element.line): o for o in outcomes}
+
+
+def breaks(o) -> set:
+    return {(p, mm) for p, mm, _ in o.breaks}
+
+
+def test_the_design_holds(design):
+    baseline, _ = design
+    assert set(baseline) == {"sc", "ra"}
+    for res in baseline.values():
+        assert all(r.verdict == "holds" for r in res.results.values())
+
+
+def test_elements_found_on_the_ir(design):
+    _, by = design
+    assert sorted(by) == [
+        ("acquire", 26), ("acquire", 56), ("declared", 11), ("error-unlock", 31), ("error-unlock", 37),
+        ("lock", 28), ("release", 41), ("srcu-section", 48),
+    ]
+    assert by[("lock", 28)].element.change == "lock and its unlocks (line 31, 37, 42) removed"
+    assert by[("declared", 11)].element.define == "NO_RECHECK"
+
+
+def test_what_each_removal_breaks(design):
+    _, by = design
+    # no lock: two vCPUs allocate, one pointer is overwritten
+    assert ("no-leak", "sc") in breaks(by[("lock", 28)])
+    # the re-check under the lock (declared, left out with -D NO_RECHECK=1): same leak
+    assert ("no-leak", "sc") in breaks(by[("declared", 11)])
+    # the unlock on the allocation-failure path: the lock is leaked, the other vCPU deadlocks
+    assert {("no-lock-leak", "sc"), ("no-deadlock", "sc")} <= breaks(by[("error-unlock", 37)])
+    # the unlock on the re-check path
+    assert ("no-lock-leak", "sc") in breaks(by[("error-unlock", 31)])
+    # release and acquire matter under weak memory only
+    for key in (("release", 41), ("acquire", 56)):
+        b = breaks(by[key])
+        assert ("rmaps-present", "ra") in b and not any(mm == "sc" for _, mm in b), key
+    # the fast path's acquire only races (its reader re-checks under the lock)
+    assert breaks(by[("acquire", 26)]) == {("no-data-race", "ra")}
+    # the vCPU's srcu read section protects nothing in this model
+    o = by[("srcu-section", 48)]
+    assert o.breaks == [] and o.summary == "nothing breaks" and o.trace is None
+
+
+def test_each_break_comes_with_its_shortest_trace(design):
+    _, by = design
+    for o in by.values():
+        if o.breaks:
+            assert o.trace is not None
+            assert len(o.trace.steps) == min(n for _, _, n in o.breaks)
+            assert (o.trace_prop, o.trace_mm) in breaks(o)
+
+
+def test_mutations_are_on_a_copy():
+    program = load_model(str(ROOT / DESIGN))
+    before = [list(th.code) for th in program.threads]
+    for el in find_elements(program):
+        if el.define:
+            continue
+        new = mutate(program, el)
+        assert new is not program
+        for t, pc, how in el.sites:
+            if how == "remove":
+                assert isinstance(new.threads[t].code[pc], ir.Jump)
+            else:
+                assert new.threads[t].code[pc].order == ir.PLAIN
+    assert [list(th.code) for th in program.threads] == before
+    assert all(r.verdict == "holds" for r in check_program(program, "sc").results.values())
+
+
+def test_cli_table_and_json():
+    code, out, err = cli("necessity", DESIGN)
+    assert code == 0, err
+    assert "nothing breaks" in out and "RECHECK: the re-check of the flag under the lock" in out
+    assert "== " in out and "CPU0 (" in out  # the shortest traces follow the table
+    assert "/work/" not in out
+    code, out, _ = cli("necessity", DESIGN, "--format", "json", "--memory-model", "sc")
+    doc = json.loads(out)
+    assert set(doc["baseline"]) == {"sc"}
+    rows = {(e["kind"], e["line"]): e for e in doc["elements"]}
+    assert rows[("srcu-section", 48)]["summary"] == "nothing breaks"
+    assert rows[("release", 41)]["summary"] == "nothing breaks"  # under sc alone
+    assert rows[("lock", 28)]["shortest"]["property"] == "no-leak"
+
+
+def test_unit_model_lock_around_the_copy():
+    code, out, _ = cli("necessity", "tests/models/unit/lost_update_array_copy_locked.c", "--no-traces")
+    assert code == 0
+    assert "line 24: mutex_lock(" in out and "-> lock and its unlocks (line" in out
+    assert max(len(ln) for ln in out.splitlines()) <= 80
+    # removing the writer's lock around duplicate..install loses the rmap (B8)
+    doc = json.loads(cli("necessity", "tests/models/unit/lost_update_array_copy_locked.c", "--format", "json")[1])
+    rows = {(e["kind"], e["line"]): e for e in doc["elements"]}
+    assert "rmaps-present [sc]" in rows[("lock", 24)]["summary"]
+    assert rows[("synchronize_srcu", 28)]["summary"] == "nothing breaks"
+
+
+def test_element_header_key():
+    src = ("/*\n * @thread main\n * @element FAST the fast path\n * @expect sc * holds\n */\n"
+           "int x;\nvoid main(void) {\n#ifndef NO_FAST\n WRITE_ONCE(x, 1);\n#endif\n}\n")
+    p = load_model_text("m.c", src, {})
+    assert p.meta.elements == [("FAST", "the fast path", 3)]
+    with pytest.raises(ModelError, match="@element takes a name and a description"):
+        load_model_text("m.c", src.replace("FAST the fast path", "FAST"), {})
+
+
+def test_declared_element_without_its_ifndef_is_an_error(tmp_path):
+    src = ("/*\n * @thread main\n * @element GHOST a guard the code does not have\n * @expect sc * holds\n */\n"
+           "int x;\nvoid main(void) { WRITE_ONCE(x, 1); }\n")
+    p = tmp_path / "ghost.c"
+    p.write_text(src)
+    code, out, _ = cli("necessity", str(p))
+    assert code == 2
+    assert "error: element 1 (GHOST): the model has no #ifndef NO_GHOST" in out
+
+
+KVM = sorted((ROOT / "models").glob("*.c")) if (ROOT / "models").is_dir() else []
+
+
+def _kvm_model(version: str):
+    for p in KVM:
+        head = p.read_text()[:3000]
+        if version in p.name or f"Linux {version}" in head or f"@title  {version}" in head:
+            return p
+    return None
+
+
+@pytest.mark.skipif(_kvm_model("5.16") is None and _kvm_model("5.17") is None, reason="no 5.16/5.17 KVM model yet")
+def test_kvm_design_necessity():
+    p = _kvm_model("5.17") or _kvm_model("5.16")
+    code, out, err = cli("necessity", str(p.relative_to(ROOT)), "--format", "json", "--memory-model", "sc")
+    assert code in (0, 3), err
+    doc = json.loads(out)
+    assert doc["elements"]
+    kinds = {e["kind"] for e in doc["elements"]}
+    assert {"lock", "synchronize_srcu"} <= kinds
+    # every element says what breaks, or that nothing does
+    for e in doc["elements"]:
+        assert e["summary"]
+    lock = [e for e in doc["elements"] if e["kind"] == "lock"]
+    assert any(e["breaks"] for e in lock)
