@@ -98,6 +98,8 @@ def cmd_prove(args) -> int:
             conf = check_model(pr, max_states=args.max_states)
             doc["model_check"] = _conf_doc(conf)
             summaries.append(_conf_summary(conf))
+            if not conf.skipped:
+                summaries.extend(_coverage_lines(pr, conf))
             if not conf.skipped and not conf.ok:
                 code = EXIT_FAIL
                 blocks.extend(_conf_blocks(pr, conf))
@@ -131,6 +133,21 @@ def _conf_summary(conf) -> str:
     return (f"{conf.proof}: model {conf.model} {verdict}: {conf.states} states ({state}), {conf.steps} steps, "
             f"{conf.abstract_states} abstract states; every clause checked in every state; "
             f"{covered} transitions realised by model steps; {conf.seconds:.2f} s")
+
+
+def _coverage_lines(pr, conf) -> list:
+    """Which model steps realise each transition (the comments' claims, checked)."""
+    out = []
+    w = max((len(t.name) for t in pr.transitions), default=0)
+    for t in pr.transitions:
+        steps = sorted(conf.coverage.get(t.name, ()), key=lambda x: (x[1], x[0]))
+        if not steps:
+            out.append(f"  {t.name.ljust(w)}  (no step of the model)")
+            continue
+        txt = " | ".join(f"{fn}:{ln} {text[:48]}" for fn, ln, text in steps[:4])
+        more = f" | +{len(steps) - 4} more" if len(steps) > 4 else ""
+        out.append(f"  {t.name.ljust(w)}  <- {txt}{more}")
+    return out
 
 
 def _conf_blocks(pr, conf) -> list:

@@ -106,7 +106,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
     absr: list = []
     keys: dict = {}
     for f, _ in clauses:
-        res.clause_states[f.name] = 0
+        res.clause_states[f.name] = 0  # distinct abstract states the clause was evaluated in
 
     def path_to(sid: int, last=None) -> Path:
         labels = []
@@ -137,7 +137,11 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
             fail("abstraction", "abstraction", f"the abstraction cannot be evaluated: {e}", sid)
             return sid
         k = a.key()
-        a = keys.setdefault(k, a)
+        known = keys.get(k)
+        if known is not None:  # an abstract state seen before: its clauses are already checked
+            absr.append(known)
+            return sid
+        keys[k] = a
         absr.append(a)
         for f, name in clauses:
             if name in failed_clauses:

@@ -251,11 +251,11 @@ def _cti(enc: Encoder, s: z3.Solver, kind: str, clause: Formula, tr: Transition 
 
 
 def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None = None,
-                ignore_expect: bool = False) -> list[Check]:
+                ignore_expect: bool = False, first_failure: bool = False) -> list[Check]:
     """Every check of the proof, in order: initiation, consecution per transition, safety.
 
     ``only_clauses``: the invariant is the conjunction of these clauses only (the tests
-    drop one clause at a time).
+    drop one clause at a time); ``first_failure``: stop after the first failing check.
     """
     enc = Encoder(proof, timeout_ms)
     clauses = [f for f in proof.invariants if only_clauses is None or f.name in only_clauses]
@@ -263,15 +263,12 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
     axioms = [enc.term(a.expr, {}) for a in proof.axioms]
     inv = [enc.term(c.expr, {}) for c in clauses]
     out: list[Check] = []
-
     alt = Alternation({d.name for d in proof.sorts.values() if d.kind == "uninterpreted"}, enc.funcs.values())
 
-    assumed: dict = {}
+    class Stop(Exception):
+        pass
 
-    def run(s, goal, kind, clause, tr, pconsts) -> Check:
-        known = assumed.get(id(s))
-        if known is None:
-            known = assumed[id(s)] = alt.of(s.assertions())
+    def run(s, known, goal, kind, clause, tr, pconsts) -> None:
         cyc = alt.cycle([z3.Not(goal)], known)
         if cyc:
             where = f" under transition {tr.name} (line {tr.line})" if tr is not None else ""
@@ -295,34 +292,43 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
             msg = s.reason_unknown()
         s.pop()
         tname = tr.name if tr else ("init" if kind == "initiation" else "invariant")
-        return Check(proof.name, clause.name, tname, result, time.monotonic() - t0, cti,
-                     (clause.name, tname) in expected, msg)
+        out.append(Check(proof.name, clause.name, tname, result, time.monotonic() - t0, cti,
+                         (clause.name, tname) in expected, msg))
+        if first_failure and result != HOLDS:
+            raise Stop()
 
-    # initiation
-    s = enc.solver()
-    s.add(*axioms)
-    s.add(*[enc.term(i.expr, {}) for i in proof.inits])
-    for c in clauses:
-        out.append(run(s, enc.term(c.expr, {}), "initiation", c, None, {}))
-    # consecution
-    for tr in proof.transitions:
+    try:
+        # initiation
+        s = enc.solver()
+        s.add(*axioms)
+        inits = [enc.term(i.expr, {}) for i in proof.inits]
+        s.add(*inits)
+        known = alt.of(axioms + inits)
+        for c in clauses:
+            run(s, known, enc.term(c.expr, {}), "initiation", c, None, {})
+        # consecution: one solver holds the invariant; each transition's guards are pushed
         s = enc.solver()
         s.add(*axioms)
         s.add(*inv)
-        pconsts = {n: enc.fresh(n, srt) for n, srt, _, _ in tr.params}
-        s.add(*[enc.term(r, pconsts) for r in tr.requires])
-        mod = tr.modifies()
-        for c in clauses:
-            if not (symbols_of(c.expr) & mod):
-                out.append(Check(proof.name, c.name, tr.name, FRAME, 0.0, None, (c.name, tr.name) in expected))
-                continue
-            out.append(run(s, enc.term(c.expr, {}, tr, pconsts), "consecution", c, tr, pconsts))
-    # safety
-    s = enc.solver()
-    s.add(*axioms)
-    s.add(*inv)
-    for p in proof.safety:
-        out.append(run(s, enc.term(p.expr, {}), "safety", p, None, {}))
+        known_inv = alt.of(axioms + inv)
+        for tr in proof.transitions:
+            pconsts = {n: enc.fresh(n, srt) for n, srt, _, _ in tr.params}
+            reqs = [enc.term(r, pconsts) for r in tr.requires]
+            s.push()
+            s.add(*reqs)
+            known = known_inv | alt.of(reqs)
+            mod = tr.modifies()
+            for c in clauses:
+                if not (symbols_of(c.expr) & mod):
+                    out.append(Check(proof.name, c.name, tr.name, FRAME, 0.0, None, (c.name, tr.name) in expected))
+                    continue
+                run(s, known, enc.term(c.expr, {}, tr, pconsts), "consecution", c, tr, pconsts)
+            s.pop()
+        # safety
+        for p in proof.safety:
+            run(s, known_inv, enc.term(p.expr, {}), "safety", p, None, {})
+    except Stop:
+        pass
     return out
 
 
