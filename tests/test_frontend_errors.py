@@ -267,16 +267,23 @@ def _run_cli(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rmapcheck", *args], capture_output=True, text=True, timeout=120)
 
 
-# The runner: imports what `rmapcheck check` imports, then per job forks a child that runs the
-# package as __main__ with the job's argv, its stdout and stderr in files, and reports the
-# child's exit status. Uncaught exceptions are printed the way the interpreter prints them.
+# The runner: first runs the warm-up command lines in-process (output discarded), so that
+# everything `rmapcheck check` imports lazily is imported once; then per job it forks a child
+# that runs the package as __main__ with the job's argv, its stdout and stderr in files, and
+# reports the child's exit status. Uncaught exceptions are printed as the interpreter does.
 _FORK_RUNNER = r"""
-import json, os, runpy, sys, traceback
+import contextlib, io, json, os, runpy, sys, traceback
 module = sys.argv[1]
-if module == "rmapcheck":
-    import rmapcheck.cli, rmapcheck.runner, rmapcheck.report.tables, rmapcheck.report.diagram
+spec = json.load(sys.stdin)
+for argv in spec["warmup"]:
+    sys.argv = [module, *argv]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        except SystemExit:
+            pass
 status = {}
-for name, argv, out_path, err_path in json.load(sys.stdin):
+for name, argv, out_path, err_path in spec["jobs"]:
     sys.stdout.flush(); sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
@@ -305,8 +312,13 @@ sys.stdout.write(json.dumps(status))
 def _run_forked(jobs: dict, root: Path, module: str = "rmapcheck", env: dict | None = None) -> dict:
     """{name: argv} -> {name: (exit status, stdout, stderr)}, one forked child per job."""
     specs = [(name, argv, str(root / f"{name}.out"), str(root / f"{name}.err")) for name, argv in jobs.items()]
-    r = subprocess.run([sys.executable, "-c", _FORK_RUNNER, module], input=json.dumps(specs), capture_output=True,
-                       text=True, timeout=300, env=env)
+    warmup = []
+    if module == "rmapcheck":
+        good = root / "warm_up_model.c"
+        good.write_text(prog("int x = 1;"))
+        warmup = [["check", str(good)], ["ir", str(good)]]
+    r = subprocess.run([sys.executable, "-c", _FORK_RUNNER, module], input=json.dumps({"warmup": warmup, "jobs": specs}),
+                       capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     status = json.loads(r.stdout)
     return {name: (status[name], Path(o).read_text(), Path(e).read_text()) for name, _, o, e in specs}
