@@ -78,7 +78,7 @@ def _entries(trace: Trace) -> list:
         if not s.shared:
             continue
         vals = _values(s)
-        notes = [s.note] if s.note else []
+        notes = [_note(s.note, s.text)] if s.note else []
         if out and out[-1][0] == s.tid and out[-1][1] == s.func and out[-1][5] == s.line:
             for v in vals:
                 if v not in out[-1][3]:
@@ -87,6 +87,15 @@ def _entries(trace: Trace) -> list:
             continue
         out.append([s.tid, s.func, s.text.strip(), vals, notes, s.line])
     return out
+
+
+def _note(note: str, text: str) -> str:
+    """``assertion failed: <the statement just shown>`` says only ``assertion failed``."""
+    stmt = text.strip()
+    for part in note.split("; "):
+        if stmt and part.endswith(": " + stmt):
+            note = note.replace(part, part[: -len(stmt) - 2])
+    return note
 
 
 def render_diagram(trace: Trace, width: int = WIDTH) -> str:
@@ -165,8 +174,11 @@ def _wrap_prose(text: str, width: int, indent: str) -> list[str]:
     """Wrap a comment; a ``name -> value`` marked with no-break spaces stays on one line."""
     text = "".join(c if c == "\xa0" else _ascii(c) for c in text)
     lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "   ",
-                          break_on_hyphens=False, break_long_words=True) or [indent.rstrip()]
-    return [ln.replace("\xa0", " ") for ln in lines]
+                          break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
+    out: list[str] = []
+    for ln in lines:  # a word wider than the column: break it between tokens
+        out.extend(wrap_code(ln, width, "   ") if len(ln) > width else [ln])
+    return [ln.replace("\xa0", " ") for ln in out]
 
 
 def _ascii(s: str) -> str:

@@ -156,7 +156,10 @@ def diagnosis(exe: X.Execution) -> str:
                 return " ".join(out)
             out.append(f"{lead}; the value was copied from {scell} by {w.thread} at line {w.line}.")
             return " ".join(out)
-        out.append(f"{lead}, the value {w.thread} wrote at line {w.line}.")
+        failed = next((x for x in reversed(ev[:w.eid]) if x.tid == w.tid and x.kind in (X.ALLOC, X.ALLOC_FAIL)
+                       and x.step >= w.step - 1), None)
+        why = " after its allocation failed" if failed is not None and failed.kind == X.ALLOC_FAIL else ""
+        out.append(f"{lead}, the value {w.thread} wrote at line {w.line}{why}.")
         return " ".join(out)
     later = [x for x in ev[r.eid + 1:] if x.kind == X.WRITE and any(c == cell for c, _ in x.cells)]
     others = [x for x in ev[:r.eid] if x.kind == X.WRITE and any(c == cell for c, _ in x.cells)]
