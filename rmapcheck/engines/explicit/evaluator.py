@@ -22,6 +22,12 @@ def _mod(a, b):
     return a - c_div(a, b) * b
 
 
+def _shift(b: int) -> int:
+    if not 0 <= b < 64:
+        raise EvalError(f"shift count {b} is out of range (0 to 63)")
+    return b
+
+
 def _arith(f):
     def g(a, b):
         if isinstance(a, tuple) or isinstance(b, tuple):
@@ -37,8 +43,8 @@ _BIN = {
     "*": _arith(lambda a, b: a * b),
     "/": _arith(_div),
     "%": _arith(_mod),
-    "<<": _arith(lambda a, b: a << b),
-    ">>": _arith(lambda a, b: a >> b),
+    "<<": _arith(lambda a, b: a << _shift(b)),
+    ">>": _arith(lambda a, b: a >> _shift(b)),
     "&": _arith(lambda a, b: a & b),
     "|": _arith(lambda a, b: a | b),
     "^": _arith(lambda a, b: a ^ b),

@@ -323,20 +323,29 @@ class Executor:
         return (G, (), tuple(T), self.p.meta.faults, self.mem.initial_extra(len(self.threads)))
 
     def initial_states(self):
-        """Run each thread's leading local steps (they may branch), as transitions do."""
-        states = [(self.initial_state(), [])]
+        """Run each thread's leading local steps (they may branch), as transitions do.
+
+        Returns [(state, events)]. A leading run that stops on a violation yields no
+        state; it is kept in ``self.init_violations`` as (labels, events), where the labels
+        are the leading runs from ``initial_state()`` (replayed with ``leading=True``).
+        """
+        states = [(self.initial_state(), [], [])]
+        self.init_violations: list = []
         for tid in range(len(self.threads)):
             nxt = []
-            for st, evs in states:
+            for st, evs, labels in states:
                 code = self.code_of(tid)
                 if ir.is_scheduling_point(code[0], self.mem.name):
-                    nxt.append((st, evs))
+                    nxt.append((st, evs, labels))
                     continue
-                for _, out in self.transitions(st, tid, leading=True):
+                for ch, out in self.transitions(st, tid, leading=True):
+                    here = labels + [(tid, ch)]
                     if out.state is not None:
-                        nxt.append((out.state, evs + out.events))
+                        nxt.append((out.state, evs + out.events, here))
+                    elif out.events:
+                        self.init_violations.append((here, out.events))
             states = nxt
-        return states
+        return [(st, evs) for st, evs, _ in states]
 
     def enabled(self, state, tid: int) -> bool:
         th = state[2][tid]

@@ -58,18 +58,22 @@ class _Names:
 
 
 def replay(ex: Executor, path: Path, prop: str = "", message: str = "") -> Trace:
-    inits = ex.initial_states()
-    if not 0 <= path.init < len(inits):
-        raise InternalError(f"trace starts from initial state {path.init}, which does not exist")
-    state = inits[path.init][0]
+    leading = path.init == -1  # the labels are the threads' leading local steps (see initial_states)
+    if leading:
+        state = ex.initial_state()
+    else:
+        inits = ex.initial_states()
+        if not 0 <= path.init < len(inits):
+            raise InternalError(f"trace starts from initial state {path.init}, which does not exist")
+        state = inits[path.init][0]
     names = _Names(ex)
     steps: list[TraceStep] = []
     for n, (tid, choices) in enumerate(path.labels):
-        if not 0 <= tid < len(ex.threads) or not ex.enabled(state, tid):
+        if not 0 <= tid < len(ex.threads) or not (leading or ex.enabled(state, tid)):
             raise InternalError(f"trace step {n + 1}: thread {tid} cannot move here")
         log: list = []
         try:
-            out = ex.run(state, tid, tuple(choices), log)
+            out = ex.run(state, tid, tuple(choices), log, leading)
         except Exception as e:  # NeedChoice: the label lacks a choice
             raise InternalError(f"trace step {n + 1} does not replay: {e!r}") from None
         steps.append(_step(ex, names, tid, log, out))

@@ -114,7 +114,13 @@ class Search:
         limit_hit = None
         truncated = False
         frontier: list[int] = []
-        for k, (st, evs) in enumerate(ex.initial_states()):
+        inits = ex.initial_states()
+        for labels, evs in ex.init_violations:
+            # a thread fails before its first shared access: the path is its leading steps
+            for ev in evs:
+                if ev.prop in self.props and ev.prop not in self.found:
+                    self.found[ev.prop] = _Found(len(labels), 0, Path(-1, labels, "step"), ev.msg, "")
+        for k, (st, evs) in enumerate(inits):
             if st in self.visited:
                 continue
             sid = self.add_state(st, (-1, k), 0, 0, -1)

@@ -1,0 +1,23 @@
+"""Engine bugs found by review, each pinned by the smallest model that showed it."""
+
+from pathlib import Path
+
+from rmapcheck.runner import check_file
+
+MODELS = Path(__file__).parent / "models" / "regress"
+
+
+def test_violation_before_the_first_shared_access_is_reported_with_its_trace():
+    # The thread fails in its leading local steps: no state is ever reached.
+    r = check_file(str(MODELS / "leading_assert.c"))
+    res = r.results["assertions"]
+    assert res.verdict == "violated"
+    assert [s.thread for s in res.trace.steps] == ["main"]
+    assert "assert(x == 2)" in res.trace.steps[0].text
+
+
+def test_out_of_range_shift_is_a_reported_fault_not_a_crash():
+    r = check_file(str(MODELS / "negative_shift.c"))
+    res = r.results["assertions"]
+    assert res.verdict == "violated"
+    assert "shift count -1 is out of range" in res.message
