@@ -54,7 +54,7 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
         meta.faults = faults
     _check_parameters(path, raw, pre, lines)
     ast = _parse(path, pre.text, lines)
-    env = TypeEnv(path, lines, pre.defines)
+    env = TypeEnv(path, lines, pre.defines, pre.text.split("\n"))
     try:
         return _build(path, lines, pre, raw, ast, env)
     except RecursionError:

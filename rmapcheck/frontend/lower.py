@@ -52,7 +52,8 @@ class ThreadLowerer:
 
     def emit(self, cls, node, **kw):
         loc = self.env.loc(node)
-        text = self.env.lines[loc.line - 1].strip() if 0 < loc.line <= len(self.env.lines) else ""
+        lines = self.env.code_lines
+        text = " ".join(lines[loc.line - 1].split()) if 0 < loc.line <= len(lines) else ""
         func = self.frames[-1].name if self.frames else "?"
         instr = cls(loc=loc, func=func, text=text, **kw)
         self.code.append(instr)

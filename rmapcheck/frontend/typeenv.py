@@ -29,9 +29,10 @@ class ConstError(ValueError):
 class TypeEnv:
     """Struct, typedef and enum tables of one model, plus its #define constants."""
 
-    def __init__(self, path: str, lines: list[str], defines: dict[str, int]):
+    def __init__(self, path: str, lines: list[str], defines: dict[str, int], code_lines: list[str] | None = None):
         self.path = path
-        self.lines = lines
+        self.lines = lines  # the model as written: error messages quote it
+        self.code_lines = code_lines or lines  # comments blanked: traces quote statements from it
         self.structs: dict[str, StructT] = {}
         # Struct and enum definitions already processed, by AST node: a definition inside a
         # function is seen again every time the function is inlined, and is the same definition.
