@@ -33,6 +33,7 @@ BUGGY = [p for p in PROOFS if load_proof(str(p)).expects]
 BUG_OF = {
     "08_5.15": ("09_5.16", {"w_dup"}),  # B4: `old` snapshot taken before slots_arch_lock
     "11_mutant_no_arch_lock": ("09_5.16", {"w_dup"}),  # B8: the copy is made without the lock
+    "12_mutant_no_refresh": ("09_5.16", {"w_relock"}),  # B9: the copy is not refreshed after re-locking
 }
 
 

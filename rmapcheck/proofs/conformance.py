@@ -132,7 +132,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
         parent.append(par)
         try:
             a = abstract(st)
-        except AbsError as e:
+        except (AbsError, IndexError, KeyError, TypeError) as e:
             absr.append(None)
             fail("abstraction", "abstraction", f"the abstraction cannot be evaluated: {e}", sid)
             return sid
