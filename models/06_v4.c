@@ -1,0 +1,435 @@
+/*
+ * @title  v4: re-check under slots_arch_lock, but that path returns without unlocking
+ * @source Message-ID 20210511171610.170160-8-bgardon@google.com ([PATCH v4 7/7] KVM: x86/mmu: Lazily allocate memslot rmaps)
+ * @source Message-ID YJrTs6LlHFWSdGc7@google.com (review of v4 7/7: the re-check path keeps the lock)
+ * @source Message-ID YJrZKkW9Cb9t+fU5@google.com (review of v4 4/7: missing unlocks in kvm_set_memslot)
+ * @description The allocator gains the re-check under the lock, but returns 0 from it with the lock
+ *   held. B1 on the re-check path: a vCPU that read the flag false and took the lock after another
+ *   vCPU published leaves KVM_RUN holding slots_arch_lock (no-lock-leak) and the writer then waits
+ *   forever (no-deadlock); the writer's own B1 paths are still there. memslot_rmap_alloc WARNs and
+ *   allocates over a level already allocated: B3 (a call after a partial failure: no-warn, no-leak).
+ *   B4 (rmaps-present, active-rmaps, no-leak) and OPEN (b) (commit-rmaps) as in v2/v3.
+ * @param NR_AS address spaces (x86: 2, normal and SMM)
+ * @param NR_SLOTS memslots in use in address space 0 (the writer's) at boot (1 to 3); each array has one more, free, entry for CREATE
+ * @param NR_SMM_SLOTS memslots in use in address space 1 (SMM) at boot (1 to 3)
+ * @param NR_VCPUS vCPU threads (2 or 3)
+ * @param NR_RUNS KVM_RUN calls per vCPU: a vCPU whose KVM_RUN failed runs it again (default 1; 2 = literal retry)
+ * @param KVM_NR_PAGE_SIZES rmap levels per slot (the kernel has 3)
+ * @param FAULT_SLOT the slot of address space 0 that vcpu.0 faults on
+ * @thread kvm_set_user_memory_region
+ * @thread vcpu x3
+ * @faults 1
+ * @invariant active-rmaps active_slots_have_rmaps
+ * @config NR_SLOTS=3
+ * @expect sc no-lock-leak violated
+ * @expect sc no-deadlock violated
+ * @expect sc no-warn violated
+ * @expect sc no-leak violated
+ * @expect sc rmaps-present violated
+ * @expect sc active-rmaps violated
+ * @expect sc commit-rmaps violated
+ * @expect sc * holds
+ */
+
+/*
+ * THE HARNESS (01, 05, 06): the series as posted, writer included.
+ *   kvm_set_user_memory_region  one CREATE/DELETE/MOVE/FLAGS_ONLY on slot 0 of address space 0
+ *                  (CREATE: the free entry), nondeterministically, with the writer of the series
+ *                  (v2 6/7 = v3 4/8 = v4 4/7): snapshot `old` and `new.arch` holding slots_lock
+ *                  only (B4), kvm_set_memslot without the unlocks b10a038e84d1 added (B1), commit
+ *                  hook walking the stack copy `new` (OPEN (b), property commit-rmaps).
+ *   vcpu.0, vcpu.1  KVM_RUN: srcu read section and the allocator; if it returned 0, vcpu.0 then
+ *                  takes a shadow fault on slot FAULT_SLOT = 0 of address space 0 (it fetches the
+ *                  array after the allocator saw, or set, the flag).
+ *   No MMU notifier: OPEN (a) is settled in 07 to 10 (by-value arrays behave the same here).
+ * PROPERTIES: rmaps-present (the rmap vcpu.0 walks is allocated), active-rmaps (invariant: while
+ *   the readers' flag is true every used slot of every installed array has its rmaps),
+ *   commit-rmaps (the rmap the FLAGS_ONLY commit hook walks is allocated).
+ * ABSTRACTIONS: as in 07 (one page per slot, no mmu_lock, no lpage_info/page tracking, array
+ *   read and written back in one step under slots_arch_lock, private copy in a local, boot
+ *   arrays cleared instead of freed).
+ */
+
+#define NR_AS 2
+#define NR_SLOTS 2
+#define NR_SMM_SLOTS 1
+#define NR_VCPUS 2
+#define NR_RUNS 1
+#define KVM_NR_PAGE_SIZES 1
+#define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
+#define FAULT_SLOT 0
+
+#define KVM_MR_CREATE 0
+#define KVM_MR_DELETE 1
+#define KVM_MR_MOVE 2
+#define KVM_MR_FLAGS_ONLY 3
+
+#define KVM_MEM_LOG_DIRTY_PAGES 1
+#define KVM_MEMSLOT_INVALID 2
+
+struct kvm_rmap_head {
+	unsigned long val;
+};
+
+struct kvm_arch_memory_slot {
+	struct kvm_rmap_head *rmap[KVM_NR_PAGE_SIZES];
+};
+
+struct kvm_memory_slot {
+	unsigned long base_gfn;
+	unsigned long npages;
+	u32 flags;
+	struct kvm_arch_memory_slot arch;
+};
+
+struct kvm_memslots {
+	struct kvm_memory_slot memslots[KVM_MEM_SLOTS_NUM];
+};
+
+struct kvm_arch {
+	bool memslots_have_rmaps;
+};
+
+struct kvm {
+	struct mutex slots_arch_lock;
+	struct srcu_struct srcu;
+	struct kvm_memslots *memslots[NR_AS];
+	struct kvm_arch arch;
+};
+
+/* kvm_create_vm: NR_SLOTS one-page slots in address space 0, NR_SMM_SLOTS in address space 1;
+ * the last entry of each array is free; no rmaps yet. */
+struct kvm_memslots boot_memslots[NR_AS] = {
+	{ .memslots = { { .base_gfn = 0, .npages = 1 },
+#if NR_SLOTS >= 2
+			{ .base_gfn = 1, .npages = 1 },
+#endif
+#if NR_SLOTS >= 3
+			{ .base_gfn = 2, .npages = 1 },
+#endif
+	} },
+#if NR_AS >= 2
+	{ .memslots = { { .base_gfn = 0, .npages = 1 },
+#if NR_SMM_SLOTS >= 2
+			{ .base_gfn = 1, .npages = 1 },
+#endif
+#if NR_SMM_SLOTS >= 3
+			{ .base_gfn = 2, .npages = 1 },
+#endif
+	} },
+#endif
+};
+
+/* TDP MMU on: the flag starts false. */
+struct kvm kvm = {
+	.memslots = { &boot_memslots[0],
+#if NR_AS >= 2
+		      &boot_memslots[1],
+#endif
+	},
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+/* kvfree of a whole array; a boot array (a global here) is cleared instead (see 07). */
+static void kvfree_memslots(struct kvm_memslots *slots)
+{
+	int i;
+	bool boot = false;
+
+	for (i = 0; i < NR_AS; i++)
+		if (slots == &boot_memslots[i])
+			boot = true;
+	if (boot)
+		memset(slots, 0, sizeof(struct kvm_memslots));
+	else
+		kvfree(slots);
+}
+
+/* free every level of the slot and clear the pointers (kvfree(NULL) is a no-op) */
+static void memslot_rmap_free(struct kvm_memory_slot *slot)
+{
+	int i;
+
+	for (i = 0; i < KVM_NR_PAGE_SIZES; i++) {
+		if (slot->arch.rmap[i]) {
+			kvfree(slot->arch.rmap[i]);
+			slot->arch.rmap[i] = NULL;
+		}
+	}
+}
+
+/* an acquire load of the flag (v4 6/7 and 7/7) */
+static bool kvm_memslots_have_rmaps(struct kvm *kvm)
+{
+	return smp_load_acquire(&kvm->arch.memslots_have_rmaps);
+}
+
+/*
+ * memslot_rmap_alloc of v4 7/7: per level, WARN if already allocated, then allocate and store
+ * over it. A failure frees this slot's levels.
+ */
+static int memslot_rmap_alloc(struct kvm_memory_slot *slot)
+{
+	int i;
+
+	for (i = 0; i < KVM_NR_PAGE_SIZES; i++) {
+		WARN_ON(slot->arch.rmap[i]);
+		slot->arch.rmap[i] = kvcalloc(slot->npages, sizeof(struct kvm_rmap_head), GFP_KERNEL_ACCOUNT);
+		if (!slot->arch.rmap[i]) {
+			memslot_rmap_free(slot);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- the allocator */
+
+/*
+ * alloc_all_memslots_rmaps of v4 7/7: acquire fast path, lock, acquire re-check that returns
+ * WITHOUT unlocking (B1), every slot of both address spaces, release store, unlock.
+ */
+static int alloc_all_memslots_rmaps(struct kvm *kvm)
+{
+	struct kvm_memslots *slots;
+	struct kvm_memslots *all[NR_AS];
+	struct kvm_memslots cur;
+	int r = 0, i, j;
+
+	if (kvm_memslots_have_rmaps(kvm))
+		return 0;
+	mutex_lock(&kvm->slots_arch_lock);
+	if (kvm_memslots_have_rmaps(kvm))
+		return 0;			/* B1: "This fails to drop slots_arch_lock." */
+	memcpy(&all, &kvm->memslots, sizeof(all));	/* see READS UNDER slots_arch_lock */
+	for (i = 0; i < NR_AS; i++) {
+		slots = all[i];
+		cur = *slots;
+		for (j = 0; j < KVM_MEM_SLOTS_NUM; j++) {
+			if (!cur.memslots[j].npages)
+				continue;
+			r = memslot_rmap_alloc(&cur.memslots[j]);
+			if (r)
+				break;
+		}
+		*slots = cur;
+		if (r) {
+			mutex_unlock(&kvm->slots_arch_lock);
+			return r;
+		}
+	}
+	smp_store_release(&kvm->arch.memslots_have_rmaps, true);
+	mutex_unlock(&kvm->slots_arch_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the reader */
+
+/*
+ * A shadow page fault on slot FAULT_SLOT of address space 0: find the slot in the current array,
+ * rmap_add walks its rmaps. (vcpu.0 has seen the flag true in the allocator)
+ */
+static void shadow_page_fault(struct kvm *kvm)
+{
+	struct kvm_memslots *slots;
+	struct kvm_memory_slot slot;
+	int i;
+
+	slots = srcu_dereference(kvm->memslots[0], &kvm->srcu);
+	slot = slots->memslots[FAULT_SLOT];	/* see SLOT READS in 07 */
+	if (!slot.npages || (slot.flags & KVM_MEMSLOT_INVALID))
+		return;			/* no slot, or one being deleted/moved: the fault retries */
+	for (i = 0; i < KVM_NR_PAGE_SIZES; i++)
+		assert_property("rmaps-present", slot.arch.rmap[i] != NULL);
+}
+
+void vcpu(int id)
+{
+	int run, idx, r;
+
+	if (id >= NR_VCPUS)
+		return;
+	for (run = 0; run < NR_RUNS; run++) {
+		idx = srcu_read_lock(&kvm.srcu);		/* KVM_RUN */
+		r = alloc_all_memslots_rmaps(&kvm);		/* mmu_alloc_shadow_roots */
+		if (!r && id == 0)
+			shadow_page_fault(&kvm);
+		srcu_read_unlock(&kvm.srcu, idx);
+		if (!r)
+			break;				/* -ENOMEM: userspace may run it again */
+	}
+}
+
+/* ------------------------------------------------------------- the writer */
+
+/* install_new_memslots: the copy becomes the array's contents, rcu_assign_pointer, drop
+ * slots_arch_lock, synchronize_srcu. */
+static void install_new_memslots(struct kvm *kvm, int as_id, struct kvm_memslots *slots,
+				 struct kvm_memslots *copy)
+{
+	*slots = *copy;
+	rcu_assign_pointer(kvm->memslots[as_id], slots);
+	mutex_unlock(&kvm->slots_arch_lock);
+	synchronize_srcu_expedited(&kvm->srcu);
+}
+
+/*
+ * The change userspace asks for (KVM_MR_CREATE of the free entry, or KVM_MR_DELETE, KVM_MR_MOVE
+ * or KVM_MR_FLAGS_ONLY of slot 0). It is chosen right after the writer's first read of the array
+ * pointer, which does not depend on it: the runs then share that step.
+ */
+static int userspace_request(void)
+{
+	return __VERIFIER_nondet_bool() * 2 + __VERIFIER_nondet_bool();
+}
+
+/* x86 prepare: CREATE/MOVE get empty arch data, then the rmaps if the flag says so. */
+static int kvm_arch_prepare_memory_region(struct kvm *kvm, struct kvm_memory_slot *new, int change)
+{
+	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE) {
+		memset(&new->arch, 0, sizeof(struct kvm_arch_memory_slot));
+		if (kvm_memslots_have_rmaps(kvm))
+			return memslot_rmap_alloc(new);
+	}
+	return 0;
+}
+
+/*
+ * x86 commit (no slots_arch_lock, no srcu): for a FLAGS_ONLY change of dirty logging,
+ * kvm_mmu_slot_apply_flags walks the rmaps of the stack copy `new`
+ * if the flag (acquire) is true; MOVE frees the rmaps of `old`.
+ */
+static void kvm_arch_commit_memory_region(struct kvm *kvm, struct kvm_memory_slot *old,
+					  struct kvm_memory_slot *new, int change)
+{
+	int i;
+
+	if (change == KVM_MR_FLAGS_ONLY && kvm_memslots_have_rmaps(kvm))
+		for (i = 0; i < KVM_NR_PAGE_SIZES; i++)
+			assert_property("commit-rmaps", new->arch.rmap[i] != NULL);
+	if (change == KVM_MR_MOVE)
+		memslot_rmap_free(old);
+}
+
+/*
+ * kvm_set_memslot as posted in v2 6/7 (unchanged in v3 4/8 and v4 4/7). B1: the duplication
+ * failure and the prepare failure of CREATE/FLAGS_ONLY return with slots_arch_lock held.
+ */
+static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *active, struct kvm_memory_slot *old,
+			   struct kvm_memory_slot *new, int as_id, int id, int change)
+{
+	struct kvm_memslots copy;
+	struct kvm_memslots *slots, *prev;
+	int r;
+
+	/* 1. released in install_new_memslots */
+	mutex_lock(&kvm->slots_arch_lock);
+
+	/* 2. kvm_dup_memslots */
+	slots = kvzalloc(sizeof(struct kvm_memslots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		return -ENOMEM;			/* B1: slots_arch_lock still held */
+	copy = *active;
+
+	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
+		/* 3. INVALID copy installed (drops the lock), retake the lock, refresh the copy */
+		copy.memslots[id].flags |= KVM_MEMSLOT_INVALID;
+		install_new_memslots(kvm, as_id, slots, &copy);
+		prev = active;
+		active = slots;
+		slots = prev;
+		mutex_lock(&kvm->slots_arch_lock);
+		copy = *active;
+	}
+
+	/* 4. prepare */
+	r = kvm_arch_prepare_memory_region(kvm, new, change);
+	if (r)
+		goto out_slots;
+
+	/* 5. update, install, commit, free the previous array */
+	if (change == KVM_MR_DELETE)
+		memset(&copy.memslots[id], 0, sizeof(struct kvm_memory_slot));
+	else
+		copy.memslots[id] = *new;
+	install_new_memslots(kvm, as_id, slots, &copy);
+	kvm_arch_commit_memory_region(kvm, old, new, change);
+	kvfree_memslots(active);
+	return 0;
+
+out_slots:
+	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
+		copy.memslots[id].flags &= ~KVM_MEMSLOT_INVALID;
+		install_new_memslots(kvm, as_id, slots, &copy);
+		kvfree_memslots(active);
+	} else {
+		kvfree(slots);			/* B1: slots_arch_lock still held */
+	}
+	return r;
+}
+
+/*
+ * __kvm_set_memory_region (slots_lock held). B4: `old` is a by-value snapshot of the slot taken
+ * WITHOUT slots_arch_lock, and `new.arch` is a copy of the snapshot's (CREATE: zeroed).
+ */
+static int __kvm_set_memory_region(struct kvm *kvm)
+{
+	struct kvm_memory_slot old, new;
+	struct kvm_memslots *active;
+	int as_id = 0;
+	int change, id;
+	int r;
+
+	active = kvm->memslots[as_id];
+	change = userspace_request();
+	id = change == KVM_MR_CREATE ? NR_SLOTS : 0;
+	old = active->memslots[id];
+
+	if (change == KVM_MR_DELETE) {
+		/* kvm_delete_memslot: an empty `new`; on success free the SNAPSHOT's arrays */
+		memset(&new, 0, sizeof(struct kvm_memory_slot));
+		r = kvm_set_memslot(kvm, active, &old, &new, as_id, id, change);
+		if (!r)
+			memslot_rmap_free(&old);
+		return r;
+	}
+
+	new = old;
+	new.npages = 1;
+	if (change == KVM_MR_CREATE) {
+		new.base_gfn = NR_SLOTS;
+		memset(&new.arch, 0, sizeof(struct kvm_arch_memory_slot));
+	}
+	if (change == KVM_MR_MOVE)
+		new.base_gfn = old.base_gfn + NR_SLOTS + 1;
+	if (change == KVM_MR_FLAGS_ONLY)
+		new.flags = old.flags ^ KVM_MEM_LOG_DIRTY_PAGES;
+
+	return kvm_set_memslot(kvm, active, &old, &new, as_id, id, change);
+}
+
+/* KVM_SET_USER_MEMORY_REGION: userspace asks for one CREATE, DELETE, MOVE or FLAGS_ONLY. */
+void kvm_set_user_memory_region(void)
+{
+	__kvm_set_memory_region(&kvm);
+}
+
+/* ---------------------------------------------------------------- invariant */
+
+bool active_slots_have_rmaps(void)
+{
+	struct kvm_memslots *slots;
+	int i, j, l;
+
+	if (!kvm.arch.memslots_have_rmaps)
+		return true;
+	for (i = 0; i < NR_AS; i++) {
+		slots = kvm.memslots[i];
+		for (j = 0; j < KVM_MEM_SLOTS_NUM; j++)
+			for (l = 0; l < KVM_NR_PAGE_SIZES; l++)
+				if (slots->memslots[j].npages && !slots->memslots[j].arch.rmap[l])
+					return false;
+	}
+	return true;
+}
