@@ -21,3 +21,12 @@ def test_out_of_range_shift_is_a_reported_fault_not_a_crash():
     res = r.results["assertions"]
     assert res.verdict == "violated"
     assert "shift count -1 is out of range" in res.message
+
+
+def test_freed_heap_objects_under_ra():
+    # A freed object's cells must keep the memory model's representation (a crash under ra).
+    from rmapcheck.verify import exit_code, verify
+
+    rows, _ = verify([str(MODELS / "free_under_ra.c")])
+    assert {r.memory_model for r in rows} == {"sc", "ra"}
+    assert exit_code(rows) == 0, [r for r in rows if r.status != "ok"]

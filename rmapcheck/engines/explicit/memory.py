@@ -42,6 +42,10 @@ class SCMemory:
         """The cells of a freshly allocated (zeroed) heap object."""
         return (0,) * n
 
+    def dead_cells(self, n: int) -> tuple:
+        """The cells of a freed object: never read again (use after free is caught first)."""
+        return (0,) * n
+
     def finish_step(self, c, ended: bool = False):
         return c.X
 
@@ -196,7 +200,7 @@ class SCMemory:
             raise Stop(ir.P_DFREE, f"double free: {instr.what}")
         if off != 0:
             raise Stop(ir.P_DFREE, f"free of a pointer into the middle of an object: {instr.what}")
-        c.H[base] = HeapObj(obj.site, (0,) * len(obj.cells), False)
+        c.H[base] = HeapObj(obj.site, self.dead_cells(len(obj.cells)), False)
         if c.log is not None:
             c.log.append(("free", p, None))
 

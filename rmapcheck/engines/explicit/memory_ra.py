@@ -98,6 +98,9 @@ class RAMemory(SCMemory):
         m = ((0, (), c.tid, -1, False),)
         return (m,) * n
 
+    def dead_cells(self, n: int) -> tuple:
+        return (((0, (), -1, -1, False),),) * n
+
     def _w(self, c) -> _Work:
         if c.mx is None:
             c.mx = _Work(c.X, c.tid)
