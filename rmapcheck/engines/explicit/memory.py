@@ -34,6 +34,7 @@ class SCMemory:
 
     # -- the memory model's part of the state -------------------------------------------
     extra_properties: tuple = ()
+    report_races = False
 
     def initial_extra(self, nthreads: int):
         return None

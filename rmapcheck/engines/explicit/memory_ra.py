@@ -76,6 +76,7 @@ class _Work:
 class RAMemory(SCMemory):
     name = "ra"
     extra_properties = (ir.P_RACE,)
+    report_races = True  # the search turns this off once a race has been found
 
     def __init__(self, program: ir.Program):
         super().__init__(program)
@@ -227,6 +228,8 @@ class RAMemory(SCMemory):
     def _race(self, c, loc, hist: tuple, lo: int, instr, plain: bool, writing: bool) -> None:
         """LKMM data race: a write to loc by another thread that this thread does not know
         (it is newer than the thread's view), with at least one of the two accesses plain."""
+        if not self.report_races:
+            return
         for j in range(lo + 1, len(hist)):
             m = hist[j]
             if m[2] != c.tid and m[2] >= 0 and (plain or m[4]):
@@ -424,6 +427,8 @@ class RAMemory(SCMemory):
     # -- races between two threads' next steps ----------------------------------------------------
     def state_events(self, state, ex) -> list:
         """Two threads about to make conflicting accesses to one cell, one plain: a data race."""
+        if not self.report_races:
+            return []
         pending = []
         for t in range(len(ex.threads)):
             acc = ex.pending_access(state, t)

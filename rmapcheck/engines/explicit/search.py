@@ -188,6 +188,8 @@ class Search:
                         elif self.depth[nsid] == d + 1 and ncs == self.cs[nsid] and t != self.last[nsid]:
                             self.ties.setdefault(nsid, {}).setdefault(t, (sid, (t, ch)))
             self.final.update(self.found)
+            if ir.P_RACE in self.final:
+                ex.mem.report_races = False  # stop building messages nobody will read
             if self.on_final is None and all(p in self.final for p in self.props):
                 break
             frontier = nxt
