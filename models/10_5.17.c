@@ -25,6 +25,7 @@
  * @param NR_VCPUS vCPU threads (2 or 3)
  * @param NR_RUNS KVM_RUN calls per vCPU: a vCPU whose KVM_RUN failed runs it again (default 1; 2 = literal retry)
  * @param KVM_NR_PAGE_SIZES rmap levels per slot (the kernel has 3)
+ * @param WRITER_CHANGE -1 (default): the writer's change is any of the four; 0 to 3: only KVM_MR_CREATE, DELETE, MOVE or FLAGS_ONLY
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
  * @faults 1
@@ -54,6 +55,7 @@
 #define NR_SMM_SLOTS 1
 #define NR_VCPUS 2
 #define NR_RUNS 1
+#define WRITER_CHANGE -1
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 
@@ -446,12 +448,17 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memory_slot *old, struct 
 
 /*
  * The change userspace asks for (KVM_MR_CREATE of the free entry, or KVM_MR_DELETE, KVM_MR_MOVE
- * or KVM_MR_FLAGS_ONLY of slot 0). It is chosen right after the writer's first read of the array
- * pointer, which does not depend on it: the runs then share that step.
+ * or KVM_MR_FLAGS_ONLY of slot 0): any of them, or only WRITER_CHANGE if it is set. It is chosen
+ * right after the writer's first read of the array pointer, which does not depend on it: the runs
+ * then share that step.
  */
 static int userspace_request(void)
 {
+#if WRITER_CHANGE >= 0
+	return WRITER_CHANGE;
+#else
 	return __VERIFIER_nondet_bool() * 2 + __VERIFIER_nondet_bool();
+#endif
 }
 
 /* kvm_set_memory_region (slots_lock held). `old` is a pointer; its arch is read under the lock. */

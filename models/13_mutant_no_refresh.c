@@ -16,6 +16,7 @@
  * @param NR_VCPUS vCPU threads (2 or 3)
  * @param NR_RUNS KVM_RUN calls per vCPU: a vCPU whose KVM_RUN failed runs it again (default 1; 2 = literal retry)
  * @param KVM_NR_PAGE_SIZES rmap levels per slot (the kernel has 3)
+ * @param WRITER_CHANGE -1 (default): the writer's change is any of the four; 0 to 3: only KVM_MR_CREATE, DELETE, MOVE or FLAGS_ONLY
  * @param FAULT_SLOT the slot of address space 0 that vcpu.0 faults on
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
@@ -50,6 +51,7 @@
 #define NR_SMM_SLOTS 1
 #define NR_VCPUS 2
 #define NR_RUNS 1
+#define WRITER_CHANGE -1
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 #define FAULT_SLOT (NR_SLOTS - 1)
@@ -270,12 +272,17 @@ static void install_new_memslots(struct kvm *kvm, int as_id, struct kvm_memslots
 
 /*
  * The change userspace asks for (KVM_MR_CREATE of the free entry, or KVM_MR_DELETE, KVM_MR_MOVE
- * or KVM_MR_FLAGS_ONLY of slot 0). It is chosen right after the writer's first read of the array
- * pointer, which does not depend on it: the runs then share that step.
+ * or KVM_MR_FLAGS_ONLY of slot 0): any of them, or only WRITER_CHANGE if it is set. It is chosen
+ * right after the writer's first read of the array pointer, which does not depend on it: the runs
+ * then share that step.
  */
 static int userspace_request(void)
 {
+#if WRITER_CHANGE >= 0
+	return WRITER_CHANGE;
+#else
 	return __VERIFIER_nondet_bool() * 2 + __VERIFIER_nondet_bool();
+#endif
 }
 
 /* x86 prepare: CREATE/MOVE get empty arch data, then the rmaps if the flag is set. */
