@@ -33,7 +33,7 @@ BUGGY = [p for p in PROOFS if load_proof(str(p)).expects]
 BUG_OF = {
     "08_5.15": ("09_5.16", {"w_dup"}),  # B4: `old` snapshot taken before slots_arch_lock
     "11_mutant_no_arch_lock": ("09_5.16", {"w_dup"}),  # B8: the copy is made without the lock
-    "12_mutant_no_refresh": ("09_5.16", {"w_relock"}),  # B9: the copy is not refreshed after re-locking
+    "13_mutant_no_refresh": ("09_5.16", {"w_relock"}),  # B9: the copy is not refreshed after re-locking
 }
 
 
@@ -325,6 +325,8 @@ def test_proof_conforms_to_its_model(path):
     pr = load_proof(str(path))
     if resolve_model(pr) is None:
         pytest.skip(f"{pr.model} does not exist yet")
+    if not pr.abs_syms:
+        pytest.skip("the proof has no abstraction yet")
     res = check_model(pr)
     assert res.ok, "\n".join(f.message for f in res.failures) or res.limit
 

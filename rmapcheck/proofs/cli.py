@@ -102,6 +102,7 @@ def cmd_prove(args) -> int:
                 summaries.extend(_coverage_lines(pr, conf))
             if not conf.skipped and not conf.ok:
                 code = EXIT_FAIL
+            if not conf.skipped and conf.failures:
                 blocks.extend(_conf_blocks(pr, conf))
         docs.append(doc)
     if args.format == "json":
@@ -130,9 +131,14 @@ def _conf_summary(conf) -> str:
     state = "complete" if conf.complete else f"INCOMPLETE ({conf.limit})"
     verdict = "conforms" if conf.ok else "DOES NOT CONFORM"
     covered = len(conf.coverage)
+    if conf.buggy:
+        bad = ", ".join(f.what for f in conf.violations) or "none"
+        checked = f"every step is a transition; false in reachable states (the bug, as expected): {bad}"
+    else:
+        checked = "every clause holds in every state, every step is a transition"
     return (f"{conf.proof}: model {conf.model} {verdict}: {conf.states} states ({state}), {conf.steps} steps, "
-            f"{conf.abstract_states} abstract states; every clause checked in every state; "
-            f"{covered} transitions realised by model steps; {conf.seconds:.2f} s")
+            f"{conf.abstract_states} abstract states; {checked}; "
+            f"{covered} of the transitions realised by model steps; {conf.seconds:.2f} s")
 
 
 def _coverage_lines(pr, conf) -> list:
@@ -156,7 +162,8 @@ def _conf_blocks(pr, conf) -> list:
 
     out = []
     for f in conf.failures:
-        lines = [f"== {pr.name}: model {conf.model}: {f.message}"]
+        tag = " (expected: the design is buggy)" if conf.buggy and f.kind == "clause" else ""
+        lines = [f"== {pr.name}: model {conf.model}: {f.message}{tag}"]
         if f.pre is not None and f.post is not None:
             rows = [r for r in state_rows(pr, f.pre, f.post) if r[3]]
             w = max((len(r[0]) for r in rows), default=6)
@@ -178,6 +185,8 @@ def _conf_doc(conf) -> dict:
         "model": conf.model,
         "skipped": conf.skipped or None,
         "ok": conf.ok,
+        "buggy": conf.buggy,
+        "violated_in_model": [f.what for f in conf.violations],
         "states": conf.states,
         "steps": conf.steps,
         "abstract_states": conf.abstract_states,

@@ -85,6 +85,10 @@ class ModelView:
 
     def __init__(self, proof: Proof, program: ir.Program, structs: dict, threads):
         self.proof = proof
+        self._span_cache: dict = {}
+        self._let_stack: list = []
+        self._let_cache: dict = {}
+        self._memo = [None, {}]  # the state being abstracted, and the values of lets in it
         self.p = program
         self.structs = structs
         self.threads = threads  # executor ThreadInfo list: .ir (ir.Thread), .instance, .name
@@ -206,6 +210,8 @@ class ModelView:
         op = e.op
         if op == "cname":
             n = e.name
+            if n in self.proof.abs_lets and n not in env:
+                return self._with_let(n, e, lambda x, inner: self.place(x, inner))
             if n in self.p.globals_by_name:
                 return _Loc("G", name=n)
             raise self.err(e, f"'{n}' is not a global of the model" + self._near(n))
@@ -251,14 +257,71 @@ class ModelView:
 
             loc = _Loc("P", root=pointee, rel="", dyn=dyn)
             return self._extend(loc, "." + e.name, e) if op == "arrow" else loc
+        if op == "call" and e.name in self.proof.abs_lets:
+            return self._with_let(e.name, e, lambda x, inner: self.place(x, inner), env)
         if op == "call" and e.name == "local":
             t, name = self._thread_and_str(e, env)
             return _Loc("L", tid=t, name=self._local_name(t, name, e))
         raise self.err(e, "expected a place in memory (a global, a field, an element, *p, p->f or local(t, \"x\"))")
 
     def _is_place(self, e: E, env: dict) -> bool:
+        if e.op == "cname" and e.name in self.proof.abs_lets and e.name not in env:
+            return self._is_place(self.proof.abs_lets[e.name].args[0], {})
+        if e.op == "call" and e.name in self.proof.abs_lets:
+            return self._is_place(self.proof.abs_lets[e.name].args[0], {})
         return e.op in ("field", "index", "arrow", "deref") or (e.op == "cname" and e.name in self.p.globals_by_name) \
             or (e.op == "call" and e.name == "local")
+
+    def _let(self, n: str, at: E) -> E:
+        if n in self._let_stack:
+            raise self.err(at, f"'{n}' is defined in terms of itself")
+        d = self.proof.abs_lets[n]
+        if d.binders and at.op != "call":
+            raise self.err(at, f"'{n}' takes {len(d.binders)} argument(s)")
+        return d.args[0]
+
+    def _with_let(self, n: str, at: E, fn, env: dict | None = None):
+        e = self._let(n, at)
+        d = self.proof.abs_lets[n]
+        inner = {}
+        if d.binders:
+            if len(at.args) != len(d.binders):
+                raise self.err(at, f"'{n}' takes {len(d.binders)} argument(s), not {len(at.args)}")
+            for p, a in zip(d.binders, at.args):
+                f = self.value(a, env or {})
+                try:
+                    inner[p] = f(None)
+                except Exception:
+                    raise self.err(a, f"an argument of '{n}' must be known without a state: a parameter "
+                                      "or a constant") from None
+        key = (n, tuple(sorted(inner.items())), fn.__code__)
+        got = self._let_cache.get(key)
+        if got is not None:
+            return got
+        self._let_stack.append(n)
+        try:
+            out = fn(e, inner)
+        finally:
+            self._let_stack.pop()
+        if callable(out) and not isinstance(out, (_Loc, _K)):
+            out = self._memoised(out, key)
+        self._let_cache[key] = out
+        return out
+
+    def _memoised(self, f, key):
+        """A let is evaluated once per state, however many symbols use it."""
+        memo = self._memo
+
+        def g(st, f=f, key=key, memo=memo):
+            if st is None or memo[0] is not st:
+                return f(st)
+            d = memo[1]
+            v = d.get(key, _MISSING)
+            if v is _MISSING:
+                v = d[key] = f(st)
+            return v
+
+        return g
 
     def _is_pointer_place(self, loc: _Loc) -> bool:
         info = self._cell_info(loc)
@@ -296,12 +359,71 @@ class ModelView:
             c = self.p.global_cells[k]
             return (k, c.is_pointer, c.pointee)
         if loc.space == "L":
-            for k, c in enumerate(self.threads[loc.tid].ir.local_cells):
-                if c.name == loc.name:
-                    return (k, c.is_pointer, c.pointee)
-            return None
+            ks = self._local_cells(loc)
+            if not ks:
+                return None
+            c = self.threads[loc.tid].ir.local_cells[ks[0]]
+            return (ks[0], c.is_pointer, c.pointee)
         lay = self.layout(loc.root, (0, 0))
         return lay.cells.get(loc.rel)
+
+    def _local_cells(self, loc: _Loc) -> list:
+        """Every cell with this name: one per inlined copy of the function that declares it."""
+        return [k for k, c in enumerate(self.threads[loc.tid].ir.local_cells) if c.name == loc.name]
+
+    def _local_picker(self, loc: _Loc, ks: list):
+        """A closure state -> the cell of the inlined copy the thread's next step is in (or None).
+
+        A function inlined twice has two copies of each local. Each copy is used by one stretch
+        of the thread's code (from the first step that mentions it to the last); the copy to read
+        is the one whose stretch holds the thread's next step. Outside every stretch the local
+        does not exist: it reads as 0, as the engine leaves a dead local."""
+        tid = loc.tid
+        if len(ks) == 1:
+            k = ks[0]
+            return lambda st: k
+        spans = self._spans(tid)
+        table = {}
+        for k in ks:
+            lo, hi = spans.get(k, (0, -1))
+            for pc in range(lo, hi + 1):
+                table.setdefault(pc, k)
+        return lambda st: table.get(st[2][tid][0])
+
+    def _spans(self, tid: int) -> dict:
+        """cell -> (first pc, last pc) of the steps of the thread that mention it."""
+        code = self.threads[tid].ir.code
+        key = id(code)
+        got = self._span_cache.get(key)
+        if got is not None:
+            return got
+        spans: dict = {}
+        for pc, instr in enumerate(code):
+            kill = isinstance(instr, ir.Kill)  # a declaration (or the end of a scope) does not use it
+            for k in _mentions(instr):
+                lo, hi = spans.get(k, (pc, pc if not kill else -1))
+                spans[k] = (min(lo, pc), hi if kill else max(hi, pc))
+        # a struct or array local is one variable: its cells share the span of the whole
+        # (its later cells are often reached only through the address of its first)
+        cells = self.threads[tid].ir.local_cells
+        import re
+
+        def var(name: str) -> str:
+            return re.split(r"[.\[]", name, maxsplit=1)[0]
+
+        k = 0
+        while k < len(cells):
+            j = k
+            while j + 1 < len(cells) and var(cells[j + 1].name) == var(cells[k].name) and cells[j + 1].name != cells[k].name:
+                j += 1
+            got = [spans[x] for x in range(k, j + 1) if x in spans and spans[x][1] >= 0]
+            if got:
+                u = (min(a for a, _ in got), max(b for _, b in got))
+                for x in range(k, j + 1):
+                    spans[x] = u
+            k = j + 1
+        self._span_cache[key] = spans
+        return spans
 
     def pointee(self, e: E, env: dict) -> str:
         if not self._is_place(e, env):
@@ -329,7 +451,14 @@ class ModelView:
             return lambda st, k=k: st[0][k]
         if loc.space == "L":
             tid = loc.tid
-            return lambda st, k=k, tid=tid: (st[2][tid][1][k] if st[2][tid][1] else 0)
+            pick = self._local_picker(loc, self._local_cells(loc))
+
+            def rdl(st, pick=pick, tid=tid):
+                L = st[2][tid][1]
+                k = pick(st)
+                return L[k] if L and k is not None else 0
+
+            return rdl
         dyn = loc.dyn
 
         def rd(st, dyn=dyn, k=k):
@@ -352,14 +481,17 @@ class ModelView:
                 k = self.obj_index[loc.name][0]
             else:
                 raise self.err(e, f"no object '{loc.name}' in the model")
-            return lambda st, k=k: (ir.GLOBAL, k)
+            return _K((ir.GLOBAL, k))
         if loc.space == "L":
             cells = self.threads[loc.tid].ir.local_cells
-            k = next((i for i, c in enumerate(cells) if c.name == loc.name or c.name.startswith((loc.name + ".", loc.name + "["))), None)
-            if k is None:
+            first = [i for i, c in enumerate(cells) if c.name == loc.name or c.name.startswith((loc.name + ".", loc.name + "["))]
+            if not first:
                 raise self.err(e, f"no local '{loc.name}'")
+            k0 = first[0]
+            ks = [i for i, c in enumerate(cells) if c.name == cells[k0].name]
+            pick = self._local_picker(_Loc("L", loc.tid, cells[k0].name), ks)
             base = ir.LOCAL_BASE - loc.tid
-            return lambda st, k=k, base=base: (base, k)
+            return lambda st, pick=pick, base=base: (base, pick(st))
         lay = self.layout(loc.root, e)
         if loc.rel == "":
             rel = 0
@@ -374,6 +506,8 @@ class ModelView:
 
     # -- values --------------------------------------------------------------------------------
     def thread_of(self, e: E, env: dict) -> int:
+        if e.op == "cname" and e.name not in env and e.name in self.proof.abs_lets:
+            return self._with_let(e.name, e, lambda x, inner: self.thread_of(x, inner))
         if e.op == "cname" and e.name in env:
             v = env[e.name]
             if v in self.tid_of:
@@ -399,37 +533,55 @@ class ModelView:
             raise self.err(e, f'write {e.name}(THREAD, "text")')
         return self.thread_of(e.args[0], env), e.args[1].name
 
-    def find_line(self, text: str, e: E) -> int:
+    def lines_with(self, text: str, e: E) -> list:
         hits = [k for k, ln in enumerate(self.p.source_lines, 1) if text in ln]
         if not hits:
             raise self.err(e, f'no line of the model contains "{text}"')
+        return hits
+
+    def find_line(self, text: str, e: E, nth: E | None = None) -> int:
+        hits = self.lines_with(text, e)
+        if nth is not None:
+            k = self.const_int(nth)
+            if not 1 <= k <= len(hits):
+                raise self.err(nth, f'"{text}" is on {len(hits)} line(s) of the model, there is no occurrence {k}')
+            return hits[k - 1]
         if len(hits) > 1:
             raise self.err(e, f'{len(hits)} lines of the model contain "{text}" (lines '
-                              f'{", ".join(map(str, hits[:6]))}): quote more of the line')
+                              f'{", ".join(map(str, hits[:6]))}): quote more of the line, or say which: '
+                              f'lineof("...", K)')
         return hits[0]
 
     def value(self, e: E, env: dict):
-        """Compile e into a closure state -> value (ints, pointers, element or enum names)."""
+        """Compile e into a closure state -> value (ints, pointers, element or enum names).
+
+        A sub-expression that does not depend on the state is folded into a constant (``_K``),
+        so that e.g. ``s.as == 0 && ...`` costs nothing for the elements where it is false."""
+        f = self._value(e, env)
+        if isinstance(f, _K) or e.op not in ("unop", "binop", "cond"):
+            return f
+        return f
+
+    def _value(self, e: E, env: dict):
         op = e.op
         if op == "num":
-            v = int(e.name, 0)
-            return lambda st, v=v: v
+            return _K(int(e.name, 0))
         if op == "str":
             raise self.err(e, "a string is only an argument of at(), lineof(), in_func(), local() or thread()")
         if op == "cname":
             n = e.name
             if n in env:
-                v = env[n]
-                return lambda st, v=v: v
+                return _K(env[n])
             if n == "NULL" or n == "false":
-                return lambda st: 0
+                return _K(0)
             if n == "true":
-                return lambda st: 1
+                return _K(1)
             if n in self.p.defines:
-                v = self.p.defines[n]
-                return lambda st, v=v: v
+                return _K(self.p.defines[n])
             if n in self.proof.enum_of:
-                return lambda st, v=n: v
+                return _K(n)
+            if n in self.proof.abs_lets:
+                return self._with_let(n, e, lambda x, inner: self.value(x, inner))
             if n in self.p.globals_by_name:
                 return self.reader(self.place(e, env), e)
             raise self.err(e, f"unknown name '{n}': not a variable, #define, enum constant or global of the model")
@@ -438,14 +590,20 @@ class ModelView:
             comps = self.components.get(el)
             if comps is None or e.name not in comps:
                 raise self.err(e, f"'{e.args[0].name}' has no component '{e.name}'")
-            v = comps[e.name]
-            return lambda st, v=v: v
+            return _K(comps[e.name])
         if op in ("field", "index", "arrow", "deref"):
             return self.reader(self.place(e, env), e)
         if op == "addr":
             return self.address(self.place(e.args[0], env), e)
         if op == "unop":
             a = self.value(e.args[0], env)
+            if isinstance(a, _K):
+                v = a.v
+                if e.name == "!":
+                    return _K(0 if _truthy(v) else 1)
+                if v.__class__ is not int:
+                    raise self.err(e, f"'{e.name}' on a non-integer")
+                return _K(-v if e.name == "-" else ~v)
             if e.name == "!":
                 return lambda st, a=a: 0 if _truthy(a(st)) else 1
             if e.name == "-":
@@ -454,10 +612,25 @@ class ModelView:
         if op == "binop":
             a, b = self.value(e.args[0], env), self.value(e.args[1], env)
             o = e.name
+            if o in ("&&", "||") and isinstance(a, _K):
+                if _truthy(a.v) == (o == "||"):
+                    return _K(1 if o == "||" else 0)
+                if isinstance(b, _K):
+                    return _K(1 if _truthy(b.v) else 0)
+                return lambda st, b=b: 1 if _truthy(b(st)) else 0
             if o == "&&":
+                if isinstance(b, _K):
+                    return _K(0) if not _truthy(b.v) else (lambda st, a=a: 1 if _truthy(a(st)) else 0)
                 return lambda st, a=a, b=b: 1 if _truthy(a(st)) and _truthy(b(st)) else 0
             if o == "||":
+                if isinstance(b, _K):
+                    return _K(1) if _truthy(b.v) else (lambda st, a=a: 1 if _truthy(a(st)) else 0)
                 return lambda st, a=a, b=b: 1 if _truthy(a(st)) or _truthy(b(st)) else 0
+            if isinstance(a, _K) and isinstance(b, _K):
+                if o in ("==", "!="):
+                    return _K(int((a.v == b.v) == (o == "==")))
+                if a.v.__class__ is not int or b.v.__class__ is not int:
+                    raise self.err(e, f"'{o}' on a non-integer")
             if o == "==":
                 return lambda st, a=a, b=b: 1 if a(st) == b(st) else 0
             if o == "!=":
@@ -465,7 +638,11 @@ class ModelView:
             fn = {"<": lambda x, y: int(x < y), "<=": lambda x, y: int(x <= y), ">": lambda x, y: int(x > y),
                   ">=": lambda x, y: int(x >= y), "+": lambda x, y: x + y, "-": lambda x, y: x - y,
                   "*": lambda x, y: x * y, "/": lambda x, y: int(x / y) if y else _div0(),
-                  "%": lambda x, y: x % y if y else _div0()}[o]
+                  "%": lambda x, y: x % y if y else _div0(), "&": lambda x, y: x & y,
+                  "|": lambda x, y: x | y, "^": lambda x, y: x ^ y}[o]
+
+            if isinstance(a, _K) and isinstance(b, _K):
+                return _K(fn(a.v, b.v))
 
             def arith(st, a=a, b=b, fn=fn):
                 x, y = a(st), b(st)
@@ -475,7 +652,10 @@ class ModelView:
 
             return arith
         if op == "cond":
-            c, a, b = (self.value(x, env) for x in e.args)
+            c = self.value(e.args[0], env)
+            if isinstance(c, _K):
+                return self.value(e.args[1] if _truthy(c.v) else e.args[2], env)
+            a, b = self.value(e.args[1], env), self.value(e.args[2], env)
             return lambda st, c=c, a=a, b=b: a(st) if _truthy(c(st)) else b(st)
         if op == "call":
             return self.call(e, env)
@@ -483,6 +663,8 @@ class ModelView:
 
     def call(self, e: E, env: dict):
         n = e.name
+        if n in self.proof.abs_lets:
+            return self._with_let(n, e, lambda x, inner: self.value(x, inner), env)
         if n in ("line", "ended", "in_srcu"):
             if len(e.args) != 1:
                 raise self.err(e, f"{n}() takes one thread")
@@ -494,31 +676,37 @@ class ModelView:
                 return lambda st, t=t: 1 if st[2][t][0] < 0 else 0
             return lambda st, t=t: 1 if any(h[0] == "s" for h in st[2][t][2]) else 0
         if n == "at":
-            if len(e.args) != 2:
-                raise self.err(e, 'write at(THREAD, "text") or at(THREAD, LINE)')
+            if len(e.args) not in (2, 3):
+                raise self.err(e, 'write at(THREAD, "text"), at(THREAD, "text", K) or at(THREAD, LINE)')
             t = self.thread_of(e.args[0], env)
             code = self.threads[t].ir.code
-            if e.args[1].op == "str":
-                line = self.find_line(e.args[1].name, e.args[1])
+            if e.args[1].op == "str" and len(e.args) == 2:
+                lines = frozenset(self.lines_with(e.args[1].name, e.args[1]))
+            elif e.args[1].op == "str":
+                lines = frozenset([self.find_line(e.args[1].name, e.args[1], e.args[2])])
             else:
-                line = self.const_int(e.args[1])
-            return lambda st, t=t, code=code, line=line: 1 if st[2][t][0] >= 0 and code[st[2][t][0]].loc.line == line else 0
+                lines = frozenset([self.const_int(e.args[1])])
+            pcs = frozenset(pc for pc, i in enumerate(code) if i.loc.line in lines)
+            return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
         if n == "lineof":
-            if len(e.args) != 1 or e.args[0].op != "str":
-                raise self.err(e, 'write lineof("text of the line")')
-            v = self.find_line(e.args[0].name, e.args[0])
-            return lambda st, v=v: v
+            if len(e.args) not in (1, 2) or e.args[0].op != "str":
+                raise self.err(e, 'write lineof("text of the line") or lineof("text", K) for its K-th line')
+            return _K(self.find_line(e.args[0].name, e.args[0], e.args[1] if len(e.args) == 2 else None))
         if n == "in_func":
             t, fn = self._thread_and_str(e, env)
             code = self.threads[t].ir.code
             if not any(i.func == fn for i in code):
                 raise self.err(e.args[1], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
-            return lambda st, t=t, code=code, fn=fn: 1 if st[2][t][0] >= 0 and code[st[2][t][0]].func == fn else 0
+            pcs = frozenset(pc for pc, i in enumerate(code) if i.func == fn)
+            return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
         if n == "holds":
             if len(e.args) != 2:
                 raise self.err(e, "write holds(THREAD, LOCK)")
             t = self.thread_of(e.args[0], env)
             addr = self.address(self.place(e.args[1], env), e.args[1])
+            if isinstance(addr, _K):
+                a = addr.v
+                return lambda st, t=t, a=a: 1 if any(h[1] == a and h[0] != "s" for h in st[2][t][2]) else 0
             return lambda st, t=t, addr=addr: 1 if any(h[0] != "s" and h[1] == addr(st) for h in st[2][t][2]) else 0
         if n == "local":
             return self.reader(self.place(e, env), e)
@@ -527,7 +715,7 @@ class ModelView:
             el = self.elem_of_tid.get(t)
             if el is None:
                 raise self.err(e, f"thread {self.threads[t].name} is not an element of a thread sort")
-            return lambda st, el=el: el
+            return _K(el)
         sd = self.proof.sorts.get(n)
         a = self.proof.abs_sorts.get(n)
         if sd is not None and a is not None and a.kind == "tuple":
@@ -536,6 +724,12 @@ class ModelView:
             fs = [self.value(x, env) for x in e.args]
             comps = tuple(c for c, _, _ in a.components)
             index = {tuple(self.components[el][c] for c in comps): el for el in self.universe[n]}
+
+            if all(isinstance(f, _K) for f in fs):
+                key = tuple(f.v for f in fs)
+                if key not in index:
+                    raise self.err(e, f"{n}{key} is not an element of sort {n}")
+                return _K(index[key])
 
             def mk(st, fs=fs, index=index, n=n):
                 key = tuple(f(st) for f in fs)
@@ -570,7 +764,11 @@ class ModelView:
             plan.append((d.name, True, rows, conv))
         universe = self.universe
 
+        memo = self._memo
+
         def abstract(st) -> Structure:
+            memo[0] = st
+            memo[1] = {}
             interp = {}
             for name, nary, rows, conv in plan:
                 if nary is None:
@@ -602,6 +800,48 @@ class ModelView:
             return v
 
         return conv2
+
+
+_MISSING = object()
+
+
+class _K:
+    """A compiled expression that does not depend on the state."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __call__(self, st):
+        return self.v
+
+
+def _mentions(instr) -> set:
+    """The local cells an IR step reads, writes, resets or takes the address of."""
+    import dataclasses
+
+    from rmapcheck.ir.liveness import uses_defs
+
+    u, d = uses_defs(instr)
+    bits = u | d
+    out = {k for k in range(bits.bit_length()) if (bits >> k) & 1}
+
+    def walk(x):
+        if isinstance(x, ir.LocalAddr):
+            out.add(x.off)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+            for f in dataclasses.fields(x):
+                if f.name not in ("loc",):
+                    walk(getattr(x, f.name))
+
+    for f in dataclasses.fields(instr):
+        if f.name not in ("loc", "func", "text"):
+            walk(getattr(instr, f.name))
+    return out
 
 
 def _truthy(v) -> bool:

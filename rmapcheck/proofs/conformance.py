@@ -55,9 +55,20 @@ class Conformance:
     stutter: int = 0
     skipped: str = ""
 
+    buggy: bool = False  # the proof declares expected failures: the invariant need not hold in the model
+
+    @property
+    def violations(self) -> list:
+        """Clauses false in a reachable state (expected for a buggy design: the bug, concretely)."""
+        return [f for f in self.failures if f.kind == "clause"]
+
     @property
     def ok(self) -> bool:
-        return not self.skipped and self.complete and not self.failures
+        if self.skipped or not self.complete:
+            return False
+        if self.buggy:
+            return not [f for f in self.failures if f.kind != "clause"]
+        return not self.failures
 
 
 def resolve_model(proof: Proof) -> str | None:
@@ -84,7 +95,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
 
     t0 = time.monotonic()
     path = model_path or resolve_model(proof)
-    res = Conformance(proof.name, proof.model)
+    res = Conformance(proof.name, proof.model, buggy=bool(proof.expects))
     if not proof.model:
         res.skipped = "the proof names no model"
         return res

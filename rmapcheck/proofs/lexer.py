@@ -15,7 +15,7 @@ from rmapcheck.errors import ModelError, SourceLoc
 PUNCT = [
     "<->", ":=", "->", "!=", "==", "<=", ">=", "&&", "||", "..",
     "(", ")", "{", "}", "[", "]", ",", ":", ".", "=", "&", "|", "~", "!", "<", ">", "?", "+", "-", "*",
-    "/", "%", ";",
+    "/", "%", ";", "^",
 ]
 
 
@@ -78,7 +78,7 @@ def tokenize(path: str, text: str) -> tuple[list[Tok], dict[int, str]]:
                 buf = []
                 while j < n and line[j] != '"':
                     if line[j] == "\\" and j + 1 < n:
-                        buf.append(line[j + 1])
+                        buf.append({"t": "\t", "n": "\n"}.get(line[j + 1], line[j + 1]))
                         j += 2
                         continue
                     buf.append(line[j])

@@ -19,6 +19,7 @@ The grammar, in brief (docs/proofs.md has the full description):
     expect fail CLAUSE at TRANSITION           a (buggy) design's known counterexample
     abstract sort SORT := thread FUNCTION | x in LO..HI, y in LO..HI
     abstract SYM[(p, ...)] := C-EXPRESSION
+    abstract let NAME[(p, ...)] := C-EXPRESSION  a name for a sub-expression of the abstraction
 
 Formulas: forall/exists x: S, y: S. F   if F then T else T   <->  ->  |  &  ~ (or !)
 = !=   T in {A, B}   true false   SYM(args)   (F).   Comments run from '#' to the end of
@@ -442,6 +443,26 @@ class _Parser:
             pr.abs_sorts[name.text] = a
             self._last_item = a
             return
+        if self.is_kw("let"):
+            self.next()
+            name = self.ident("a name")
+            lparams = []
+            if self.is_op("("):
+                self.next()
+                while True:
+                    lparams.append(self.ident("a parameter name").text)
+                    if self.is_op(","):
+                        self.next()
+                        continue
+                    break
+                self.expect_op(")")
+            self.expect_op(":=")
+            expr = self.cexpr()
+            if name.text in pr.abs_lets:
+                raise self.err(name, f"'{name.text}' is defined twice")
+            pr.abs_lets[name.text] = E("let", (expr,), name.text, "", name.line, name.col, tuple(lparams))
+            self._last_item = None
+            return
         sym = self.ident("a symbol name")
         params = []
         if self.is_op("("):
@@ -596,7 +617,16 @@ class _Parser:
         return self._c_binary(("||",), self.c_and)
 
     def c_and(self) -> E:
-        return self._c_binary(("&&",), self.c_eq)
+        return self._c_binary(("&&",), self.c_bitor)
+
+    def c_bitor(self) -> E:
+        return self._c_binary(("|",), self.c_bitxor)
+
+    def c_bitxor(self) -> E:
+        return self._c_binary(("^",), self.c_bitand)
+
+    def c_bitand(self) -> E:
+        return self._c_binary(("&",), self.c_eq)
 
     def c_eq(self) -> E:
         return self._c_binary(("==", "!="), self.c_rel)

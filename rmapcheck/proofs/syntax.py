@@ -161,6 +161,7 @@ class Proof:
     expects: list = field(default_factory=list)
     abs_sorts: dict = field(default_factory=dict)  # sort -> AbsSort
     abs_syms: dict = field(default_factory=dict)  # symbol -> AbsSym
+    abs_lets: dict = field(default_factory=dict)  # name -> C expression (``abstract let``)
     enum_of: dict = field(default_factory=dict)  # enum constant -> its sort
 
     @property
