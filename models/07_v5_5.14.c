@@ -67,6 +67,25 @@
  *   A walk of a NULL rmap array is, depending on the walker and the gfn, a NULL-based
  *   dereference or a walk that silently skips the slot (sptes left unprotected / unaged).
  *
+ * THE OPEN QUESTIONS, as this model settles them (traces: rmapcheck check, or the tests)
+ *   (a) stale-slot-rmaps, VIOLATED, for every change type (every slot is copied by value): an
+ *       aging notifier (mm's clear_flush_young / clear_young / test_young -> __kvm_handle_hva_range
+ *       -> kvm_age_gfn / kvm_test_age_gfn) fetches memslots[0] under srcu; KVM_SET_USER_MEMORY_
+ *       REGION installs a copy and waits in synchronize_srcu for that notifier; a vCPU's first
+ *       shadow root allocation (a nested guest starting) fills the rmaps of the INSTALLED copy and
+ *       publishes the flag; the notifier reads the flag true and walks the slot of the array it
+ *       fetched, whose rmaps are NULL. Assumes: the notifier's range covers the slot, and aging
+ *       notifiers do not take part in mn_active_invalidate_count (5.15+), which only keeps
+ *       invalidate_range_start/end from straddling an install.
+ *   (b) commit-rmaps, VIOLATED, for FLAGS_ONLY: the writer installs its copy (the flag still
+ *       false, so `new` has no rmaps), drops slots_arch_lock; a vCPU's first shadow root fills the
+ *       installed slot and publishes; kvm_arch_commit_memory_region -> kvm_mmu_slot_apply_flags
+ *       -> kvm_mmu_slot_remove_write_access (logging on) or kvm_mmu_zap_collapsible_sptes
+ *       (logging off) reads the flag true and walks the rmaps of the writer's stack copy `new`,
+ *       which the allocator never wrote. Assumes: apply_flags is handed the stack copy (as in
+ *       5.14 to 5.16), and walks after the flag check. The sptes the vCPU created through the
+ *       installed slot's rmaps are then not write-protected (or not collapsed).
+ *
  * ABSTRACTIONS
  *   - Slot ids are array indices (the kernel keeps the array sorted by gfn; order is irrelevant).
  *     KVM_NR_PAGE_SIZES rmap levels.

@@ -39,6 +39,22 @@
  * THE HARNESS: as in 07_v5_5.14.c (writer on slot 0 of address space 0; vcpu.0 allocator +
  * shadow fault; vcpu.1 aging notifier inside KVM_RUN + allocator).
  *
+ * THE OPEN QUESTIONS, as this model settles them
+ *   (a) stale-slot-rmaps, VIOLATED for DELETE, MOVE and FLAGS_ONLY, holds for CREATE: an aging
+ *       notifier (clear_flush_young / clear_young / test_young -> __kvm_handle_hva_range ->
+ *       kvm_age_gfn) finds slot 0's object `old` through the set it fetched; the writer replaces
+ *       `old` (by invalid_slot for DELETE/MOVE, by `new` for FLAGS_ONLY) and swaps the sets, then
+ *       waits in synchronize_srcu for the notifier; a vCPU's first shadow root fills the object
+ *       that is in the active set now and publishes the flag; the notifier reads the flag true
+ *       and walks `old`, whose rmaps are NULL (DELETE/MOVE copy them back into `old` only after
+ *       retaking slots_arch_lock, which waits for that synchronize_srcu). CREATE and the slots a
+ *       change does not touch are the same objects in both sets: safe. Assumes: the notifier's
+ *       range covers the slot, and aging notifiers do not take part in
+ *       mn_active_invalidate_count (invalidations do, and cannot straddle a swap).
+ *   (b) commit-rmaps, HOLDS: kvm_mmu_slot_apply_flags walks the live `new`, the object the
+ *       allocator fills once `new` is in the active set; the flag's acquire orders those stores
+ *       before the walk.
+ *
  * ABSTRACTIONS (besides those of 07)
  *   - A set is an array of object pointers indexed by slot id; it stands for the id hash and the
  *     gfn and hva trees, whose nodes each object carries twice (one per set).

@@ -374,8 +374,9 @@ def test_04_deviation_no_recheck_lets_a_second_pass_free_published_rmaps():
                  S(V, "kvm_activate_rmaps", "*slots = cur;", note="no longer reachable"))
 
 
-def test_04_with_the_recheck_every_property_holds():
-    res = run("04_review_sketch_fixed.c", RECHECK=1)
+@pytest.mark.parametrize("defines", [{"RECHECK": 1}, {"NR_VCPUS": 1}], ids=["recheck", "one-vcpu"])
+def test_04_with_the_recheck_or_one_vcpu_every_property_holds(defines):
+    res = run("04_review_sketch_fixed.c", **defines)
     assert res.stats.complete
     assert {n: r.verdict for n, r in res.results.items() if r.verdict != "holds"} == {}
 
