@@ -31,6 +31,7 @@ BUGGY = [p for p in PROOFS if load_proof(str(p)).expects]
 # Buggy design -> the correct design whose invariant it must fail, and the transitions its
 # CTIs must name (the steps of the bug).
 BUG_OF = {
+    "04_review_sketch_no_recheck": ("04_review_sketch_fixed", {"v_lock_arch"}),  # B2: no re-check under the lock
     "08_5.15": ("09_5.16", {"w_dup"}),  # B4: `old` snapshot taken before slots_arch_lock
     "11_mutant_no_arch_lock": ("09_5.16", {"w_dup"}),  # B8: the copy is made without the lock
     "13_mutant_no_refresh": ("09_5.16", {"w_relock"}),  # B9: the copy is not refreshed after re-locking

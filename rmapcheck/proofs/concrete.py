@@ -10,6 +10,7 @@ follow pointers into heap objects with ``->`` and ``*``, and observe threads:
     at(t, "text")      the line of t's next step contains "text" (at(t, N): is line N)
     lineof("text")     the line number of the one model line containing "text"
     in_func(t, "f")    t's next step comes from function f (inlined calls keep their name)
+    within(t, "f")     t's next step is in f or in a function f calls (f's stretch of code)
     ended(t)           t has returned from its thread function
     holds(t, LOCK)     t holds the mutex or spinlock LOCK (an lvalue)
     in_srcu(t)         t is inside an srcu read section
@@ -610,8 +611,11 @@ class ModelView:
                 return lambda st, a=a: -a(st)
             return lambda st, a=a: ~a(st)
         if op == "binop":
-            a, b = self.value(e.args[0], env), self.value(e.args[1], env)
             o = e.name
+            a = self.value(e.args[0], env)
+            if o in ("&&", "||") and isinstance(a, _K) and _truthy(a.v) == (o == "||"):
+                return _K(1 if o == "||" else 0)  # C does not evaluate the right side: nor do we
+            b = self.value(e.args[1], env)
             if o in ("&&", "||") and isinstance(a, _K):
                 if _truthy(a.v) == (o == "||"):
                     return _K(1 if o == "||" else 0)
@@ -699,6 +703,16 @@ class ModelView:
                 raise self.err(e.args[1], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
             pcs = frozenset(pc for pc, i in enumerate(code) if i.func == fn)
             return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
+        if n == "within":
+            t, fn = self._thread_and_str(e, env)
+            code = self.threads[t].ir.code
+            pcs = [pc for pc, i in enumerate(code) if i.func == fn]
+            if not pcs:
+                raise self.err(e.args[1], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
+            # the stretch of code from the function's first step to its last: its inlined body
+            # with the calls it makes (if it is inlined several times, the stretch covers them all)
+            inside = frozenset(range(min(pcs), max(pcs) + 1))
+            return lambda st, t=t, inside=inside: 1 if st[2][t][0] in inside else 0
         if n == "holds":
             if len(e.args) != 2:
                 raise self.err(e, "write holds(THREAD, LOCK)")
