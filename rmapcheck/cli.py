@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only this memory model (repeatable; default: the model's own)")
     ne.add_argument("--format", choices=["text", "json"], default="text")
     ne.add_argument("--no-traces", action="store_true", help="the table only, without the shortest traces")
+    ne.add_argument("--only", metavar="KIND|LINE,...",
+                    help="only these elements: kinds (lock, error-unlock, release, acquire, srcu-section, "
+                         "synchronize_srcu, fence, declared) or source lines")
     _add_limits(ne)
 
     rp = sub.add_parser("report", help="write a static HTML site: every model, its verdicts, each trace as a stepper")
@@ -122,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--html", required=True, metavar="DIR",
                     help="output directory (new, empty, or an earlier report; anything else is refused)")
     rp.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models")
+    rp.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a #define parameter of every model given")
     _add_limits(rp)
 
     lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
@@ -256,7 +261,8 @@ def cmd_necessity(args) -> int:
     from rmapcheck.necessity import json_doc, necessity, render
 
     defines = dict(_define(d) for d in args.defines)
-    baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args))
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
+    baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args), only=only)
     if args.format == "json":
         sys.stdout.write(json.dumps(json_doc(args.model, baseline, outcomes), indent=2) + "\n")
     else:
@@ -274,7 +280,8 @@ def cmd_report(args) -> int:
     def progress(model: str, mm: str) -> None:
         sys.stderr.write(f"rmapcheck report: {model} [{mm}]\n")
 
-    return build_report(args.paths, args.html, args.memory_models, _limits(args), progress)
+    defines = dict(_define(d) for d in args.defines)
+    return build_report(args.paths, args.html, args.memory_models, _limits(args), progress, defines)
 
 
 def cmd_ir(args) -> int:

@@ -178,9 +178,15 @@ def mutate(program: ir.Program, el: Element) -> ir.Program:
 # -- checking ----------------------------------------------------------------------------------------
 
 
+KINDS = ("lock", "error-unlock", "release", "acquire", "srcu-section", "synchronize_srcu", "fence", "declared")
+
+
 def necessity(path: str, defines: dict | None = None, memory_models: list | None = None, limits=None,
-              progress=None):
-    """(baseline results by memory model, [Outcome]) for the model at path."""
+              progress=None, only: list | None = None):
+    """(baseline results by memory model, [Outcome]) for the model at path.
+
+    ``only``: check just the elements of these kinds (KINDS), or at these source lines.
+    """
     from rmapcheck.frontend import load_model
     from rmapcheck.runner import check_program
 
@@ -189,6 +195,12 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
     mms = memory_models or list(base.meta.memory_models)
     baseline = {mm: check_program(base, mm, limits=limits) for mm in mms}
     elements = find_elements(base)
+    if only:
+        bad = [k for k in only if k not in KINDS and not k.isdigit()]
+        if bad:
+            raise UsageError(f"--only {','.join(bad)}: not an element kind or a line "
+                             f"(kinds: {', '.join(KINDS)})")
+        elements = [e for e in elements if e.kind in only or str(e.line) in only]
     outcomes = []
     for el in elements:
         if progress:

@@ -306,16 +306,25 @@ if (ROOT / "models").is_dir():
 @pytest.mark.skipif(KVM_514 is None, reason="the 5.14 KVM model is not in models/ yet")
 def test_browser_steps_through_the_b4_trace(tmp_path, browser):
     out = tmp_path / "kvm"
-    r = cli("report", "--html", out, KVM_514.relative_to(ROOT), "--memory-model", "sc")
+    r = cli("report", "--html", out, KVM_514.relative_to(ROOT), "--memory-model", "sc", "-D", "NR_SLOTS=1")
     assert r.returncode in (0, 1, 3), r.stderr
     page_file = next(p for p in out.iterdir() if p.suffix == ".html" and p.name != "index.html")
     text = page_file.read_text()
     data = json.loads(text.split('<script type="application/json" id="traces">')[1].split("</script>")[0])
     assert data, "the 5.14 model has counterexamples"
-    # B4: the stale snapshot's trace is the one with a FLAGS_ONLY writer and a reader finding a NULL rmap
-    b4 = next((k for k, t in enumerate(data) if "warn" not in t["prop"] and "leak" not in t["prop"]), 0)
+    # B4: the writer's snapshot of the slot is taken before slots_arch_lock, the vCPU allocates the
+    # rmaps and publishes the flag, the writer installs its stale copy, the vCPU walks a NULL rmap
+    b4 = next(k for k, t in enumerate(data) if t["prop"] == "rmaps-present")
+    steps = data[b4]["steps"]
+    threads = [s["thread"] for s in steps]
+    assert "kvm_set_user_memory_region" in threads and "vcpu.0" in threads
+    texts = [s["text"] for s in steps]
+    assert any("old = " in t for t in texts)  # the snapshot
+    assert any("smp_store_release" in t for t in texts)  # the allocator's store of the flag
+    assert any("rcu_assign_pointer" in t for t in texts)  # the install of the stale slot
     lines = step_through(browser, page_file, trace=b4)
-    assert len(set(lines)) > 3
+    assert len(set(lines)) > 5
+    assert lines[-1] == steps[-1]["line"]
 
 
 def test_browser_test_sees_console_errors(tmp_path, browser):

@@ -24,8 +24,10 @@ from rmapcheck.properties.verdict import Trace
 
 WIDTH = 80
 
-# Where a statement may be broken: after a space, a comma or an opening parenthesis.
+# Where a statement may be broken: after a space, a comma or an opening parenthesis; a token
+# longer than a line is broken before '->' or '.', and only then cut.
 _BREAK = re.compile(r"(?<=[ ,(])")
+_BREAK2 = re.compile(r"(?=->|\.(?!\d))")
 
 
 def wrap_code(text: str, width: int, indent: str = "    ") -> list[str]:
@@ -34,7 +36,12 @@ def wrap_code(text: str, width: int, indent: str = "    ") -> list[str]:
     if len(text) <= width:
         return [text]
     lead = re.match(r"\s*", text).group(0)
-    pieces = [p for p in _BREAK.split(text[len(lead):]) if p]
+    pieces = []
+    for p in _BREAK.split(text[len(lead):]):
+        if len(p) > width - len(lead) - len(indent):
+            pieces.extend(q for q in _BREAK2.split(p) if q)
+        elif p:
+            pieces.append(p)
     lines: list[str] = []
     cur = lead
     for p in pieces:
@@ -133,8 +140,12 @@ def render_diagram(trace: Trace, width: int = WIDTH) -> str:
 def _cell_lines(func: str, text: str, vals: list, notes: list, colw: int) -> list[str]:
     lines: list[str] = []
     if func:
-        lines.extend(wrap_code(f"{func}()", colw))
+        head = f"{func}()"
+        lines.append(head if len(head) <= colw else func[:colw])
     lines.extend(wrap_code("  " + text, colw))
+    if colw < 32 and sum(" -> " in v for v in vals) == 1:  # narrow: one value read, shown alone
+        vals = [("-> " + v.split(" -> ", 1)[1]) if " -> " in v and v.split(" -> ", 1)[0] in text else v
+                for v in vals]
     if vals:
         keep = [v.replace(" -> ", "\xa0->\xa0") if len(v) <= colw - 8 else v for v in vals]
         lines.extend(_wrap_prose("// " + "; ".join(keep), colw, "    "))

@@ -279,7 +279,7 @@ def write_report(out_dir: str, pages: dict) -> None:
 
 
 def build_report(paths: list, out_dir: str, memory_models: list | None = None, limits=None,
-                 progress=None) -> int:
+                 progress=None, defines: dict | None = None) -> int:
     """Check every model and write the site; the exit code (0 as expected, 1 mismatch, 3 incomplete)."""
     from rmapcheck.frontend import load_model
     from rmapcheck.runner import check_program
@@ -290,7 +290,7 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
     entries = []
     code = 0
     for path in collect_models(paths):
-        program = load_model(path)
+        program = load_model(path, defines or {})
         display = display_name(path)
         runs = []
         for mm in program.meta.memory_models:
