@@ -63,7 +63,15 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=["explicit"], default="explicit", help="the engine (default: explicit)")
+    p.add_argument("--engine", choices=["explicit", "z3", "both"], default="explicit",
+                   help="the engine (default: explicit); both: explicit and z3, exit 1 if they disagree")
+    p.add_argument("--mode", choices=["prove", "bmc"], default="prove",
+                   help="z3: prove (Spacer, unbounded) or bmc (bounded to --max-depth) (default: prove)")
+    p.add_argument("--show-invariant", action="store_true", help="z3 prove: print the inductive invariant")
+
+
+def _engine(args) -> str:
+    return args.engine if args.engine == "explicit" else f"{args.engine}:{args.mode}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,13 +170,17 @@ def cmd_check(args) -> int:
     if args.property is not None and args.property not in program.properties:
         raise UsageError(f"--property {args.property}: {args.model} has no such property "
                          f"(its properties: {', '.join(program.properties)})")
-    res = check_program(program, args.memory_model, args.engine, _limits(args), stderr_progress(args.model))
+    res = check_program(program, args.memory_model, _engine(args), _limits(args), stderr_progress(args.model))
     if args.trace_format in ("json", "dot"):
         sys.stdout.write(_trace_exports(program, res, args))
     elif args.format == "json":
         sys.stdout.write(dumps(result_doc(res)))
     else:
         out = [check_table(res)]
+        if args.engine != "explicit":
+            from rmapcheck.engines.z3.both import report_extra
+
+            out[0] += report_extra(res, args.show_invariant)
         for r in res.results.values():
             if r.verdict != VIOLATED or r.trace is None or args.trace_format == "none":
                 continue
@@ -180,7 +192,7 @@ def cmd_check(args) -> int:
             if args.trace_format in ("both", "diagram"):
                 out.append(render_diagram(r.trace))
         sys.stdout.write("\n".join(out))
-    if res.violated():
+    if res.violated() or any(r.verdict == "error" for r in res.results.values()):
         return EXIT_VIOLATED
     if res.incomplete():
         return EXIT_INCOMPLETE
@@ -220,7 +232,7 @@ def cmd_verify(args) -> int:
     from rmapcheck.report.tables import verify_table
     from rmapcheck.verify import exit_code, verify
 
-    rows, results = verify(args.paths, args.engine, _limits(args), args.memory_models, stderr_progress)
+    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress)
     code = exit_code(rows)
     if args.format in ("tap", "junit"):
         from rmapcheck.report import ci

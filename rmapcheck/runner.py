@@ -10,7 +10,7 @@ from rmapcheck.frontend import load_model
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED, RunResult
 
-ENGINES = ("explicit",)
+ENGINES = ("explicit", "z3", "both")  # z3 and both take a mode: "z3:bmc", "both:prove"
 MEMORY_MODELS = ("sc", "ra")
 
 
@@ -28,8 +28,13 @@ def memory_for(program: ir.Program, name: str):
 
 def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "explicit",
                   limits: Limits | None = None, progress=None) -> RunResult:
+    engine, _, mode = engine.partition(":")
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine}: unknown engine (known: {', '.join(ENGINES)})")
+    if engine != "explicit":
+        from rmapcheck.engines.z3.both import check_with_z3
+
+        return check_with_z3(program, memory_model, engine, mode or "prove", limits or Limits(), progress)
     mem = memory_for(program, memory_model)
     search = Search(program, limits or Limits(), mem, progress)
     result = search.run()

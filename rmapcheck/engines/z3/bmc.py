@@ -1,0 +1,257 @@
+"""Bounded model checking: unroll the transition system depth by depth.
+
+At depth k the solver holds the initial states and k transitions. It first asks for a
+state at depth k that violates a state property (invariants, deadlock, a lock-order
+edge), then for a transition from depth k that violates a step property (a failed
+assertion, NULL, WARN, a leak...): the first depth at which a property is found is the
+length of the shortest counterexample, the length the explicit engine's breadth-first
+search reports. Every counterexample is replayed through the explicit executor.
+
+Holding up to depth K is not 'holds': the verdict is 'incomplete', unless no state at
+depth K lets any thread move (then every reachable state has been seen: 'holds').
+"""
+
+from __future__ import annotations
+
+import time
+
+import z3
+
+from rmapcheck.engines.z3 import terms as T
+from rmapcheck.engines.z3.state import SymState
+from rmapcheck.engines.z3.traces import Checker, labels_from_model
+from rmapcheck.ir import nodes as ir
+
+
+class Unrolling:
+    """Copies of the state, choice and scheduler variables per step, and the formulas over them."""
+
+    def __init__(self, sysm):
+        self.sys = sysm
+        self.lay = sysm.lay
+        self.states = [SymState(self.lay, "0")]
+        self.post = SymState(self.lay, "post")
+        self.trans, self.leak = sysm.transition(self.post)
+        self.trans = T.B(self.trans)
+        self.leak = T.B(self.leak)
+        self.chs: list = []
+        self.scheds: list = []
+
+    def state(self, k: int) -> SymState:
+        while len(self.states) <= k:
+            self.states.append(SymState(self.lay, str(len(self.states))))
+        return self.states[k]
+
+    def pre_pairs(self, k: int) -> list:
+        return list(zip(self.sys.pre.vars, self.state(k).vars))
+
+    def step_pairs(self, k: int) -> list:
+        while len(self.chs) <= k:
+            i = len(self.chs)
+            self.chs.append([T.IntVar(f"ch{j}@{i}") for j in range(self.sys.max_choices)])
+            self.scheds.append(T.IntVar(f"sched@{i}"))
+        return self.pre_pairs(k) + list(zip(self.sys.ch_vars(), self.chs[k])) + [(self.sys.sched, self.scheds[k])]
+
+    def at(self, f, pairs):
+        if isinstance(f, bool):
+            return z3.BoolVal(f)
+        return z3.substitute(f, pairs)
+
+    def trans_at(self, k: int):
+        pairs = self.step_pairs(k) + list(zip(self.post.vars, self.state(k + 1).vars))
+        return z3.substitute(self.trans, pairs)
+
+    def init(self):
+        return T.B(self.sys.init_formula(self.state(0)))
+
+    def steps_for(self, n: int) -> list:
+        """The (state, pairs, sched) of steps 0..n-1, for labels_from_model."""
+        return [(self.state(k), self.step_pairs(k), self.scheds[k]) for k in range(n)]
+
+
+class LimitHit(Exception):
+    def __init__(self, msg: str, tags: list, depth: int):
+        self.msg = msg
+        self.tags = tags
+        self.depth = depth
+
+
+class BMC:
+    def __init__(self, sysm, checker: Checker, max_depth: int | None, deadline: float | None, progress=None):
+        self.sys = sysm
+        self.ch = checker
+        self.max_depth = max_depth
+        self.deadline = deadline
+        self.progress = progress
+        self.u = Unrolling(sysm)
+        self.solver = z3.SolverFor("QF_BV") if T.SORT.bv else z3.Solver()
+        self.found: dict = {}  # prop -> (Path, msg, length)
+        self.edges: dict = {}  # (src, dst) -> (Path, EdgeWitness)
+        self.depth = 0
+        self.complete = False
+        self.stopped = None  # why the run stopped early (timeout, limit)
+        self.checks = 0
+        self._cache: dict = {}
+        self.provisional: dict = {}  # prop -> (Path, msg, length) found in leading steps
+        self.t0 = time.monotonic()
+        self.conflicts = 0
+        self.max_mb = 0.0
+
+    def _remaining_ms(self):
+        if self.deadline is None:
+            return None
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
+
+    def _check(self, f):
+        ms = self._remaining_ms()
+        if ms is not None:
+            self.solver.set("timeout", ms)
+        self.checks += 1
+        self.solver.push()
+        self.solver.add(f)
+        r = self.solver.check()
+        m = self.solver.model() if r == z3.sat else None
+        self._account(self.solver.statistics())
+        self.solver.pop()
+        return r, m
+
+    def _account(self, st) -> None:
+        for key in ("conflicts", "sat conflicts"):
+            try:
+                self.conflicts += int(st.get_key_value(key))
+            except z3.Z3Exception:
+                pass
+        try:
+            self.max_mb = max(self.max_mb, float(st.get_key_value("max memory")))
+        except z3.Z3Exception:
+            pass
+
+    def _query(self, named: dict, k: int, kind: str, props_left: set) -> bool:
+        """Ask for any of the named formulas at depth k; record what the models show. False on timeout."""
+        named = {n: f for n, f in named.items() if not (isinstance(f, bool) and not f)}
+        while named:
+            r, m = self._check(z3.Or(*[T.B(f) for f in named.values()]))
+            if r == z3.unknown:
+                self.stopped = "timeout"
+                return False
+            if r == z3.unsat:
+                return True
+            hit = [n for n, f in named.items() if z3.is_true(m.eval(T.B(f), model_completion=True))]
+            if not hit:  # pragma: no cover - z3 always satisfies one disjunct
+                hit = list(named)[:1]
+            if ("limit",) in hit:
+                tags, msgs = [], []
+                for c, msg, tag in self._lims:
+                    c = self.u.at(c, self._lim_pairs)
+                    if z3.is_true(m.eval(T.B(c), model_completion=True)):
+                        msgs.append(msg)
+                        tags.append(tag)
+                raise LimitHit("; ".join(sorted(set(msgs))) or "encoding limit", tags, k)
+            nsteps = k if kind == "state" else k + 1
+            labels = labels_from_model(self.sys, m, self.u.steps_for(nsteps), last_any=(kind == "step"))
+            for n in hit:
+                del named[n]
+                if n[0] == "edge":
+                    src, dst = n[1]
+                    path, w = self.ch.confirm_edge(labels, src, dst, "z3 BMC")
+                    self.edges[(src, dst)] = (path, w)
+                    continue
+                prop = n[1]
+                path, msg = self.ch.confirm(labels, prop, kind, "z3 BMC")
+                self.found[prop] = (path, msg, nsteps)
+                self.provisional.pop(prop, None)
+                props_left.discard(prop)
+                for other in [x for x in named if x[0] == "prop" and x[1] == prop]:
+                    del named[other]
+        return True
+
+    def _settle(self, length: int, left: set) -> None:
+        """A violation found in leading steps, of this length, is as short as any left to find."""
+        for prop, v in list(self.provisional.items()):
+            if v[2] <= length and prop in left:
+                self.found[prop] = v
+                left.discard(prop)
+                del self.provisional[prop]
+
+    def _state_limit(self, init: bool):
+        key = ("sl", init)
+        if key not in self._cache:
+            lim = list(self.sys.limit_state) + (list(self.sys.init_limit) if init else [])
+            self._cache[key] = T.B(T.disj(*[c for c, _, _ in lim]))
+        return self._cache[key]
+
+    def _step_limit(self):
+        if "stl" not in self._cache:
+            self._cache["stl"] = T.B(self.sys.step_limit())
+        return self._cache["stl"]
+
+    def run(self, props: list) -> None:
+        s = self.sys
+        u = self.u
+        left = {p for p in props if p != ir.P_LOCKORDER and p not in self.found}
+        want_edges = ir.P_LOCKORDER in props
+        self.solver.add(u.init())
+        self.solver.add(T.B(s.invariant_facts(u.state(0))))
+        k = 0
+        while True:
+            self.depth = k
+            if self.progress:
+                self.progress(0, k, time.monotonic() - self.t0)
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                self.stopped = "timeout"
+                return
+            pre = u.pre_pairs(k)
+            self._settle(k, left)
+            # states at depth k
+            named = {}
+            for p in left:
+                f = T.disj(s.state_bad(p), *(s.init_bad.get(p, []) if k == 0 else []))
+                if f is not False:
+                    named[("prop", p)] = u.at(f, pre)
+            if want_edges:
+                for e, f in s.edges.items():
+                    if e not in self.edges:
+                        named[("edge", e)] = u.at(f, pre)
+            lim = list(s.limit_state) + (list(s.init_limit) if k == 0 else [])
+            self._lims, self._lim_pairs = lim, pre
+            if lim:
+                named[("limit",)] = u.at(self._state_limit(k == 0), pre)
+            if not self._query(named, k, "state", left):
+                return
+            if self.max_depth is not None and k >= self.max_depth:
+                return
+            # transitions from depth k
+            self._settle(k + 1, left)
+            sp = u.step_pairs(k)
+            named = {}
+            for p in left:
+                f = s.step_bad(p)
+                if f is not False:
+                    named[("prop", p)] = u.at(f, sp)
+            if ir.P_LEAK in left:
+                named[("prop", ir.P_LEAK, "leak")] = u.at(u.leak, sp)
+            lim = []
+            for t in range(s.n):
+                for c, m, tag in s.limit_step[t]:
+                    lim.append((T.conj(T.eq(s.sched, t), c), m, tag))
+            self._lims, self._lim_pairs = lim, sp
+            if lim:
+                named[("limit",)] = u.at(self._step_limit(), sp)
+            if not self._query(named, k, "step", left):
+                return
+            if self.provisional and not left:
+                self._settle(1 << 30, set(self.provisional))
+            # can any state at depth k move at all?
+            r, _ = self._check(u.at(T.disj(*s.en), pre))
+            if r == z3.unknown:
+                self.stopped = "timeout"
+                return
+            if r == z3.unsat:
+                self.complete = True
+                return
+            self.solver.add(u.trans_at(k))
+            self.solver.add(T.B(s.invariant_facts(u.state(k + 1))))
+            k += 1
+
+    def statistics(self) -> dict:
+        return {"conflicts": self.conflicts, "max memory": self.max_mb}
