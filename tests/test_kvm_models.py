@@ -659,3 +659,14 @@ def test_14_flag_published_before_the_allocation_loop():
         S("vcpu.0", "shadow_page_fault", "slot = slots->memslots[FAULT_SLOT];", note="assertion failed"),
     )
     assert thread_of(r, idx[0]) == "vcpu.1"
+
+
+# ---------------------------------------------------------------------------- docs/models.md
+
+def test_models_doc_is_generated_from_current_results():
+    """docs/models.md is the generator's output for the current models (same runs as above)."""
+    from rmapcheck.report.modelsdoc import render
+
+    entries = [(m, load_model(str(MODELS / m)), run(m)) for m in sorted(TABLE)]
+    doc = (MODELS.parent / "docs" / "models.md").read_text()
+    assert doc == render(entries), "docs/models.md is stale: python -m rmapcheck.report.modelsdoc > docs/models.md"
