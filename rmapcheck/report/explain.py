@@ -194,10 +194,10 @@ def _copy_source(exe: X.Execution, w: X.Event, k: int):
     for e in reversed(exe.events[:w.eid]):
         if e.tid != w.tid:
             continue
+        if e.step < w.step - 2 or e.line != w.line:  # one statement: `a = *b;`, read then written
+            break
         if e.kind == X.READ and len(e.cells) == len(w.cells):
             return e, e.cells[k][0]
-        if e.step < w.step - 2:
-            break
     return None
 
 
@@ -285,7 +285,8 @@ def header_text(program: ir.Program, display: str) -> str:
     if m.sources:
         out.append("Sources:")
         for s in m.sources:
-            out.append(wrap(s, WIDTH, "  - ").rstrip("\n").replace("  - ", "  - ", 1))
+            out.extend(textwrap.wrap(_ascii(s), WIDTH, initial_indent="  - ", subsequent_indent="    ",
+                                     break_on_hyphens=False))
     if m.description:
         out.append("")
         out.append(wrap(m.description).rstrip("\n"))
@@ -294,7 +295,8 @@ def header_text(program: ir.Program, display: str) -> str:
         out.append("Parameters:")
         for k, v in program.defines.items():
             doc = m.params.get(k, "")
-            out.append(_ascii(f"  {k} = {v}" + (f"   {doc}" if doc else "")))
+            out.append(wrap(f"{k} = {v}" + (f"   {doc}" if doc else ""), WIDTH, "  ").rstrip("\n")
+                       .replace("\n  ", "\n      "))
     if m.faults:
         out.append(f"Allocation failures allowed: {m.faults}")
     if getattr(m, "elements", None):
