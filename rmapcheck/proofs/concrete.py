@@ -755,6 +755,105 @@ class ModelView:
             return mk
         raise self.err(e, f"unknown function '{n}' in an abstraction")
 
+    # -- what an expression reads: for caching ---------------------------------------------------
+    def deps(self, e: E, env: dict) -> frozenset:
+        """What e reads: thread ids (their pc, locals, held locks) and "M" (shared memory).
+
+        Conservative: anything not understood reads everything ("M" and "*")."""
+        ALL = frozenset(["M", "*"])
+        op = e.op
+        if op in ("num", "str"):
+            return frozenset()
+        if op == "cname":
+            n = e.name
+            if n in env or n in ("NULL", "true", "false") or n in self.p.defines or n in self.proof.enum_of:
+                return frozenset()
+            if n in self.proof.abs_lets:
+                d = self.proof.abs_lets[n]
+                return self.deps(d.args[0], {}) if not d.binders else ALL
+            return frozenset(["M"])
+        if op == "field" and e.args[0].op == "cname" and e.args[0].name in env:
+            return frozenset()
+        if op in ("field", "index", "arrow", "deref", "addr"):
+            return self._place_deps(e.args[0] if op == "addr" else e, env)
+        if op in ("unop", "binop", "cond"):
+            out = frozenset()
+            for a in e.args:
+                out |= self.deps(a, env)
+            return out
+        if op == "call":
+            n = e.name
+            if n in self.proof.abs_lets:
+                d = self.proof.abs_lets[n]
+                inner = {}
+                for p_, a in zip(d.binders, e.args):
+                    try:
+                        inner[p_] = self.value(a, env)(None)
+                    except Exception:
+                        return ALL
+                out = self.deps(d.args[0], inner)
+                for a in e.args:
+                    out |= self.deps(a, env)
+                return out
+            if n in ("line", "ended", "in_srcu", "at", "in_func", "within", "local"):
+                try:
+                    return frozenset([self.thread_of(e.args[0], env)])
+                except Exception:
+                    return ALL
+            if n == "holds":
+                try:
+                    t = self.thread_of(e.args[0], env)
+                except Exception:
+                    return ALL
+                return frozenset([t]) | self._place_deps(e.args[1], env) - frozenset(["M"]) \
+                    if e.args[1].op in ("cname", "field", "index") and self._root_is_global(e.args[1]) else ALL
+            if n in ("lineof", "thread"):
+                return frozenset()
+            if n in self.proof.sorts:
+                out = frozenset()
+                for a in e.args:
+                    out |= self.deps(a, env)
+                return out
+        return ALL
+
+    def _root_is_global(self, e: E) -> bool:
+        while e.op in ("field", "index"):
+            if e.op == "index" and e.args[1].op not in ("num", "cname"):
+                return False
+            e = e.args[0]
+        return e.op == "cname" and e.name in self.p.globals_by_name
+
+    def _place_deps(self, e: E, env: dict) -> frozenset:
+        ALL = frozenset(["M", "*"])
+        op = e.op
+        if op == "cname":
+            if e.name in self.proof.abs_lets and e.name not in env:
+                d = self.proof.abs_lets[e.name]
+                return self._place_deps(d.args[0], {}) if not d.binders else ALL
+            return frozenset(["M"]) if e.name in self.p.globals_by_name else ALL
+        if op == "call" and e.name == "local":
+            try:
+                return frozenset([self.thread_of(e.args[0], env)])
+            except Exception:
+                return ALL
+        if op == "call" and e.name in self.proof.abs_lets:
+            return self.deps(e, env)
+        if op == "field":
+            return self._place_deps(e.args[0], env)
+        if op == "index":
+            base = e.args[0]
+            idx = self.deps(e.args[1], env)
+            if self._is_place(base, env):
+                try:
+                    if not self._is_pointer_place(self.place(base, env)):
+                        return self._place_deps(base, env) | idx
+                except Exception:
+                    return ALL
+            return self.deps(base, env) | idx | frozenset(["M"])
+        if op in ("arrow", "deref"):
+            return self.deps(e.args[0], env) | frozenset(["M"])
+        return ALL
+
     # -- the abstraction of a whole state ------------------------------------------------------
     def compile(self):
         """Closures for every symbol and argument tuple; returns state -> Structure."""
@@ -769,29 +868,75 @@ class ModelView:
                                                 f"{'(' + ', '.join('x' + str(i) for i in range(len(d.arg_sorts))) + ')' if d.arg_sorts else ''} := ...'")
             conv = self.converter(d.sort, a)
             if not d.arg_sorts:
-                plan.append((d.name, None, [((), self.value(a.expr, {}))], conv))
+                plan.append((d.name, None, [((), self._compiled(a.expr, {}))], conv))
                 continue
             rows = []
             for combo in itertools.product(*(self.universe[s] for s in d.arg_sorts)):
                 env = dict(zip(a.params, combo))
-                rows.append((combo, self.value(a.expr, env)))
+                rows.append((combo, self._compiled(a.expr, env)))
             plan.append((d.name, True, rows, conv))
         universe = self.universe
-
         memo = self._memo
+        # one flat list of (closure, converter): the abstract state of a model state is first
+        # computed as a tuple of values (cheap to hash); the structure is built once per tuple
+        # values that read only one thread's own state (its pc, locals, locks) are computed once
+        # per distinct state of that thread: grouped by thread, cached on the thread's tuple
+        n = 0
+        shared = []  # (position, closure, converter)
+        groups: dict = {}  # tid -> [(position, closure, converter)]
+        for name, nary, rows, conv in plan:
+            for _, (f, tid) in rows:
+                (shared if tid is None else groups.setdefault(tid, [])).append((n, f, conv))
+                n += 1
+        group_list = [(tid, entries, {}) for tid, entries in groups.items()]
+        for name, nary, rows, conv in plan:
+            rows[:] = [(combo, f) for combo, (f, _) in rows]
+        seen: dict = {}
 
         def abstract(st) -> Structure:
             memo[0] = st
             memo[1] = {}
+            vals = [None] * n
+            for pos, f, conv in shared:
+                vals[pos] = conv(f(st))
+            for tid, entries, cache in group_list:
+                k = st[2][tid]
+                got = cache.get(k)
+                if got is None:
+                    got = cache[k] = tuple([conv(f(st)) for _, f, conv in entries])
+                for (pos, _, _), v in zip(entries, got):
+                    vals[pos] = v
+            key = tuple(vals)
+            got = seen.get(key)
+            if got is not None:
+                return got
             interp = {}
+            k = 0
             for name, nary, rows, conv in plan:
                 if nary is None:
-                    interp[name] = conv(rows[0][1](st))
+                    interp[name] = key[k]
+                    k += 1
                 else:
-                    interp[name] = {k: conv(f(st)) for k, f in rows}
-            return Structure(universe, interp)
+                    d = {}
+                    for combo, _ in rows:
+                        d[combo] = key[k]
+                        k += 1
+                    interp[name] = d
+            got = seen[key] = Structure(universe, interp)
+            return got
 
         return abstract
+
+    def _compiled(self, e: E, env: dict):
+        """(closure, tid): tid is the one thread whose own state is all the expression reads, or None."""
+        f = self.value(e, env)
+        if isinstance(f, _K):
+            return f, None
+        d = self.deps(e, env)
+        if "M" in d or "*" in d or len(d) != 1:
+            return f, None
+        (tid,) = d
+        return f, tid
 
     def converter(self, sort: str, a):
         if sort == BOOL:

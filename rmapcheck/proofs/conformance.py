@@ -147,13 +147,11 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
             absr.append(None)
             fail("abstraction", "abstraction", f"the abstraction cannot be evaluated: {e}", sid)
             return sid
-        k = a.key()
-        known = keys.get(k)
-        if known is not None:  # an abstract state seen before: its clauses are already checked
-            absr.append(known)
+        k = id(a)  # the abstraction returns one object per distinct abstract state
+        absr.append(a)
+        if k in keys:  # an abstract state seen before: its clauses are already checked
             return sid
         keys[k] = a
-        absr.append(a)
         for f, name in clauses:
             if name in failed_clauses:
                 continue
