@@ -14,8 +14,12 @@ follow pointers into heap objects with ``->`` and ``*``, and observe threads:
     ended(t)           t has returned from its thread function
     holds(t, LOCK)     t holds the mutex or spinlock LOCK (an lvalue)
     in_srcu(t)         t is inside an srcu read section
-    local(t, "x")      t's local variable x (an lvalue; "func:x" if several functions have an x)
+    local(t, "x")      t's local variable x (an lvalue; "func:x" if several functions have an x);
+                       a function inlined several times has a copy of x per call: the copy of the
+                       call t's next step is in (the stretch of code that uses it), else 0
+    in_scope(t, "x")   t's next step is in such a stretch of code for x
     thread("f", k)     instance k of thread function f (k may be left out for one instance)
+    any(x, LO, HI, e)  e for some x in LO..HI (constants); all(x, LO, HI, e): for every x
     SORT(e1, ...)      the element of a tuple sort with these components
 
 Every expression is compiled once per argument tuple into a Python closure over the state,
@@ -104,6 +108,8 @@ class ModelView:
             self.by_fn.setdefault(ti.ir.name, []).append(tid)
         self.universe: dict = {}
         self.components: dict = {}  # element -> {component: int}
+        self.obj_ptr: dict = {}  # element of an object sort -> ("null"|"global"|"site", offset or site)
+        self.obj_type: dict = {}  # object sort -> C type
         self.tid_of: dict = {}  # element -> tid
         self.elem_of_tid: dict = {}
 
@@ -138,6 +144,8 @@ class ModelView:
                     self.tid_of[name] = tid
                     self.elem_of_tid[tid] = name
                 u[d.name] = els
+            elif a.kind == "objects":
+                u[d.name] = self._object_elements(d.name, a)
             else:
                 ranges = []
                 for cname, lo, hi in a.components:
@@ -154,6 +162,65 @@ class ModelView:
                 u[d.name] = els
         self.universe = u
         return u
+
+    def _object_elements(self, sort: str, a) -> list:
+        """The objects of a C type: each global one, one per allocation site, and NULL."""
+        typ = a.thread
+        els = ["NULL"]
+        self.obj_ptr["NULL"] = ("null", None)
+        globals_ = [(n, off) for n, (off, t) in self.obj_index.items() if t == typ]
+        for n, off in globals_:
+            els.append(n)
+            self.obj_ptr[n] = ("global", off)
+        for k, site in enumerate(self.p.sites):
+            if site.type_name != typ:
+                continue
+            name = f"{site.func}@{site.loc.line}"
+            if name in self.obj_ptr:
+                name = f"{name}#{k}"
+            els.append(name)
+            self.obj_ptr[name] = ("site", k)
+        if len(els) == 1:
+            raise self.err((a.line, a.col), f"the model has no objects of type '{typ}'")
+        self.obj_type[sort] = typ
+        return els
+
+    def obj_value(self, el: str):
+        """A closure state -> the pointer to the object the element stands for (NULL if none)."""
+        kind, x = self.obj_ptr[el]
+        if kind == "null":
+            return _K(0)
+        if kind == "global":
+            return _K((ir.GLOBAL, x))
+
+        def find(st, site=x, el=el):
+            hit = 0
+            for hid, obj in enumerate(st[1]):
+                if obj.site == site:
+                    if hit:
+                        raise AbsError(f"two objects of allocation site {el} exist at once")
+                    hit = (hid, 0)
+            return hit
+
+        return find
+
+    def obj_element(self, sort: str, v):
+        """The element of an object sort a pointer value stands for."""
+        if v == 0:
+            return "NULL"
+        if v.__class__ is tuple:
+            if v[0] == ir.GLOBAL:
+                for el, (kind, x) in self.obj_ptr.items():
+                    if kind == "global" and x == v[1] and el in self.universe[sort]:
+                        return el
+            elif v[0] >= 0 and v[1] == 0:
+                st = self._memo[0]
+                if st is not None and v[0] < len(st[1]):
+                    site = st[1][v[0]].site
+                    for el, (kind, x) in self.obj_ptr.items():
+                        if kind == "site" and x == site and el in self.universe[sort]:
+                            return el
+        raise AbsError(f"{v!r} is not an object of sort {sort}")
 
     def const_int(self, e: E) -> int:
         f = self.value(e, {})
@@ -427,6 +494,10 @@ class ModelView:
         return spans
 
     def pointee(self, e: E, env: dict) -> str:
+        if e.op == "cname" and e.name in env and env[e.name] in self.obj_ptr:
+            for sort, els in self.universe.items():
+                if sort in self.obj_type and env[e.name] in els:
+                    return self.obj_type[sort]
         if not self._is_place(e, env):
             raise self.err(e, "only a pointer read from memory can be followed here")
         loc = self.place(e, env)
@@ -572,6 +643,8 @@ class ModelView:
         if op == "cname":
             n = e.name
             if n in env:
+                if env[n] in self.obj_ptr:
+                    return self.obj_value(env[n])
                 return _K(env[n])
             if n == "NULL" or n == "false":
                 return _K(0)
@@ -703,6 +776,35 @@ class ModelView:
                 raise self.err(e.args[1], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
             pcs = frozenset(pc for pc, i in enumerate(code) if i.func == fn)
             return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
+        if n in ("any", "all"):
+            if len(e.args) != 4 or e.args[0].op != "cname":
+                raise self.err(e, f"write {n}(x, LO, HI, expression): the expression for x = LO..HI, "
+                                  f"{'or' if n == 'any' else 'and'}-ed")
+            x = e.args[0].name
+            lo, hi = self.const_int(e.args[1]), self.const_int(e.args[2])
+            parts = [self.value(e.args[3], {**env, x: k}) for k in range(lo, hi + 1)]
+            want = n == "any"
+            if any(isinstance(f, _K) and _truthy(f.v) == want for f in parts):
+                return _K(1 if want else 0)
+            parts = [f for f in parts if not isinstance(f, _K)]
+            if not parts:
+                return _K(0 if want else 1)
+            if want:
+                return lambda st, parts=parts: 1 if any(_truthy(f(st)) for f in parts) else 0
+            return lambda st, parts=parts: 1 if all(_truthy(f(st)) for f in parts) else 0
+        if n == "in_scope":
+            t, name = self._thread_and_str(e, env)
+            loc = _Loc("L", tid=t, name=self._local_name(t, name, e))
+            ks = self._local_cells(loc)
+            if not ks:
+                raise self.err(e.args[1], f"thread {self.threads[t].name} has no local '{name}'")
+            pick = self._local_picker(loc, ks) if len(ks) > 1 else None
+            if pick is None:
+                spans = self._spans(t)
+                lo, hi = spans.get(ks[0], (0, -1))
+                pcs = frozenset(range(lo, hi + 1))
+                return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
+            return lambda st, pick=pick: 0 if pick(st) is None else 1
         if n == "within":
             t, fn = self._thread_and_str(e, env)
             code = self.threads[t].ir.code
@@ -766,6 +868,8 @@ class ModelView:
             return frozenset()
         if op == "cname":
             n = e.name
+            if n in env and env[n] in self.obj_ptr and self.obj_ptr[env[n]][0] == "site":
+                return frozenset(["M"])  # where a heap object is: the heap
             if n in env or n in ("NULL", "true", "false") or n in self.p.defines or n in self.proof.enum_of:
                 return frozenset()
             if n in self.proof.abs_lets:
@@ -795,7 +899,7 @@ class ModelView:
                 for a in e.args:
                     out |= self.deps(a, env)
                 return out
-            if n in ("line", "ended", "in_srcu", "at", "in_func", "within", "local"):
+            if n in ("line", "ended", "in_srcu", "at", "in_func", "within", "local", "in_scope"):
                 try:
                     return frozenset([self.thread_of(e.args[0], env)])
                 except Exception:
@@ -809,6 +913,15 @@ class ModelView:
                     if e.args[1].op in ("cname", "field", "index") and self._root_is_global(e.args[1]) else ALL
             if n in ("lineof", "thread"):
                 return frozenset()
+            if n in ("any", "all") and len(e.args) == 4 and e.args[0].op == "cname":
+                try:
+                    lo, hi = self.const_int(e.args[1]), self.const_int(e.args[2])
+                except Exception:
+                    return ALL
+                out = frozenset()
+                for k in range(lo, hi + 1):
+                    out |= self.deps(e.args[3], {**env, e.args[0].name: k})
+                return out
             if n in self.proof.sorts:
                 out = frozenset()
                 for a in e.args:
@@ -868,12 +981,12 @@ class ModelView:
                                                 f"{'(' + ', '.join('x' + str(i) for i in range(len(d.arg_sorts))) + ')' if d.arg_sorts else ''} := ...'")
             conv = self.converter(d.sort, a)
             if not d.arg_sorts:
-                plan.append((d.name, None, [((), self._compiled(a.expr, {}))], conv))
+                plan.append((d.name, None, [((), self._compiled(a.expr, {}, d.sort))], conv))
                 continue
             rows = []
             for combo in itertools.product(*(self.universe[s] for s in d.arg_sorts)):
                 env = dict(zip(a.params, combo))
-                rows.append((combo, self._compiled(a.expr, env)))
+                rows.append((combo, self._compiled(a.expr, env, d.sort)))
             plan.append((d.name, True, rows, conv))
         universe = self.universe
         memo = self._memo
@@ -883,12 +996,14 @@ class ModelView:
         # per distinct state of that thread: grouped by thread, cached on the thread's tuple
         n = 0
         shared = []  # (position, closure, converter)
-        groups: dict = {}  # tid -> [(position, closure, converter)]
+        groups: dict = {}  # tid -> [(position, closure, converter)]; "M": reads memory only
         for name, nary, rows, conv in plan:
             for _, (f, tid) in rows:
                 (shared if tid is None else groups.setdefault(tid, [])).append((n, f, conv))
                 n += 1
+        mem_entries = groups.pop("M", [])
         group_list = [(tid, entries, {}) for tid, entries in groups.items()]
+        mem_cache: dict = {}
         for name, nary, rows, conv in plan:
             rows[:] = [(combo, f) for combo, (f, _) in rows]
         seen: dict = {}
@@ -899,6 +1014,13 @@ class ModelView:
             vals = [None] * n
             for pos, f, conv in shared:
                 vals[pos] = conv(f(st))
+            if mem_entries:  # values that read only shared memory: cached on the memory
+                k = (st[0], st[1])
+                got = mem_cache.get(k)
+                if got is None:
+                    got = mem_cache[k] = tuple([conv(f(st)) for _, f, conv in mem_entries])
+                for (pos, _, _), v in zip(mem_entries, got):
+                    vals[pos] = v
             for tid, entries, cache in group_list:
                 k = st[2][tid]
                 got = cache.get(k)
@@ -927,13 +1049,17 @@ class ModelView:
 
         return abstract
 
-    def _compiled(self, e: E, env: dict):
+    def _compiled(self, e: E, env: dict, sort: str = ""):
         """(closure, tid): tid is the one thread whose own state is all the expression reads, or None."""
         f = self.value(e, env)
         if isinstance(f, _K):
             return f, None
         d = self.deps(e, env)
-        if "M" in d or "*" in d or len(d) != 1:
+        if "*" in d:
+            return f, None
+        if d == frozenset(["M"]):
+            return f, "M"  # shared memory only (the heap included): cached on (globals, heap)
+        if "M" in d or len(d) != 1 or sort in self.obj_type:  # which object a pointer is: the heap
             return f, None
         (tid,) = d
         return f, tid
@@ -952,6 +1078,8 @@ class ModelView:
 
             return conv
         els = set(self.universe[sort])
+        if sort in self.obj_type:
+            return lambda v, sort=sort: v if v.__class__ is str and v in els else self.obj_element(sort, v)
 
         def conv2(v, els=els, sort=sort):
             if v not in els:

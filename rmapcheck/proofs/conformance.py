@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 
 from rmapcheck.errors import UsageError
 from rmapcheck.proofs.concrete import AbsError, ModelView, load_program_with_types
-from rmapcheck.proofs.logic import EvalError, Structure, apply_transition, enabled, evaluate, param_choices, witnesses
+from rmapcheck.proofs.logic import (
+    CompiledTransition, EvalError, Structure, compile_formula, evaluate, holds_in, param_choices, witnesses,
+)
 from rmapcheck.proofs.syntax import Proof
 
 
@@ -108,15 +110,16 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
     view = ModelView(proof, program, structs, ex.threads)
     abstract = view.compile()
 
-    clauses = [(f, f.name) for f in proof.invariants + proof.safety]
+    clauses = [(f, f.name, compile_formula(f.expr)) for f in proof.invariants + proof.safety]
     failed_clauses: set = set()
     failed_kinds: set = set()
     sim_cache: dict = {}
+    compiled_trs: dict = {}
     visited: dict = {}
     parent: list = []
     absr: list = []
     keys: dict = {}
-    for f, _ in clauses:
+    for f, _, _ in clauses:
         res.clause_states[f.name] = 0  # distinct abstract states the clause was evaluated in
 
     def path_to(sid: int, last=None) -> Path:
@@ -152,13 +155,13 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
         if k in keys:  # an abstract state seen before: its clauses are already checked
             return sid
         keys[k] = a
-        for f, name in clauses:
+        for f, name, compiled in clauses:
             if name in failed_clauses:
                 continue
             res.clause_states[name] += 1
             try:
-                ok = evaluate(f.expr, a, {})
-            except EvalError as e:
+                ok = holds_in(compiled, a)
+            except (EvalError, KeyError) as e:
                 ok = False
                 msg = str(e)
             else:
@@ -221,7 +224,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
                 key = (id(a), id(b))
                 m = sim_cache.get(key)
                 if m is None:
-                    m = sim_cache[key] = match(proof, a, b)
+                    m = sim_cache[key] = match(proof, a, b, compiled_trs)
                 where = (ex.threads[t].ir.name, instr.loc.line, instr.text.strip())
                 if m is False:
                     changed = [n for n in a.interp if a.interp[n] != b.interp[n]]
@@ -245,21 +248,26 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
     return res
 
 
-def match(proof: Proof, a: Structure, b: Structure):
+def match(proof: Proof, a: Structure, b: Structure, compiled: dict | None = None):
     """The name of a transition taking a to b (with some parameters), or False."""
     changed = {n for n in a.interp if a.interp[n] != b.interp[n]}
     bk = b.interp
     for tr in proof.transitions:
         if not changed <= tr.modifies():
             continue
+        ct = compiled.get(tr.name) if compiled is not None else None
+        if ct is None:
+            ct = CompiledTransition(proof, tr)
+            if compiled is not None:
+                compiled[tr.name] = ct
         for params in param_choices(tr, a.universe):
             try:
-                if not enabled(tr, a, params):
+                if not ct.enabled(a, params):
                     continue
-                post = apply_transition(proof, tr, a, params)
-            except EvalError:
+                post = ct.post(a, params)
+            except (EvalError, KeyError):
                 continue
-            if post.interp == bk:
+            if post == bk:
                 return tr.name
     return False
 

@@ -149,3 +149,109 @@ def enabled(tr: Transition, st: Structure, params: dict) -> bool:
 def param_choices(tr: Transition, universe: dict) -> list:
     names = [p[0] for p in tr.params]
     return [dict(zip(names, combo)) for combo in itertools.product(*(universe[p[1]] for p in tr.params))]
+
+
+def compile_formula(e: E):
+    """e as a closure (interp, env) -> value: the clause checks of the model conformance run it
+    on every new abstract state, so it is compiled once instead of walked each time."""
+    op = e.op
+    if op == "true":
+        return lambda I, env: True
+    if op == "false":
+        return lambda I, env: False
+    if op == "var":
+        n = e.name
+        return lambda I, env: env[n]
+    if op == "enum":
+        v = e.name
+        return lambda I, env: v
+    if op == "sym":
+        name = e.name
+        if not e.args:
+            return lambda I, env: I[name]
+        args = [compile_formula(a) for a in e.args]
+        if len(args) == 1:
+            a0 = args[0]
+            return lambda I, env: I[name][(a0(I, env),)]
+        return lambda I, env: I[name][tuple([a(I, env) for a in args])]
+    if op == "not":
+        a = compile_formula(e.args[0])
+        return lambda I, env: not a(I, env)
+    if op in ("and", "or", "implies", "iff", "eq"):
+        a, b = compile_formula(e.args[0]), compile_formula(e.args[1])
+        if op == "and":
+            return lambda I, env: a(I, env) and b(I, env)
+        if op == "or":
+            return lambda I, env: a(I, env) or b(I, env)
+        if op == "implies":
+            return lambda I, env: (not a(I, env)) or b(I, env)
+        return lambda I, env: a(I, env) == b(I, env)
+    if op == "ite":
+        c, a, b = (compile_formula(x) for x in e.args)
+        return lambda I, env: a(I, env) if c(I, env) else b(I, env)
+    if op in ("forall", "exists"):
+        names = [b[0] for b in e.binders]
+        sorts = [b[1] for b in e.binders]
+        body = compile_formula(e.args[0])
+        want = op == "forall"
+
+        def q(I, env, U):
+            for combo in itertools.product(*(U[s] for s in sorts)):
+                inner = dict(env)
+                inner.update(zip(names, combo))
+                if bool(body(I, inner)) != want:
+                    return not want
+            return want
+
+        return lambda I, env: q(I, env, env["__universe__"])
+    raise EvalError(f"cannot compile '{op}'")
+
+
+def holds_in(f, st: Structure) -> bool:
+    """Run a compiled closed formula on a structure."""
+    return bool(f(st.interp, {"__universe__": st.universe}))
+
+
+class CompiledTransition:
+    """A transition's guard and updates as closures, for the simulation check."""
+
+    def __init__(self, proof: Proof, tr: Transition):
+        self.tr = tr
+        self.requires = [compile_formula(r) for r in tr.requires]
+        self.updates = []
+        for u in tr.updates:
+            d = proof.symbols[u.sym]
+            lhs = [None if (a.op == "var" and a.name in u.patterns) else compile_formula(a) for a in u.lhs]
+            pats = [a.name if (a.op == "var" and a.name in u.patterns) else None for a in u.lhs]
+            self.updates.append((u.sym, bool(d.arg_sorts), lhs, pats, compile_formula(u.rhs)))
+
+    def enabled(self, st: Structure, params: dict) -> bool:
+        env = dict(params)
+        env["__universe__"] = st.universe
+        I = st.interp
+        return all(r(I, env) for r in self.requires)
+
+    def post(self, st: Structure, params: dict) -> dict:
+        env = dict(params)
+        env["__universe__"] = st.universe
+        I = st.interp
+        out = dict(I)
+        for sym, nary, lhs, pats, rhs in self.updates:
+            if not nary:
+                out[sym] = rhs(I, env)
+                continue
+            old = I[sym]
+            new = dict(old)
+            fixed = [f(I, env) if f is not None else None for f in lhs]
+            for key in old:
+                if any(f is not None and f != k for f, k in zip(fixed, key)):
+                    continue
+                inner = env
+                if any(p is not None for p in pats):
+                    inner = dict(env)
+                    for p_, k in zip(pats, key):
+                        if p_ is not None:
+                            inner[p_] = k
+                new[key] = rhs(I, inner)
+            out[sym] = new
+        return out

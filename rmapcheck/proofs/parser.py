@@ -17,7 +17,7 @@ The grammar, in brief (docs/proofs.md has the full description):
                                                arguments are patterns ranging over the sort
     safety NAME: FORMULA      invariant NAME: FORMULA
     expect fail CLAUSE at TRANSITION           a (buggy) design's known counterexample
-    abstract sort SORT := thread FUNCTION | x in LO..HI, y in LO..HI
+    abstract sort SORT := thread FUNCTION | x in LO..HI, y in LO..HI | objects "TYPE"
     abstract SYM[(p, ...)] := C-EXPRESSION
     abstract let NAME[(p, ...)] := C-EXPRESSION  a name for a sub-expression of the abstraction
 
@@ -424,6 +424,11 @@ class _Parser:
                 self.next()
                 fn = self.ident("the model's thread function")
                 a = AbsSort(name.text, "thread", fn.text, (), name.line, name.col)
+            elif self.is_kw("objects"):
+                self.next()
+                if self.tok.kind != "str":
+                    raise self.err(self.tok, 'expected the objects\' type in double quotes: objects "struct kvm_memory_slot"')
+                a = AbsSort(name.text, "objects", self.next().text, (), name.line, name.col)
             else:
                 comps = []
                 while True:

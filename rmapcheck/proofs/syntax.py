@@ -124,8 +124,8 @@ class AbsSort:
     """How a sort's elements are found in the model: thread instances or index tuples."""
 
     sort: str
-    kind: str  # "thread" or "tuple"
-    thread: str = ""  # kind thread: the model's thread function
+    kind: str  # "thread", "tuple" or "objects"
+    thread: str = ""  # kind thread: the model's thread function; kind objects: the C type
     components: tuple = ()  # kind tuple: ((name, lo E, hi E), ...)
     line: int = 0
     col: int = 0
