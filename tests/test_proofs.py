@@ -330,6 +330,11 @@ def test_proof_conforms_to_its_model(path):
         pytest.skip("the proof has no abstraction yet")
     res = check_model(pr)
     assert res.ok, "\n".join(f.message for f in res.failures) or res.limit
+    assert set(res.coverage) <= {t.name for t in pr.transitions}
+    if pr.expects:  # a buggy design: the model shows the bug, the safety property is false there
+        assert {f.what for f in res.violations} >= {p.name for p in pr.safety}
+    else:
+        assert not res.violations
 
 
 def test_docs_explain_every_clause():
