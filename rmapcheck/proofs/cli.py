@@ -138,7 +138,7 @@ def _conf_summary(conf) -> str:
         checked = "every clause holds in every state, every step is a transition"
     return (f"{conf.proof}: model {conf.model} {verdict}: {conf.states} states ({state}), {conf.steps} steps, "
             f"{conf.abstract_states} abstract states; {checked}; "
-            f"{covered} of the transitions realised by model steps; {conf.seconds:.2f} s")
+            f"{covered} of {conf.transitions} transitions realised by model steps; {conf.seconds:.2f} s")
 
 
 def _coverage_lines(pr, conf) -> list:

@@ -56,6 +56,7 @@ class Conformance:
     coverage: dict = field(default_factory=dict)  # transition -> {(thread function, line, text)}
     stutter: int = 0
     skipped: str = ""
+    transitions: int = 0  # how many transitions the proof has
 
     buggy: bool = False  # the proof declares expected failures: the invariant need not hold in the model
 
@@ -97,7 +98,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
 
     t0 = time.monotonic()
     path = model_path or resolve_model(proof)
-    res = Conformance(proof.name, proof.model, buggy=bool(proof.expects))
+    res = Conformance(proof.name, proof.model, buggy=bool(proof.expects), transitions=len(proof.transitions))
     if not proof.model:
         res.skipped = "the proof names no model"
         return res
