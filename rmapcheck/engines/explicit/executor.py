@@ -260,10 +260,11 @@ class Executor:
                 return nxt
         elif isinstance(i, ir.Assert):
             f, prop = ex(i.cond), i.prop
+            what = "array index out of bounds in" if prop == ir.P_BOUNDS else "assertion failed:"
 
             def h(c):
                 if not f(c.L, c.tid):
-                    raise Stop(prop, f"assertion failed: {i.text}")
+                    raise Stop(prop, f"{what} {i.text}")
                 return nxt
         elif isinstance(i, ir.Warn):
             f, d = ex(i.cond), i.dst
