@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from rmapcheck.ir import nodes as ir
 
-WIDEN_AFTER = 40  # updates of one pc (or shared cell) before its intervals are widened
+WIDEN_AFTER = 40  # updates of one pc before its intervals are widened
+WIDEN_SHARED = 12  # updates of one global or heap cell before its intervals are widened
 G = ("G",)
 
 
@@ -134,6 +135,82 @@ def clip(a, lo: int, hi: int):
     return (x, y) if x <= y else None
 
 
+# ----------------------------------------------------------------------------- strided offsets
+# A pointer's offsets are (lo, hi, st): lo, lo+st, ..., hi (st 0: one offset; bounds None:
+# unbounded, then st only says the offsets are congruent modulo st to lo... and is 1).
+
+def _gcd(*xs):
+    from math import gcd
+
+    g = 0
+    for x in xs:
+        g = gcd(g, abs(x))
+    return g
+
+
+def ojoin(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    lo = None if a[0] is None or b[0] is None else min(a[0], b[0])
+    hi = None if a[1] is None or b[1] is None else max(a[1], b[1])
+    if a[0] is None or b[0] is None:
+        st = 1
+    else:
+        st = _gcd(a[2], b[2], a[0] - b[0])
+    if lo is not None and hi is not None and lo == hi:
+        st = 0
+    elif st == 0:
+        st = 1
+    return (lo, hi, st)
+
+
+def owiden(old, new):
+    w = iwiden((old[0], old[1]), (new[0], new[1]))
+    j = ojoin(old, new)
+    st = j[2] if w[0] is not None else 1
+    return (w[0], w[1], st if (w[0] is None or w[1] is None or w[0] != w[1]) else 0)
+
+
+def oshift(o, d, dst: int):
+    """Offsets o plus an int interval d whose values are spaced by dst."""
+    if o is None or d is None:
+        return None
+    lo = _add(o[0], d[0])
+    hi = _add(o[1], d[1])
+    st = _gcd(o[2], dst) if not (d[0] is not None and d[0] == d[1]) else o[2]
+    if lo is None or hi is None:
+        st = st or 1
+    elif lo == hi:
+        st = 0
+    elif st == 0:
+        st = 1
+    return (lo, hi, st)
+
+
+def oclip(o, lo: int, hi: int):
+    """Offsets in [lo, hi] (aligned to the stride), or None."""
+    if o is None:
+        return None
+    st = o[2] or 1
+    a = lo if o[0] is None else max(o[0], lo)
+    if o[0] is not None and st > 1:
+        a = o[0] + -(-(a - o[0]) // st) * st
+    b = hi if o[1] is None else min(o[1], hi)
+    if o[0] is not None and st > 1 and b >= a:
+        b = a + ((b - a) // st) * st
+    if a > b:
+        return None
+    return (a, b, 0 if a == b else (st if o[0] is not None else 1))
+
+
+def orange(o):
+    """The concrete offsets of a clipped (bounded) strided interval."""
+    lo, hi, st = o
+    return range(lo, hi + 1, st or 1)
+
+
 # ----------------------------------------------------------------------------- values
 
 class AV:
@@ -158,18 +235,27 @@ class AV:
         return self.ints is None and not self.ptrs
 
     def join(self, o: "AV") -> "AV":
+        """The join; self itself when o adds nothing (callers compare by identity)."""
         if o is self or o.is_bottom():
             return self
         if self.is_bottom():
             return o
-        p = dict(self.ptrs)
+        ints = ijoin(self.ints, o.ints)
+        changed = ints != self.ints
+        p = self.ptrs
         for k, v in o.ptrs.items():
-            p[k] = ijoin(p.get(k), v)
-        return AV(ijoin(self.ints, o.ints), p)
+            cur = p.get(k)
+            nv = v if cur is None else (cur if cur == v else ojoin(cur, v))
+            if nv != cur:
+                if p is self.ptrs:
+                    p = dict(p)
+                p[k] = nv
+                changed = True
+        return AV(ints, p) if changed else self
 
     def widen(self, new: "AV") -> "AV":
         j = self.join(new)
-        p = {k: (iwiden(self.ptrs[k], v) if k in self.ptrs else v) for k, v in j.ptrs.items()}
+        p = {k: (owiden(self.ptrs[k], v) if k in self.ptrs else v) for k, v in j.ptrs.items()}
         return AV(iwiden(self.ints, j.ints) if self.ints is not None else j.ints, p)
 
     def may_ptr(self) -> bool:
@@ -186,10 +272,10 @@ def const(v) -> AV:
     if isinstance(v, tuple):
         base, off = v
         if base == ir.GLOBAL:
-            return AV(None, {G: (off, off)})
+            return AV(None, {G: (off, off, 0)})
         if base >= 0:
             raise ValueError("heap pointer in an initial value")
-        return AV(None, {("L", ir.LOCAL_BASE - base): (off, off)})
+        return AV(None, {("L", ir.LOCAL_BASE - base): (off, off, 0)})
     return AV((v, v))
 
 
@@ -227,7 +313,7 @@ class Analysis:
         new = old.join(v)
         if new != old:
             self.gupd[k] += 1
-            if self.gupd[k] > WIDEN_AFTER:
+            if self.gupd[k] > WIDEN_SHARED:
                 new = old.widen(new)
             self.globals_[k] = new
             self.changed = True
@@ -247,7 +333,7 @@ class Analysis:
         if new != old:
             key = (site, field)
             self.hupd[key] = self.hupd.get(key, 0) + 1
-            if self.hupd[key] > WIDEN_AFTER:
+            if self.hupd[key] > WIDEN_SHARED:
                 new = old.widen(new)
             f[field] = new
             self.changed = True
@@ -257,10 +343,13 @@ class Analysis:
         e = self.site_elem.get(site, 1)
         if offs is None:
             return []
-        lo, hi = offs
-        if lo is None or hi is None or hi - lo + 1 >= e:
+        lo, hi = offs[0], offs[1]
+        st = (offs[2] if len(offs) > 2 else 1) or 1
+        if lo is None or hi is None:
+            return list(range(e)) if st % e != 0 or lo is None else [lo % e]
+        if (hi - lo) // st + 1 >= e and st % e != 0:
             return list(range(e))
-        return sorted({o % e for o in range(lo, hi + 1)})
+        return sorted({o % e for o in range(lo, hi + 1, st)})
 
     # -- expressions ------------------------------------------------------------------
     def ev(self, e, L: list, tid: int) -> AV:
@@ -269,15 +358,15 @@ class Analysis:
         if isinstance(e, ir.LocalRef):
             return L[e.off]
         if isinstance(e, ir.GlobalAddr):
-            return AV(None, {G: (e.off, e.off)})
+            return AV(None, {G: (e.off, e.off, 0)})
         if isinstance(e, ir.LocalAddr):
-            return AV(None, {("L", tid): (e.off, e.off)})
+            return AV(None, {("L", tid): (e.off, e.off, 0)})
         if isinstance(e, ir.PtrAdd):
             p, i = self.ev(e.ptr, L, tid), self.ev(e.index, L, tid)
             d = imul(i.ints, (e.scale, e.scale))
             if d is None:
                 return BOT
-            return AV(iadd(p.ints, d), {k: iadd(v, d) for k, v in p.ptrs.items()})
+            return AV(iadd(p.ints, d), {k: oshift(v, d, e.scale) for k, v in p.ptrs.items()})
         if isinstance(e, ir.Bin):
             a, b = self.ev(e.left, L, tid), self.ev(e.right, L, tid)
             op = e.op
@@ -318,6 +407,9 @@ class Analysis:
                 for m, o in ((x, y), (y, x)):
                     if iconst(m) and m[0] >= 0:
                         return AV((0, m[0]))
+            if op in ("&", "|", "^") and None not in x and None not in y and x[0] >= 0 and y[0] >= 0:
+                top = (1 << max(x[1], y[1]).bit_length()) - 1
+                return AV((0, min(x[1], y[1]) if op == "&" else top))
             return TOP_INT
         if isinstance(e, ir.Un):
             a = self.ev(e.arg, L, tid)
@@ -427,39 +519,40 @@ class Analysis:
         nG = len(self.globals_)
         for base, offs in a.ptrs.items():
             if base == G:
-                c = clip(offs, 0, nG - width)
+                c = oclip(offs, 0, nG - width)
                 if c is not None:
                     out.append((base, c))
             elif base[0] == "L":
                 if base[1] == tid:
-                    c = clip(offs, 0, nlocals - width)
+                    c = oclip(offs, 0, nlocals - width)
                     if c is not None:
                         out.append((base, c))
             else:
-                c = clip(offs, 0, 1 << 40)
+                c = oclip(offs, 0, 1 << 40)
                 if c is not None:
                     out.append((base, c))
         return out
 
     def read(self, a: AV, width: int, L: list, tid: int) -> list:
         res = [BOT] * width
-        for base, (lo, hi) in self.cells_of(a, width, tid, len(L)):
+        for base, offs in self.cells_of(a, width, tid, len(L)):
+            lo, hi, st = offs
             if base == G:
                 for j in range(width):
                     v = BOT
-                    for o in range(lo, hi + 1):
+                    for o in orange(offs):
                         v = v.join(self.globals_[o + j])
                     res[j] = res[j].join(v)
             elif base[0] == "L":
                 for j in range(width):
-                    for o in range(lo, hi + 1):
+                    for o in orange(offs):
                         res[j] = res[j].join(L[o + j])
             else:
                 site = base[1]
                 f = self._fields(site)
                 e = len(f)
                 for j in range(width):
-                    shifted = (lo + j, hi + j)
+                    shifted = (lo + j, hi + j, st)
                     for fi in self.heap_fields(site, shifted):
                         if fi < e:
                             res[j] = res[j].join(f[fi])
@@ -468,22 +561,23 @@ class Analysis:
     def write(self, a: AV, vals: list, L: list, tid: int) -> list:
         width = len(vals)
         L2 = L
-        for base, (lo, hi) in self.cells_of(a, width, tid, len(L)):
+        for base, offs in self.cells_of(a, width, tid, len(L)):
+            lo, hi, st = offs
             if base == G:
-                for o in range(lo, hi + 1):
+                for o in orange(offs):
                     for j in range(width):
                         self._gwrite(o + j, vals[j])
             elif base[0] == "L":
                 if L2 is L:
                     L2 = list(L)
                 strong = lo == hi and len(a.ptrs) == 1 and a.ints is None
-                for o in range(lo, hi + 1):
+                for o in orange(offs):
                     for j in range(width):
                         L2[o + j] = vals[j] if strong else L2[o + j].join(vals[j])
             else:
                 site = base[1]
                 for j in range(width):
-                    for fi in self.heap_fields(site, (lo + j, hi + j)):
+                    for fi in self.heap_fields(site, (lo + j, hi + j, st)):
                         self._hwrite(site, fi, vals[j])
         return L2
 
@@ -503,8 +597,8 @@ class Analysis:
                 states[pc] = list(L)
                 work.append(pc)
                 return
-            new = [o.join(x) for o, x in zip(old, L)]
-            if new != old:
+            new = [o if o is x else o.join(x) for o, x in zip(old, L)]
+            if any(a is not b for a, b in zip(new, old)):
                 upd[pc] += 1
                 if upd[pc] > WIDEN_AFTER:
                     new = [o.widen(x) for o, x in zip(old, new)]
@@ -513,7 +607,8 @@ class Analysis:
 
         put(0, init)
         for pc in range(n):
-            if states[pc] is not None:
+            # shared memory changed since the last pass: what it feeds are the loads
+            if states[pc] is not None and isinstance(code[pc], ir.Load):
                 work.append(pc)
         while work:
             pc = work.pop()
@@ -576,7 +671,7 @@ class Analysis:
                     for fi in range(self.site_elem[site]):
                         self._hwrite(site, fi, ZERO)
                     L2 = list(L)
-                    v = AV(None, {("H", site): (0, 0)})
+                    v = AV(None, {("H", site): (0, 0, 0)})
                     if self.faults > 0:
                         v = v.join(ZERO)
                     L2[i.dst] = v

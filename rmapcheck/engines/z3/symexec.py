@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import z3
 
 from rmapcheck.engines.z3 import terms as T
+from rmapcheck.engines.z3.analysis import orange
 from rmapcheck.engines.z3.terms import INTB, NULL
 from rmapcheck.ir import nodes as ir
 
@@ -97,6 +98,7 @@ class BlockExecutor:
         self.solver.set("timeout", 2000)
         self.facts_lit = None
         self._ovf: list = []
+        self._outside: list = []
 
     # -- entry ------------------------------------------------------------------------
     def start(self, pre, pc: int, L: list, choice_prefix: str = "ch") -> PathState:
@@ -355,18 +357,7 @@ class BlockExecutor:
                             val = T.shr(x, k) if T.fits(1 << k) else T.ite(T.lt(x, 0), -1, 0)
                         r = T.ite(is_k, val, r)
             elif op in ("&", "|", "^"):
-                if T.is_c(x) and T.is_c(y):
-                    r = {"&": x & y, "|": x | y, "^": x ^ y}[op]
-                elif op == "&" and (T.is_c(y) or T.is_c(x)):
-                    m, o = (y, x) if T.is_c(y) else (x, y)
-                    if m == 0:
-                        r = 0
-                    elif m > 0 and (m & (m + 1)) == 0:
-                        r = T.Z(o) % (m + 1)
-                    else:
-                        raise Unsupported(f"'&' with the mask {m}")
-                else:
-                    raise Unsupported(f"bitwise '{op}' on variables")
+                r = self._bitwise(op, x, y, e, path)
             else:
                 raise Unsupported(f"operator '{op}'")
             return (INTB, r), err, msg
@@ -391,12 +382,52 @@ class BlockExecutor:
             return T.v_ite(tc, a, b), err, mc or ma or mb
         raise Unsupported(f"expression {e!r}")
 
+    def _bitwise(self, op: str, x, y, e, path):
+        """&, |, ^: native on bit-vectors; over integers, one case per value the static
+        analysis allows (outside those values: a limit)."""
+        f = {"&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b}[op]
+        if T.is_c(x) and T.is_c(y):
+            return f(x, y)
+        if T.SORT.bv:
+            return f(T.Z(x), T.Z(y))
+        if op == "&":
+            m, o = (y, x) if T.is_c(y) else (x, y)
+            if T.is_c(m) and m == 0:
+                return 0
+            if T.is_c(m) and m > 0 and (m & (m + 1)) == 0:
+                return T.Z(o) % (m + 1)
+        L = self.astates[path.pc]
+        an = self.sb.analysis
+        ranges = []
+        for sub, v in ((e.left, x), (e.right, y)):
+            if T.is_c(v):
+                ranges.append([v])
+                continue
+            iv = an.ev(sub, L, self.tid).ints if L is not None else None
+            if iv is None or iv[0] is None or iv[1] is None or iv[1] - iv[0] > 255:
+                raise Unsupported(f"bitwise '{op}' on a value the static analysis cannot bound")
+            ranges.append(list(range(iv[0], iv[1] + 1)))
+            self._outside.append(T.neg(T.conj(T.le(iv[0], v), T.le(v, iv[1]))))
+        if len(ranges[0]) * len(ranges[1]) > 256:
+            raise Unsupported(f"bitwise '{op}' on two wide values")
+        r = 0
+        for a in ranges[0]:
+            for b in ranges[1]:
+                r = T.ite(T.conj(T.eq(x, a), T.eq(y, b)), f(a, b), r)
+        return r
+
     def ev_ok(self, e, path, instr):
         """Evaluate; an evaluation error stops the path (assertions), as in Executor.run."""
         self._ovf = []
+        self._outside = []
         v, err, msg = self.ev(e, path)
         ovf = T.disj(*self._ovf)
+        out = T.disj(*self._outside)
         self._ovf = []
+        self._outside = []
+        if out is not False:
+            self._limit(path, T.conj(T.neg(err), out), f"a bitwise operand outside what the static analysis foresaw in: {instr.text}")
+            path.guard.append(T.disj(err, T.neg(out)))
         if ovf is not False:
             self._limit(path, T.conj(T.neg(err), ovf), f"an integer wider than {T.SORT.W} bits in: {instr.text}")
             path.guard.append(T.disj(err, T.neg(ovf)))
@@ -414,22 +445,23 @@ class BlockExecutor:
             return out
         an = self.sb.analysis
         a = an.ev(instr_addr, L, self.tid)
-        for base, (lo, hi) in an.cells_of(a, width, self.tid, self.nlocals):
+        for base, offs in an.cells_of(a, width, self.tid, self.nlocals):
+            lo, hi, st = offs
             if base[0] == "G":
-                for o in range(lo, hi + 1):
+                for o in orange(offs):
                     out.append((ir.GLOBAL, o, ("G", o)))
             elif base[0] == "L":
-                for o in range(lo, hi + 1):
+                for o in orange(offs):
                     out.append((self.own, o, ("L", o)))
             else:
                 site = base[1]
                 if site not in self.sb.lay.sites:
                     continue
                 pool, maxc, elem, _, _ = self.sb.lay.sites[site]
-                fields = set(an.heap_fields(site, (lo, hi)))
+                fields = set(an.heap_fields(site, offs))
                 top = min(hi, maxc - width)
                 for oid in self.sb.lay.obj_ids(site):
-                    for o in range(lo, top + 1):
+                    for o in range(lo, top + 1, st or 1):
                         if o % elem in fields:
                             out.append((oid, o, ("H", oid, o)))
         return out
@@ -546,9 +578,11 @@ class BlockExecutor:
             if not first and not self.invariant and ir.is_scheduling_point(instr, "sc"):
                 if isinstance(instr, (ir.Load, ir.Store)):
                     self._ovf = []
+                    self._outside = []
                     a, err, _ = self.ev(instr.addr, path)
-                    ovf = T.disj(*self._ovf)
+                    ovf = T.disj(*self._ovf, *self._outside)
                     self._ovf = []
+                    self._outside = []
                     if err is not False:
                         raise Unsupported("an address that cannot be evaluated")
                     if ovf is not False:

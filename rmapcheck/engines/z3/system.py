@@ -226,7 +226,7 @@ class System:
             sconst = None
             if site in max_cells:
                 maxc = max_cells[site]
-            elif cnt is not None and cnt[1] is not None:
+            elif cnt is not None and cnt[1] is not None and cnt[1] <= 4096:
                 maxc = cnt[1] * elem
                 if cnt[0] == cnt[1]:
                     sconst = maxc
@@ -315,7 +315,7 @@ class System:
         if av.ints is not None:
             lo, hi = av.ints
             cases.append(T.conj(T.eq(b, INTB), bound(lo, hi)))
-        for base, (lo, hi) in av.ptrs.items():
+        for base, (lo, hi, _st) in av.ptrs.items():
             if base == GBASE:
                 bc = T.eq(b, ir.GLOBAL)
             elif base[0] == "L":

@@ -12,7 +12,7 @@ import z3
 
 from rmapcheck.ir import nodes as ir
 
-INTB = -(1 << 20)  # the base of a plain integer (never an IR base)
+INTB = -4096  # the base of a plain integer (never an IR base: GLOBAL -1, locals -2-tid, heap >= 0)
 GLOBAL = ir.GLOBAL
 NULL = (INTB, 0)
 
