@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                    help="only this memory model (repeatable)")
     v.add_argument("--traces", action="store_true", help="print the trace of every violation")
+    v.add_argument("-j", "--jobs", type=_positive(int), metavar="N",
+                   help="run N models (model, memory model, config) at once, in worker processes "
+                        "(default: the number of CPUs available); the output does not depend on N")
     _add_engine(v)
     _add_limits(v)
 
@@ -232,7 +235,10 @@ def cmd_verify(args) -> int:
     from rmapcheck.report.tables import verify_table
     from rmapcheck.verify import exit_code, verify
 
-    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress)
+    from rmapcheck.jobs import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress, jobs)
     code = exit_code(rows)
     if args.format in ("tap", "junit"):
         from rmapcheck.report import ci

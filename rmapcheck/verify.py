@@ -75,34 +75,54 @@ def display_name(path: str) -> str:
     return path
 
 
+def run_one(path: str, mm: str, cfg: dict, engine: str, limits: Limits | None, program=None, progress=None):
+    """One run: its result, and the expected verdict of each of its properties (in a worker with -j)."""
+    if program is None:
+        program = load_model(path, cfg)
+    res = check_program(program, mm, engine, limits, progress)
+    return res, [expectation(program, mm, r.name) for r in res.results.values()]
+
+
 def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = None,
-           memory_models: list[str] | None = None, progress_factory=None):
-    """Run every model under each memory model and configuration it declares; compare verdicts."""
-    rows: list[VerifyRow] = []
-    results: list[RunResult] = []
+           memory_models: list[str] | None = None, progress_factory=None, jobs: int = 1):
+    """Run every model under each memory model and configuration it declares; compare verdicts.
+
+    With jobs > 1 the runs go to that many worker processes (rmapcheck.jobs); rows and
+    results come in the same order either way."""
+    plan = []  # (path, memory model, config, the model loaded without defines)
     for path in collect_models(paths):
         base = load_model(path)
-        configs = [{}] + list(base.meta.configs)
         for mm in base.meta.memory_models:
             if memory_models and mm not in memory_models:
                 continue
-            for cfg in configs:
-                program = base if not cfg else load_model(path, cfg)
-                progress = progress_factory(display_name(path)) if progress_factory else None
-                res = check_program(program, mm, engine, limits, progress)
-                results.append(res)
-                for r in res.results.values():
-                    exp = expectation(program, mm, r.name)
-                    if exp is None:
-                        status = MISSING
-                    elif r.verdict in (INCOMPLETE, UNKNOWN):
-                        status = INCOMPLETE_ROW
-                    else:
-                        status = OK if r.verdict == exp else MISMATCH
-                    rows.append(VerifyRow(
-                        display_name(path), mm, fmt_defines(cfg) or "default", r.name, exp or "-",
-                        r.verdict, res.stats.states, res.stats.seconds, status,
-                    ))
+            for cfg in [{}] + list(base.meta.configs):
+                plan.append((path, mm, cfg, base))
+    if jobs > 1 and len(plan) > 1:
+        from rmapcheck.jobs import run_pool, weight
+
+        tasks = [((path, mm, cfg, engine, limits, None), weight(base, mm, cfg),
+                  f"{display_name(path)} [{mm}, {fmt_defines(cfg) or 'default'}]" if progress_factory else "")
+                 for path, mm, cfg, base in plan]
+        outcomes = run_pool(run_one, tasks, jobs)
+    else:
+        outcomes = [run_one(path, mm, cfg, engine, limits, None if cfg else base,
+                            progress_factory(display_name(path)) if progress_factory else None)
+                    for path, mm, cfg, base in plan]
+    rows: list[VerifyRow] = []
+    results: list[RunResult] = []
+    for (path, mm, cfg, _), (res, exps) in zip(plan, outcomes):
+        results.append(res)
+        for r, exp in zip(res.results.values(), exps):
+            if exp is None:
+                status = MISSING
+            elif r.verdict in (INCOMPLETE, UNKNOWN):
+                status = INCOMPLETE_ROW
+            else:
+                status = OK if r.verdict == exp else MISMATCH
+            rows.append(VerifyRow(
+                display_name(path), mm, fmt_defines(cfg) or "default", r.name, exp or "-",
+                r.verdict, res.stats.states, res.stats.seconds, status,
+            ))
     return rows, results
 
 
