@@ -14,7 +14,8 @@
  *   install_new_memslots wait until no invalidate_range_start/end is in flight, which keeps
  *   invalidations from straddling an install, but aging notifiers do not take part; no
  *   invalidation notifier is modelled, so that wait always passes and is left out). OPEN (b):
- *   violated, as in 07.
+ *   violated, as in 07. -D SNAPSHOT_UNDER_ARCH_LOCK=1 pairs this allocator with a writer without
+ *   B4 (proofs/08_5.15_allocator.proof is about that configuration).
  * @param NR_AS address spaces (x86: 2, normal and SMM)
  * @param NR_SLOTS memslots in use in address space 0 (the writer's) at boot (1 to 3); each array has one more, free, entry for CREATE
  * @param NR_SMM_SLOTS memslots in use in address space 1 (SMM) at boot (1 to 3)
@@ -22,6 +23,7 @@
  * @param NR_RUNS KVM_RUN calls per vCPU: a vCPU whose KVM_RUN failed runs it again (default 1; 2 = literal retry)
  * @param KVM_NR_PAGE_SIZES rmap levels per slot (the kernel has 3)
  * @param WRITER_CHANGE -1 (default): the writer's change is any of the four; 0 to 3: only KVM_MR_CREATE, DELETE, MOVE or FLAGS_ONLY
+ * @param SNAPSHOT_UNDER_ARCH_LOCK 1: bda44d844758's fix on this allocator: kvm_set_memslot takes `old` and `new.arch` again from its private copy, under slots_arch_lock, after the copy (DELETE/MOVE: after the refresh); the stale snapshot is overwritten before use (B4 gone; default 0)
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
  * @faults 1
@@ -113,6 +115,7 @@
 #define NR_VCPUS 2
 #define NR_RUNS 1
 #define WRITER_CHANGE -1
+#define SNAPSHOT_UNDER_ARCH_LOCK 0
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 
@@ -423,6 +426,14 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *active, struct 
 		mutex_lock(&kvm->slots_arch_lock);
 		copy = *active;
 	}
+
+#if SNAPSHOT_UNDER_ARCH_LOCK
+	/* bda44d844758 on this allocator: `old` and `new.arch` again, from the up-to-date private
+	 * copy, under the lock (CREATE: the free entry, all zero); DELETE then frees this `old` */
+	*old = copy.memslots[id];
+	old->flags &= ~KVM_MEMSLOT_INVALID;
+	new->arch = old->arch;
+#endif
 
 	/* 5. prepare */
 	r = kvm_arch_prepare_memory_region(kvm, new, change);

@@ -1,7 +1,9 @@
 """proofs/: parameterised inductive invariants checked by z3, and their conformance to the models.
 
 * every bundled proof passes (`rmapcheck prove` exits 0), fast;
-* dropping any one clause of a correct design's invariant makes a check fail with a CTI;
+* dropping any one clause of a correct design's invariant makes a check fail with a CTI
+  (in-process; only the checks whose z3 proof used the clause are re-run: the others hold
+  without it, since their unsat core is still assumed);
 * the buggy designs fail with the same invariant, at the transitions of their bugs;
 * each proof whose model exists conforms to it (every reachable state satisfies the
   abstraction of every clause, every model step is a transition of the proof);
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -32,7 +35,7 @@ BUGGY = [p for p in PROOFS if load_proof(str(p)).expects]
 # CTIs must name (the steps of the bug).
 BUG_OF = {
     "04_review_sketch_no_recheck": ("04_review_sketch_fixed", {"v_lock_arch"}),  # B2: no re-check under the lock
-    "08_5.15": ("09_5.16", {"w_dup"}),  # B4: `old` snapshot taken before slots_arch_lock
+    "08_5.15": ("08_5.15_allocator", {"w_dup"}),  # B4: `old` snapshot taken before slots_arch_lock
     "11_mutant_no_arch_lock": ("09_5.16", {"w_dup"}),  # B8: the copy is made without the lock
     "13_mutant_no_refresh": ("09_5.16", {"w_relock"}),  # B9: the copy is not refreshed after re-locking
 }
@@ -40,6 +43,12 @@ BUG_OF = {
 
 def ids(paths):
     return [p.stem for p in paths]
+
+
+@functools.lru_cache(maxsize=None)
+def proved(path):
+    """Every check of a proof, each with the clauses z3 used to prove it (once per proof)."""
+    return check_proof(load_proof(str(path)), cores=True)
 
 
 # -- a toy model and its proof: the conformance machinery on something small -----------------
@@ -268,19 +277,40 @@ def test_bundled_proofs_pass_quickly(capsys):
 
 @pytest.mark.parametrize("path", CORRECT, ids=ids(CORRECT))
 def test_correct_design_is_proved(path):
-    checks = check_proof(load_proof(str(path)))
+    checks = proved(path)
     assert checks and all(c.ok and c.result != FAILS for c in checks)
+    # the same verdicts without the assumption literals that give the cores
+    assert [(c.clause, c.transition, c.result) for c in check_proof(load_proof(str(path)))] == \
+        [(c.clause, c.transition, c.result) for c in checks]
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=ids(CORRECT))
 def test_every_clause_is_needed(path):
     pr = load_proof(str(path))
     names = [c.name for c in pr.invariants]
+    full = proved(path)
+    assert all(c.core is not None for c in full)
     for name in names:
-        checks = check_proof(pr, only_clauses=set(names) - {name}, first_failure=True)
+        # a check whose proof did not use `name` holds without it (its core is still assumed):
+        # only the others can fail, and they are re-run without `name`
+        suspects = {(c.clause, c.transition) for c in full if name in c.core}
+        checks = check_proof(pr, only_clauses=set(names) - {name}, first_failure=True, only_checks=suspects)
         failing = [c for c in checks if c.result == FAILS]
         assert failing, f"{path.stem}: the invariant without '{name}' is still inductive"
         assert all(c.cti is not None for c in failing)
+
+
+def test_dropping_a_clause_fails_the_same_on_every_check():
+    # the narrowing above is exact: on a small proof, all checks give the same first failure
+    path = ROOT / "proofs" / "08_5.15_allocator.proof"
+    pr = load_proof(str(path))
+    names = [c.name for c in pr.invariants]
+    full = proved(path)
+    for name in names:
+        everything = check_proof(pr, only_clauses=set(names) - {name})
+        failing = {(c.clause, c.transition) for c in everything if c.result == FAILS}
+        suspects = {(c.clause, c.transition) for c in full if name in c.core}
+        assert failing and failing <= suspects, name
 
 
 @pytest.mark.parametrize("path", BUGGY, ids=ids(BUGGY))
@@ -304,6 +334,37 @@ def test_buggy_design_fails_at_its_bug(path):
 
 def _text(pr, clause) -> str:
     return pr.lines[clause.line - 1].strip()
+
+
+def _transition_text(pr, tr) -> str:
+    """The transition's declaration: its lines up to the next blank line."""
+    out = []
+    for line in pr.lines[tr.line - 1:]:
+        if not line.strip():
+            break
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def test_5_15_allocator_proof_is_the_b4_proof_with_the_snapshot_under_the_lock():
+    # the same model, the same invariant; the fix is the model parameter, and in the proof the
+    # two steps that now take `old` and `new.arch` under the lock
+    bug = load_proof(str(ROOT / "proofs" / "08_5.15.proof"))
+    fixed = load_proof(str(ROOT / "proofs" / "08_5.15_allocator.proof"))
+    assert bug.model == fixed.model == "models/08_5.15.c"
+    assert dict(bug.defines) == {} and dict(fixed.defines) == {"SNAPSHOT_UNDER_ARCH_LOCK": 1}
+    assert [t.name for t in bug.transitions] == [t.name for t in fixed.transitions]
+    differ = {t.name for t in bug.transitions
+              if _transition_text(bug, t) != _transition_text(fixed, fixed.transition(t.name))}
+    assert differ == {"w_dup", "w_refresh"}
+    assert not fixed.expects and {(x.clause, x.transition) for x in bug.expects} == {("copy_complete", "w_dup")}
+    # B4's CTI: a FLAGS_ONLY writer whose `new` has no rmaps (the snapshot, stale) while the
+    # slot has them and the flag is set
+    cti = [c.cti for c in check_proof(bug) if c.result == FAILS]
+    assert len(cti) == 1 and cti[0].transition == "w_dup"
+    pre = cti[0].pre.interp
+    assert pre["flag"] is True and pre["wchange"] == "flags_only" and pre["new_has"] is False
+    assert pre["has"][(pre["wslot"],)] is True
 
 
 def test_buggy_cti_is_readable_text_and_json(capsys):

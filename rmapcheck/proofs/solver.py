@@ -48,6 +48,10 @@ class Check:
     cti: CTI | None = None
     expected_fail: bool = False
     message: str = ""
+    # with check_proof(cores=True), for a check that holds by z3: the invariant clauses its
+    # proof used (an unsat core; not necessarily minimal). Dropping a clause outside it
+    # cannot make this check fail.
+    core: frozenset | None = None
 
     @property
     def ok(self) -> bool:
@@ -251,11 +255,15 @@ def _cti(enc: Encoder, s: z3.Solver, kind: str, clause: Formula, tr: Transition 
 
 
 def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None = None,
-                ignore_expect: bool = False, first_failure: bool = False) -> list[Check]:
+                ignore_expect: bool = False, first_failure: bool = False, cores: bool = False,
+                only_checks: set | None = None) -> list[Check]:
     """Every check of the proof, in order: initiation, consecution per transition, safety.
 
     ``only_clauses``: the invariant is the conjunction of these clauses only (the tests
-    drop one clause at a time); ``first_failure``: stop after the first failing check.
+    drop one clause at a time); ``first_failure``: stop after the first failing check;
+    ``cores``: record, for each check that holds, the clauses of the invariant z3 used
+    (``Check.core``); ``only_checks``: run only these (clause, transition) checks (the
+    transition named as in the table: ``init``, a transition, ``invariant``).
     """
     enc = Encoder(proof, timeout_ms)
     clauses = [f for f in proof.invariants if only_clauses is None or f.name in only_clauses]
@@ -268,7 +276,17 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
     class Stop(Exception):
         pass
 
+    lits = {c.name: z3.Bool(f"inv!{c.name}", enc.ctx) for c in clauses} if cores else {}
+    assume = list(lits.values())
+    by_lit = {str(v): k for k, v in lits.items()}
+
+    def wanted(clause, tname) -> bool:
+        return only_checks is None or (clause.name, tname) in only_checks
+
     def run(s, known, goal, kind, clause, tr, pconsts) -> None:
+        tname = tr.name if tr else ("init" if kind == "initiation" else "invariant")
+        if not wanted(clause, tname):
+            return
         cyc = alt.cycle([z3.Not(goal)], known)
         if cyc:
             where = f" under transition {tr.name} (line {tr.line})" if tr is not None else ""
@@ -279,9 +297,12 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
         t0 = time.monotonic()
         s.push()
         s.add(z3.Not(goal))
-        r = s.check()
+        r = s.check(*assume) if kind != "initiation" else s.check()
         cti = None
+        core = None
         msg = ""
+        if r == z3.unsat and cores:
+            core = frozenset() if kind == "initiation" else frozenset(by_lit[str(x)] for x in s.unsat_core())
         if r == z3.sat:
             result = FAILS
             cti = _cti(enc, s, kind, clause, tr, pconsts)
@@ -291,9 +312,8 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
             result = UNKNOWN
             msg = s.reason_unknown()
         s.pop()
-        tname = tr.name if tr else ("init" if kind == "initiation" else "invariant")
         out.append(Check(proof.name, clause.name, tname, result, time.monotonic() - t0, cti,
-                         (clause.name, tname) in expected, msg))
+                         (clause.name, tname) in expected, msg, core))
         if first_failure and result != HOLDS:
             raise Stop()
 
@@ -305,13 +325,19 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
         s.add(*inits)
         known = alt.of(axioms + inits)
         for c in clauses:
-            run(s, known, enc.term(c.expr, {}), "initiation", c, None, {})
+            if wanted(c, "init"):
+                run(s, known, enc.term(c.expr, {}), "initiation", c, None, {})
         # consecution: one solver holds the invariant; each transition's guards are pushed
         s = enc.solver()
         s.add(*axioms)
-        s.add(*inv)
+        if cores:  # each clause behind an assumption literal, so that z3 can say which it used
+            s.add(*[z3.Implies(lits[c.name], t) for c, t in zip(clauses, inv)])
+        else:
+            s.add(*inv)
         known_inv = alt.of(axioms + inv)
         for tr in proof.transitions:
+            if only_checks is not None and not any(t == tr.name for _, t in only_checks):
+                continue
             pconsts = {n: enc.fresh(n, srt) for n, srt, _, _ in tr.params}
             reqs = [enc.term(r, pconsts) for r in tr.requires]
             s.push()
@@ -320,13 +346,17 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
             mod = tr.modifies()
             for c in clauses:
                 if not (symbols_of(c.expr) & mod):
-                    out.append(Check(proof.name, c.name, tr.name, FRAME, 0.0, None, (c.name, tr.name) in expected))
+                    if wanted(c, tr.name):
+                        out.append(Check(proof.name, c.name, tr.name, FRAME, 0.0, None, (c.name, tr.name) in expected,
+                                         core=frozenset() if cores else None))
                     continue
-                run(s, known, enc.term(c.expr, {}, tr, pconsts), "consecution", c, tr, pconsts)
+                if wanted(c, tr.name):
+                    run(s, known, enc.term(c.expr, {}, tr, pconsts), "consecution", c, tr, pconsts)
             s.pop()
         # safety
         for p in proof.safety:
-            run(s, known_inv, enc.term(p.expr, {}), "safety", p, None, {})
+            if wanted(p, "invariant"):
+                run(s, known_inv, enc.term(p.expr, {}), "safety", p, None, {})
     except Stop:
         pass
     return out
