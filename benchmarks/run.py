@@ -61,8 +61,7 @@ def runs_of(path: Path, memory_models: list[str] | None) -> list[tuple[str, dict
         err = (r.stderr or r.stdout).strip().splitlines()
         raise RuntimeError((err[-1] if err else "load failed").replace(str(ROOT) + os.sep, ""))
     doc = json.loads(r.stdout.strip().splitlines()[-1])
-    mms = [m for m in doc["memory_models"] if not memory_models or m in memory_models]
-    return [(mm, cfg) for mm in mms for cfg in [{}] + doc["configs"]]
+    return [(mm, cfg) for mm, cfg in doc["runs"] if not memory_models or mm in memory_models]
 
 
 def run_one(path: Path, mm: str, cfg: dict, args) -> dict:
@@ -91,8 +90,10 @@ def child_list(path: str) -> None:
     sys.path.insert(0, str(ROOT))
     from rmapcheck.frontend import load_model
 
+    from rmapcheck.ir.nodes import meta_runs
+
     meta = load_model(path).meta
-    print(json.dumps({"memory_models": list(meta.memory_models), "configs": list(meta.configs)}))
+    print(json.dumps({"memory_models": list(meta.memory_models), "runs": meta_runs(meta)}))
 
 
 def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: int | None) -> None:
@@ -133,6 +134,24 @@ def table(rows: list[dict]) -> str:
                     colalign=("left", "left", "left") + ("right",) * 5)
 
 
+def ra_cost(rows: list[dict], extra: list[dict]) -> str:
+    """The cost of ra over sc: each ra run beside sc in the SAME configuration (the ra one)."""
+    from tabulate import tabulate
+
+    sc = {(r["model"], r["config"]): r for r in rows + extra if r["memory_model"] == "sc" and "error" not in r}
+    body = []
+    for r in rows:
+        s = sc.get((r["model"], r["config"]))
+        if r["memory_model"] != "ra" or "error" in r or s is None:
+            continue
+        body.append([r["model"], r["config"], s["states"], r["states"], f"{r['states'] / max(s['states'], 1):.2f}",
+                     f"{s['seconds']:.2f}", f"{r['seconds']:.2f}", f"{r['seconds'] / max(s['seconds'], 1e-9):.2f}"])
+    if not body:
+        return ""
+    return tabulate(body, headers=["model", "config", "sc states", "ra states", "x", "sc seconds", "ra seconds", "x"],
+                    tablefmt="github", disable_numparse=True, colalign=("left", "left") + ("right",) * 6)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
@@ -170,12 +189,29 @@ def main(argv: list[str] | None = None) -> int:
             if not args.json:
                 sys.stderr.write(f"{row['model']} [{row['config']}, {mm}]: "
                                  f"{row.get('states', row.get('error'))} states, {row.get('seconds', '-')} s\n")
+    # the cost of ra over sc: sc again in each ra run's configuration, where no sc run had it
+    extra = []
+    if not args.memory_models or set(args.memory_models) == {"sc", "ra"}:
+        have = {(r["model"], r["config"]) for r in rows if r["memory_model"] == "sc"}
+        for path in collect(args.paths):
+            for mm, cfg in runs_of(path, None) if path.exists() else []:
+                if mm == "ra" and (display(path), fmt_config(cfg)) not in have:
+                    row = run_one(path, "sc", cfg, args)
+                    extra.append(row)
+                    have.add((display(path), fmt_config(cfg)))
+                    if not args.json:
+                        sys.stderr.write(f"{row['model']} [{row['config']}, sc, for the ra comparison]: "
+                                         f"{row.get('states', row.get('error'))} states, {row.get('seconds', '-')} s\n")
     env = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
     if args.json:
-        json.dump({"environment": env, "runs": rows}, sys.stdout, indent=2)
+        json.dump({"environment": env, "runs": rows, "sc_in_ra_configs": extra}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(table(rows) + "\n")
+        cost = ra_cost(rows, extra)
+        if cost:
+            sys.stdout.write("\nThe cost of ra over sc, in the same configuration (each model's ra configuration):\n\n")
+            sys.stdout.write(cost + "\n")
         sys.stdout.write(f"\nPython {env['python']} on {env['machine']}, {env['cpus']} CPUs; "
                          "one fresh process per run; peak MiB includes the interpreter (about 40 MiB).\n")
     return 1 if any("error" in r for r in rows) else 0

@@ -16,16 +16,30 @@
  * @param NR_RUNS KVM_RUN calls per vCPU: a vCPU whose KVM_RUN failed runs it again (default 1; 2 = literal retry)
  * @param KVM_NR_PAGE_SIZES rmap levels per slot (the kernel has 3)
  * @param WRITER_CHANGE -1 (default): the writer's change is any of the four; 0 to 3: only KVM_MR_CREATE, DELETE, MOVE or FLAGS_ONLY
+ * @param WRITE_BACK_POINTERS 1 (the ra runs): the allocator stores into the installed array only the rmap pointers it changed, one store each, as the kernel writes them in place; 0 (sc): the whole array in one step (see ABSTRACTIONS)
  * @param FAULT_SLOT the slot of address space 0 that vcpu.0 faults on
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
  * @faults 0
  * @invariant active-rmaps active_slots_have_rmaps
- * @config NR_SLOTS=3
+ * @memory-models sc ra
+ * @config sc NR_SLOTS=3
+ * @defines ra WRITE_BACK_POINTERS=1 NR_AS=1 NR_SLOTS=1
  * @expect sc active-rmaps violated
  * @expect sc rmaps-present violated
  * @expect sc no-leak violated
  * @expect sc * holds
+ * @expect ra active-rmaps violated
+ * @expect ra no-data-race violated
+ * @expect ra no-leak violated
+ * @expect ra rmaps-present violated
+ * @expect ra * holds
+ * MEMORY MODELS: sc in the default configuration and NR_SLOTS=3; ra (its defines line) with one
+ *   address space and one slot, and the allocator's write-back narrowed to the rmap pointers it
+ *   changed (WRITE_BACK_POINTERS=1). ra lets every load read any message its view allows, which
+ *   multiplies the states; B6, the only kind of bug ra adds (a reader that sees the flag but not
+ *   the rmap stores before it), needs one slot, one allocation and one reader, and the bugs that
+ *   need more slots or both address spaces do not need weak memory: the sc runs check them.
  */
 
 /*
@@ -51,6 +65,7 @@
 #define NR_VCPUS 2
 #define NR_RUNS 1
 #define WRITER_CHANGE -1
+#define WRITE_BACK_POINTERS 0
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 #define FAULT_SLOT (NR_SLOTS - 1)
@@ -185,12 +200,31 @@ static int memslot_rmap_alloc(struct kvm_memory_slot *slot)
 
 /* ---------------------------------------------------------- the allocator */
 
+/*
+ * WRITE_BACK_POINTERS=1 (the ra runs): the allocator read the installed array into a local copy
+ * (`was`), allocated into the copy (`now`), and stores into the installed array only the rmap
+ * pointers it changed, one store per pointer, as the kernel's allocator writes them in place.
+ * WRITE_BACK_POINTERS=0 (sc): `*slots = cur`, the whole array in one step (see the header).
+ */
+static void write_back_rmaps(struct kvm_memslots *slots, struct kvm_memslots *was, struct kvm_memslots *now)
+{
+	int j, l;
+
+	for (j = 0; j < KVM_MEM_SLOTS_NUM; j++)
+		for (l = 0; l < KVM_NR_PAGE_SIZES; l++)
+			if (now->memslots[j].arch.rmap[l] != was->memslots[j].arch.rmap[l])
+				slots->memslots[j].arch.rmap[l] = now->memslots[j].arch.rmap[l];
+}
+
 /* mmu_first_shadow_root_alloc of 5.16 (see 09). */
 static int mmu_first_shadow_root_alloc(struct kvm *kvm)
 {
 	struct kvm_memslots *slots;
 	struct kvm_memslots *all[NR_AS];
 	struct kvm_memslots cur;
+#if WRITE_BACK_POINTERS
+	struct kvm_memslots was;
+#endif
 	int r = 0, i, j;
 
 	if (kvm_shadow_root_allocated(kvm))
@@ -202,6 +236,9 @@ static int mmu_first_shadow_root_alloc(struct kvm *kvm)
 	for (i = 0; i < NR_AS; i++) {
 		slots = all[i];
 		cur = *slots;
+#if WRITE_BACK_POINTERS
+		was = cur;
+#endif
 		for (j = 0; j < KVM_MEM_SLOTS_NUM; j++) {
 			if (!cur.memslots[j].npages)
 				continue;
@@ -209,7 +246,11 @@ static int mmu_first_shadow_root_alloc(struct kvm *kvm)
 			if (r)
 				break;
 		}
+#if WRITE_BACK_POINTERS
+		write_back_rmaps(slots, &was, &cur);
+#else
 		*slots = cur;
+#endif
 		if (r)
 			goto out_unlock;	/* partial allocations are kept on purpose */
 	}

@@ -165,11 +165,10 @@ def cmd_check(args) -> int:
     from rmapcheck.report.json_out import dumps, result_doc
     from rmapcheck.report.steps import render_steps
     from rmapcheck.report.tables import check_table
-    from rmapcheck.frontend import load_model
-    from rmapcheck.runner import check_program
+    from rmapcheck.runner import check_program, load_for
 
     defines = dict(_define(d) for d in args.defines)
-    program = load_model(args.model, defines, args.faults)
+    program = load_for(args.model, args.memory_model, defines, args.faults)  # with the model's @defines for it
     if args.property is not None and args.property not in program.properties:
         raise UsageError(f"--property {args.property}: {args.model} has no such property "
                          f"(its properties: {', '.join(program.properties)})")

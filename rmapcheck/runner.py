@@ -62,5 +62,14 @@ def attach_traces(program: ir.Program, result: RunResult, memory_model: str) -> 
 
 def check_file(path: str, defines: dict | None = None, memory_model: str = "sc", engine: str = "explicit",
                limits: Limits | None = None, faults: int | None = None, progress=None) -> RunResult:
-    program = load_model(path, defines or {}, faults)
+    program = load_for(path, memory_model, defines, faults)
     return check_program(program, memory_model, engine, limits, progress)
+
+
+def load_for(path: str, memory_model: str, defines: dict | None = None, faults: int | None = None) -> ir.Program:
+    """The model with its `@defines` for this memory model applied (a -D of the same name wins)."""
+    program = load_model(path, defines or {}, faults)
+    extra = {k: v for k, v in program.meta.mm_defines.get(memory_model, {}).items() if k not in (defines or {})}
+    if extra:
+        program = load_model(path, {**extra, **(defines or {})}, faults)
+    return program

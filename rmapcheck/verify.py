@@ -9,6 +9,7 @@ from pathlib import Path as FsPath
 from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.errors import UsageError
 from rmapcheck.frontend import load_model
+from rmapcheck.ir.nodes import meta_runs
 from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, RunResult
 from rmapcheck.report.tables import fmt_defines
 from rmapcheck.runner import check_program
@@ -92,11 +93,10 @@ def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = N
     plan = []  # (path, memory model, config, the model loaded without defines)
     for path in collect_models(paths):
         base = load_model(path)
-        for mm in base.meta.memory_models:
+        for mm, cfg in meta_runs(base.meta):  # each memory model's configs, with its @defines
             if memory_models and mm not in memory_models:
                 continue
-            for cfg in [{}] + list(base.meta.configs):
-                plan.append((path, mm, cfg, base))
+            plan.append((path, mm, cfg, base))
     if jobs > 1 and len(plan) > 1:
         from rmapcheck.jobs import run_pool, weight
 

@@ -841,6 +841,40 @@ def test_metadata_header_is_parsed():
     assert p.defines == {"NR_SLOTS": 2}
 
 
+def test_per_memory_model_configs_and_defines():
+    """@config MM ...: a configuration for that memory model only; @defines MM ...: defines of
+    every run under it. verify's runs are meta_runs."""
+    from rmapcheck.errors import ModelError
+    from rmapcheck.ir.nodes import meta_runs
+
+    p = load("""
+        /*
+         * @thread  main
+         * @memory-models sc ra
+         * @config  sc NR_SLOTS=3
+         * @config  NR_VCPUS=3
+         * @defines ra NR_SLOTS=1 FINE=1
+         * @expect  sc * holds
+         * @expect  ra * holds
+         */
+        #define NR_SLOTS 2
+        #define NR_VCPUS 2
+        #define FINE 0
+        void main(void) { }
+    """)
+    m = p.meta
+    assert m.configs == [{"NR_SLOTS": 3}, {"NR_VCPUS": 3}] and m.config_mms == ["sc", None]
+    assert m.mm_defines == {"ra": {"NR_SLOTS": 1, "FINE": 1}}
+    assert meta_runs(m) == [
+        ("sc", {}), ("sc", {"NR_SLOTS": 3}), ("sc", {"NR_VCPUS": 3}),
+        ("ra", {"NR_SLOTS": 1, "FINE": 1}), ("ra", {"NR_SLOTS": 1, "FINE": 1, "NR_VCPUS": 3}),
+    ]
+    with pytest.raises(ModelError, match="@defines takes a memory model"):
+        load(HEADER.replace(" */", " * @defines NR_SLOTS=1\n */") + "#define NR_SLOTS 2\nvoid main(void) { }\n")
+    with pytest.raises(ModelError, match="@defines NOPE=...: the model has no #define NOPE"):
+        load(HEADER.replace(" */", " * @defines ra NOPE=1\n */") + "void main(void) { }\n")
+
+
 def test_kernel_doc_comments_are_not_header_keys():
     p = load(HEADER + """
         /**

@@ -93,6 +93,35 @@ TABLE = {
         ["rmaps-present", "active-rmaps"],
         {"active-rmaps", "rmaps-present"},
     ),
+    # B6: the flag's release/acquire pairing weakened; invisible under sc
+    "15_mutant_flag_relaxed_store.c": (["rmaps-present", "active-rmaps", "commit-rmaps"], set()),
+    "16_mutant_flag_relaxed_load.c": (["rmaps-present", "active-rmaps", "commit-rmaps"], set()),
+}
+
+# model -> the properties it violates under ra, in the configuration its header gives for ra
+# (@defines ra: one address space, one slot, the narrowed accesses); all others hold
+RA_TABLE = {
+    "01_seed_v2.c": {"active-rmaps", "commit-rmaps", "no-data-race", "no-deadlock", "no-leak",
+                     "no-lock-leak", "rmaps-present"},
+    "02_review_sketch_literal.c": {"active-rmaps", "no-data-race", "no-leak", "rmaps-present"},
+    "03_review_sketch_inner_break.c": {"active-rmaps", "no-data-race", "no-leak", "rmaps-present"},
+    "04_review_sketch_fixed.c": {"active-rmaps", "no-data-race", "no-leak", "rmaps-present"},
+    "05_v3.c": {"active-rmaps", "commit-rmaps", "no-data-race", "no-deadlock", "no-leak", "no-lock-leak",
+                "rmaps-present"},
+    "06_v4.c": {"active-rmaps", "commit-rmaps", "no-data-race", "no-deadlock", "no-leak", "no-lock-leak",
+                "no-warn", "rmaps-present"},
+    "07_v5_5.14.c": {"active-rmaps", "commit-rmaps", "no-data-race", "no-leak", "no-warn", "rmaps-present",
+                     "stale-slot-rmaps"},
+    "08_5.15.c": {"active-rmaps", "commit-rmaps", "no-data-race", "no-leak", "rmaps-present",
+                  "stale-slot-rmaps"},
+    "09_5.16.c": {"commit-rmaps", "no-data-race", "stale-slot-rmaps"},
+    "10_5.17.c": {"stale-slot-rmaps"},
+    "11_mutant_no_arch_lock.c": {"active-rmaps", "no-data-race", "no-leak", "rmaps-present"},
+    "12_mutant_lock_across_sync.c": {"lock-order", "no-data-race", "no-deadlock"},
+    "13_mutant_no_refresh.c": {"no-data-race", "no-leak"},
+    "14_mutant_flag_before_alloc.c": {"active-rmaps", "no-data-race", "rmaps-present"},
+    "15_mutant_flag_relaxed_store.c": {"commit-rmaps", "no-data-race", "rmaps-present"},
+    "16_mutant_flag_relaxed_load.c": {"commit-rmaps", "no-data-race", "rmaps-present"},
 }
 
 _RUNS: dict = {}
@@ -109,6 +138,23 @@ def run(model: str, faults: int | None = None, **defines):
 def result(model: str, prop: str, faults: int | None = None, **defines):
     res = run(model, faults, **defines)
     assert res.stats.complete, f"{model}: the run was cut by {res.stats.limit}"
+    return res.results[prop]
+
+
+_RA_RUNS: dict = {}
+
+
+def run_ra(model: str, **defines):
+    """check_file under ra (the model's @defines for ra applied), once per (model, defines)."""
+    key = (model, tuple(sorted(defines.items())))
+    if key not in _RA_RUNS:
+        _RA_RUNS[key] = check_file(str(MODELS / model), defines, memory_model="ra")
+    return _RA_RUNS[key]
+
+
+def ra_result(model: str, prop: str, **defines):
+    res = run_ra(model, **defines)
+    assert res.stats.complete, f"{model} (ra): the run was cut by {res.stats.limit}"
     return res.results[prop]
 
 
@@ -145,7 +191,9 @@ def test_header_expectations_match_the_table(model):
     assert default == ["holds"]
     assert {p for p, v in exact.items() if v == "violated"} == violated
     assert {p for p, v in exact.items() if v == "holds"} == set()
-    assert {"NR_SLOTS": 3} in program.meta.configs
+    if not model.startswith(("15_", "16_")):  # the B6 mutants: sc in the default configuration only
+        assert {"NR_SLOTS": 3} in program.meta.configs
+        assert program.meta.config_mms[program.meta.configs.index({"NR_SLOTS": 3})] == "sc"
 
 
 def test_every_model_has_at_least_two_vcpus_and_one_writer():
@@ -661,12 +709,134 @@ def test_14_flag_published_before_the_allocation_loop():
     assert thread_of(r, idx[0]) == "vcpu.1"
 
 
+# ------------------------------------------------------------------------ ra: release/acquire
+
+
+@pytest.mark.parametrize("model", sorted(RA_TABLE))
+def test_ra_verdicts(model):
+    """Every property under ra, in the model's ra configuration (what rmapcheck verify runs)."""
+    res = run_ra(model)
+    assert res.stats.complete, f"{model} (ra): the run was cut by {res.stats.limit}"
+    got = {name for name, r in res.results.items() if r.verdict == "violated"}
+    assert got == RA_TABLE[model], f"{model} (ra): violated {sorted(got)}"
+    assert all(r.verdict == "holds" for name, r in res.results.items() if name not in got)
+
+
+@pytest.mark.parametrize("model", sorted(RA_TABLE))
+def test_ra_header_expectations_match_the_table(model):
+    program = load_model(str(MODELS / model))
+    assert program.meta.memory_models == ["sc", "ra"]
+    exact = {e.prop: e.verdict for e in program.meta.expectations if e.memory_model == "ra" and e.prop != "*"}
+    default = [e.verdict for e in program.meta.expectations if e.memory_model == "ra" and e.prop == "*"]
+    assert default == ["holds"]
+    assert {p for p, v in exact.items() if v == "violated"} == RA_TABLE[model]
+    extra = program.meta.mm_defines["ra"]
+    assert extra["NR_AS"] == 1 and extra["NR_SLOTS"] == 1
+    narrowed = "FIELD_READS" if model.startswith(("10_", "15_", "16_")) else "WRITE_BACK_POINTERS"
+    assert extra[narrowed] == 1 and program.defines[narrowed] == 0  # sc keeps the one-step accesses
+
+
+def test_designs_that_hold_under_sc_hold_under_ra():
+    """Whatever holds under sc holds under ra, except B6 (the flag mutants) and the data races."""
+    for model, (_, sc_violated) in TABLE.items():
+        new = RA_TABLE[model] - sc_violated - {"no-data-race"}
+        if model.startswith(("15_", "16_")):
+            assert new == {"rmaps-present", "commit-rmaps"}, model
+        else:
+            assert new == set(), f"{model}: violated under ra only: {sorted(new)}"
+
+
+def test_ra_5_17_is_race_free():
+    assert ra_result("10_5.17.c", "no-data-race").verdict == "holds"
+
+
+FLAG_TRUE_ACQUIRE = S("vcpu.0", "kvm_shadow_root_allocated", "smp_load_acquire", "-> 1")
+FLAG_TRUE_ONCE = S("vcpu.0", "kvm_shadow_root_allocated", "READ_ONCE", "-> 1")
+RMAP_STORE = S(V, "mmu_first_shadow_root_alloc", "slot->arch = cur.arch;")
+# the fault reads the slot and misses the allocator's store of its rmap pointer (NULL)
+FAULT_MISSES_RMAP = S("vcpu.0", "shadow_page_fault", "cur = *slot;", "missed &kvm_rmap_head#",
+                      note="assertion failed")
+
+
+@pytest.mark.parametrize("model,store,load", [
+    ("15_mutant_flag_relaxed_store.c", "WRITE_ONCE(", FLAG_TRUE_ACQUIRE),
+    ("16_mutant_flag_relaxed_load.c", "smp_store_release(", FLAG_TRUE_ONCE),
+])
+def test_15_16_b6_reader_sees_the_flag_but_not_the_rmap(model, store, load):
+    r = ra_result(model, "rmaps-present")
+    idx = expect_steps(r, RMAP_STORE, S(V, "mmu_first_shadow_root_alloc", store), load, FAULT_MISSES_RMAP)
+    assert thread_of(r, idx[0]) == thread_of(r, idx[1]) == "vcpu.1"
+    step = r.trace.steps[idx[-1]]
+    assert "-> {0, 1, 0, 0}" in step.op  # the slot as it was before the allocator: rmap NULL
+    assert "data race on boot_slots[0][0].arch.rmap[0]" in step.note
+    race = ra_result(model, "no-data-race")
+    assert "arch.rmap[0]" in race.message and "plain read" in race.message and "(vcpu.1)" in race.message
+    # the FLAGS_ONLY commit hook: flag true, then the live `new` without its rmap pointer
+    r = ra_result(model, "commit-rmaps")
+    expect_steps(r, RMAP_STORE, S(V, "mmu_first_shadow_root_alloc", store),
+                 S(W, "kvm_shadow_root_allocated", None, "-> 1"),
+                 S(W, "kvm_commit_memory_region", "cur = *new;", "missed &kvm_rmap_head#", note="assertion failed"))
+
+
+def test_15_16_with_plain_flag_accesses_the_flag_itself_races():
+    for model in ("15_mutant_flag_relaxed_store.c", "16_mutant_flag_relaxed_load.c"):
+        res = run_ra(model, FLAG_PLAIN=1)
+        assert res.results["rmaps-present"].verdict == "violated", model
+        assert "kvm.arch.shadow_root_allocated" in res.results["no-data-race"].message, model
+
+
+def test_02_04_b6_the_review_sketch_fast_path_reads_the_flag_plain():
+    """The reviewer's fast path `if (flag) return;` is a plain read racing with the release store."""
+    for model in ("02_review_sketch_literal.c", "03_review_sketch_inner_break.c", "04_review_sketch_fixed.c"):
+        msg = ra_result(model, "no-data-race").message
+        assert "kvm.arch.needs_memslots_rmaps" in msg and "plain read" in msg and "release write" in msg, msg
+
+
+def test_5_14_to_5_16_snapshot_copy_races_with_the_allocator():
+    """A finding of ra: __kvm_set_memory_region's by-value copy of the slot (before slots_arch_lock)
+    reads arch.rmap[] while a vCPU's allocator stores it (a data race in LKMM's terms; the copy's
+    arch is B4's stale snapshot in 5.14/5.15 and is overwritten under the lock in 5.16)."""
+    for model in ("07_v5_5.14.c", "08_5.15.c", "09_5.16.c"):
+        r = ra_result(model, "no-data-race")
+        assert "boot_memslots[0].memslots[0].arch.rmap[0]" in r.message, r.message
+        assert "(kvm_set_user_memory_region)" in r.message and "(vcpu." in r.message, r.message
+
+
+def test_01_b6_the_seed_plain_flag_races():
+    """The seed's shadow_mmu_active: plain store by the vCPU, plain read by the commit hook.
+    (The race rmapcheck reports first is the snapshot copy's, a shorter trace: this collects all.)"""
+    from rmapcheck.engines.explicit.memory_ra import RAMemory
+    from rmapcheck.engines.explicit.search import Limits, Search
+    from rmapcheck.ir import nodes as ir
+    from rmapcheck.runner import load_for
+
+    class KeepReporting(RAMemory):
+        report_races = property(lambda self: True, lambda self, value: None)
+
+    races = set()
+
+    class Collect(Search):
+        def candidate(self, prop, *args, **kw):
+            if prop == ir.P_RACE:
+                races.add(args[4] if len(args) > 4 else kw.get("msg"))
+            return super().candidate(prop, *args, **kw)
+
+    program = load_for(str(MODELS / "01_seed_v2.c"), "ra")
+    res = Collect(program, Limits(), KeepReporting(program)).run()
+    assert res.stats.complete
+    flag = [m for m in races if "kvm.arch.shadow_mmu_active" in m]
+    assert any("kvm_set_user_memory_region" in m and "plain" in m for m in flag), sorted(races)
+
+
 # ---------------------------------------------------------------------------- docs/models.md
 
 def test_models_doc_is_generated_from_current_results():
     """docs/models.md is the generator's output for the current models (same runs as above)."""
     from rmapcheck.report.modelsdoc import render
 
-    entries = [(m, load_model(str(MODELS / m)), run(m)) for m in sorted(TABLE)]
+    from rmapcheck.runner import load_for
+
+    entries = [(m, load_model(str(MODELS / m)), run(m), load_for(str(MODELS / m), "ra"), run_ra(m))
+               for m in sorted(TABLE)]
     doc = (MODELS.parent / "docs" / "models.md").read_text()
     assert doc == render(entries), "docs/models.md is stale: python -m rmapcheck.report.modelsdoc > docs/models.md"

@@ -158,11 +158,13 @@ def _check_parameters(path: str, raw, pre, lines: list[str]) -> None:
     for name, loc in raw.params:
         if name not in pre.define_locs:
             raise ModelError(loc, f"@param {name}: the model has no #define {name}", lines[loc.line - 1])
-    for cfg, loc in zip(raw.meta.configs, raw.config_locs):
+    checks = [("config", c, loc) for c, loc in zip(raw.meta.configs, raw.config_locs)]
+    checks += [("defines", c, loc) for c, loc in raw.define_locs]
+    for key, cfg, loc in checks:
         for name in cfg:
             if name not in pre.define_locs:
                 known = ", ".join(sorted(pre.define_locs)) or "none"
-                raise ModelError(loc, f"@config {name}=...: the model has no #define {name} (its #defines: {known})",
+                raise ModelError(loc, f"@{key} {name}=...: the model has no #define {name} (its #defines: {known})",
                                  lines[loc.line - 1])
 
 

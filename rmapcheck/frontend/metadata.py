@@ -30,7 +30,7 @@ MAX_INSTANCES = 64
 MEMORY_MODELS = ("sc", "ra")
 KEYS = (
     "title", "source", "description", "param", "thread", "faults", "nondet",
-    "memory-models", "expect", "invariant", "config", "element",
+    "memory-models", "expect", "invariant", "config", "defines", "element",
 )
 
 
@@ -43,6 +43,7 @@ class RawMeta:
         self.invariants: list[tuple[str, str, SourceLoc]] = []
         self.params: list[tuple[str, SourceLoc]] = []  # @param names, checked against the #defines
         self.config_locs: list[SourceLoc] = []  # the line of each @config, for its errors
+        self.define_locs: list[tuple[dict, SourceLoc]] = []  # each @defines line, for its errors
 
 
 def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
@@ -134,17 +135,28 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 raise err("@invariant takes: PROPERTY FUNCTION")
             fcol = src.find(m2.group(2), vcol - 1) + 1 if m2.group(2) in src else vcol
             raw.invariants.append((m2.group(1), m2.group(2), SourceLoc(path, lineno, fcol)))
-        elif key == "config":
+        elif key in ("config", "defines"):
+            # @config [MEMORY-MODEL] NAME=V...: an extra run (of that memory model only, if named);
+            # @defines MEMORY-MODEL NAME=V...: defines of every run under that memory model
+            items = value.split()
+            mm = items.pop(0) if items and items[0] in MEMORY_MODELS else None
+            if key == "defines" and mm is None:
+                raise err("@defines takes a memory model and NAME=VALUE pairs: '@defines ra WRITE_BACK_POINTERS=1'")
             cfg: dict[str, int] = {}
-            for item in value.split():
+            for item in items:
                 m2 = re.fullmatch(r"([A-Za-z_]\w*)=(-?\d+)", item)
                 if not m2:
-                    raise err(f"@config takes NAME=VALUE pairs, not '{item}'")
+                    raise err(f"@{key} takes NAME=VALUE pairs, not '{item}'")
                 cfg[m2.group(1)] = int(m2.group(2))
             if not cfg:
-                raise err("@config takes NAME=VALUE pairs: '@config NR_SLOTS=3'")
-            meta.configs.append(cfg)
-            raw.config_locs.append(SourceLoc(path, lineno, vcol))
+                raise err(f"@{key} takes NAME=VALUE pairs: '@{key} {mm or ''}{' ' if mm else ''}NR_SLOTS=3'")
+            if key == "config":
+                meta.configs.append(cfg)
+                meta.config_mms.append(mm)
+                raw.config_locs.append(SourceLoc(path, lineno, vcol))
+            else:
+                meta.mm_defines.setdefault(mm, {}).update(cfg)
+                raw.define_locs.append((cfg, SourceLoc(path, lineno, vcol)))
         elif key == "element":
             m2 = re.fullmatch(r"([A-Za-z_]\w*)\s*(.*)", value)
             if not m2 or not m2.group(2):

@@ -329,9 +329,23 @@ class Meta:
     memory_models: list = field(default_factory=lambda: ["sc"])
     expectations: list = field(default_factory=list)  # list[Expectation]
     configs: list = field(default_factory=list)  # list[dict[str, int]]
+    config_mms: list = field(default_factory=list)  # per config: the memory model it is for, or None (all)
+    mm_defines: dict = field(default_factory=dict)  # memory model -> defines of every run under it (@defines)
     faults: int = 0
     nondet_range: tuple | None = None
     elements: list = field(default_factory=list)  # [(NAME, description, line)]: @element, for necessity
+
+
+def meta_runs(meta: Meta) -> list:
+    """(memory model, defines) of every run `verify` makes: per memory model, the default
+    configuration and each @config for it, each with that memory model's @defines."""
+    out = []
+    for mm in meta.memory_models:
+        base = dict(meta.mm_defines.get(mm, {}))
+        mms = meta.config_mms or [None] * len(meta.configs)
+        for cfg in [{}] + [c for c, m in zip(meta.configs, mms) if m in (None, mm)]:
+            out.append((mm, {**base, **cfg}))
+    return out
 
 
 @dataclass
