@@ -444,6 +444,7 @@ def test_proof_conforms_to_its_model(path, conformance):
 def test_docs_explain_every_clause():
     doc = (ROOT / "docs" / "proofs.md").read_text()
     for p in PROOFS:
+        assert f"| `{p.stem}` |" in doc, f"docs/proofs.md's table of proofs does not list {p.stem}"
         for c in load_proof(str(p)).invariants:
             assert f"`{c.name}`" in doc, f"docs/proofs.md does not explain {p.stem}'s clause {c.name}"
 
