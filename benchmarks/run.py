@@ -160,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="only this memory model (repeatable; default: those each model declares)")
     ap.add_argument("--timeout", type=float, help="per run: stop the search after SECONDS (incomplete)")
     ap.add_argument("--max-states", type=int, help="per run: stop the search after N states (incomplete)")
+    ap.add_argument("--z3", action="store_true",
+                    help="the z3 engine beside the explicit one instead (sc, default configuration): "
+                         "BMC depth and seconds, proof seconds; see benchmarks/z3bench.py")
+    ap.add_argument("--bmc-timeout", type=float, default=120, help="with --z3: per model (default 120 s)")
+    ap.add_argument("--prove-timeout", type=float, default=60, help="with --z3: per model (default 60 s)")
+    ap.add_argument("--jobs", type=int, default=1, help="with --z3: models run in parallel (default 1)")
     ap.add_argument("--child-list", help=argparse.SUPPRESS)
     ap.add_argument("--child-run", help=argparse.SUPPRESS)
     ap.add_argument("--child-mm", help=argparse.SUPPRESS)
@@ -175,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}\n")
             return 2
         return 0
+
+    if args.z3:
+        import z3bench
+
+        return z3bench.main(collect(args.paths), args)
 
     rows = []
     for path in collect(args.paths):

@@ -13,6 +13,7 @@ depth K lets any thread move (then every reachable state has been seen: 'holds')
 
 from __future__ import annotations
 
+import os
 import time
 
 import z3
@@ -69,6 +70,15 @@ class Unrolling:
         return [(self.state(k), self.step_pairs(k), self.scheds[k]) for k in range(n)]
 
 
+def _fresh_solver():
+    """A non-incremental bit-blasting solver: every query is solved from scratch after
+    z3's preprocessing (equations solved away, values propagated), which on these
+    unrollings is several times faster than the incremental solver's push/pop."""
+    t = z3.Then(z3.With("simplify", elim_sign_ext=True), "propagate-values", "solve-eqs", "elim-uncnstr",
+                "simplify", "max-bv-sharing", "bit-blast", "sat")
+    return t.solver()
+
+
 class LimitHit(Exception):
     def __init__(self, msg: str, tags: list, depth: int):
         self.msg = msg
@@ -85,6 +95,9 @@ class BMC:
         self.progress = progress
         self.u = Unrolling(sysm)
         self.solver = z3.SolverFor("QF_BV") if T.SORT.bv else z3.Solver()
+        self.fresh = T.SORT.bv and os.environ.get("RMAPCHECK_Z3_INC") != "1"
+        self.asserted: list = []
+        self.por = os.environ.get("RMAPCHECK_Z3_POR") != "0"
         self.found: dict = {}  # prop -> (Path, msg, length)
         self.edges: dict = {}  # (src, dst) -> (Path, EdgeWitness)
         self.depth = 0
@@ -102,11 +115,23 @@ class BMC:
             return None
         return max(1, int((self.deadline - time.monotonic()) * 1000))
 
-    def _check(self, f):
+    def _check(self, f, cap_ms: int | None = None):
         ms = self._remaining_ms()
+        if cap_ms is not None:
+            ms = cap_ms if ms is None else min(ms, cap_ms)
         if ms is not None:
             self.solver.set("timeout", ms)
         self.checks += 1
+        if self.fresh:
+            sl = _fresh_solver()
+            if ms is not None:
+                sl.set("timeout", ms)
+            sl.add(*self.asserted)
+            sl.add(f)
+            r = sl.check()
+            m = sl.model() if r == z3.sat else None
+            self._account(sl.statistics())
+            return r, m
         self.solver.push()
         self.solver.add(f)
         r = self.solver.check()
@@ -114,6 +139,12 @@ class BMC:
         self._account(self.solver.statistics())
         self.solver.pop()
         return r, m
+
+    def _assert(self, *fs) -> None:
+        if self.fresh:
+            self.asserted.extend(fs)
+        else:
+            self.solver.add(*fs)
 
     def _account(self, st) -> None:
         for key in ("conflicts", "sat conflicts"):
@@ -190,8 +221,8 @@ class BMC:
         u = self.u
         left = {p for p in props if p != ir.P_LOCKORDER and p not in self.found}
         want_edges = ir.P_LOCKORDER in props
-        self.solver.add(u.init())
-        self.solver.add(T.B(s.invariant_facts(u.state(0))))
+        self._assert(u.init())
+        self._assert(T.B(s.invariant_facts(u.state(0))))
         k = 0
         while True:
             self.depth = k
@@ -242,16 +273,29 @@ class BMC:
             if self.provisional and not left:
                 self._settle(1 << 30, set(self.provisional))
             # can any state at depth k move at all?
-            r, _ = self._check(u.at(T.disj(*s.en), pre))
-            if r == z3.unknown:
+            # (only for completeness: a short budget, and 'unknown' counts as 'some thread can move')
+            cap = max(2000, int((time.monotonic() - self.t0) * 100))
+            r, _ = self._check(u.at(T.disj(*s.en), pre), cap_ms=cap)
+            if r == z3.unknown and self.deadline is not None and time.monotonic() >= self.deadline:
                 self.stopped = "timeout"
                 return
             if r == z3.unsat:
                 self.complete = True
                 return
-            self.solver.add(u.trans_at(k))
-            self.solver.add(T.B(s.invariant_facts(u.state(k + 1))))
+            self._assert(u.trans_at(k))
+            self._assert(T.B(s.invariant_facts(u.state(k + 1))))
+            if k >= 1 and self.por:
+                self._assert(self._commuting(k))
             k += 1
+
+    def _commuting(self, k: int):
+        """Steps k-1 and k in the order commuting_order() allows (see System.commuting_order)."""
+        if "por" not in self._cache:
+            self._sched2 = T.IntVar("sched2@pre")
+            self._cache["por"] = T.B(self.sys.commuting_order(self.sys.sched, self._sched2))
+        u = self.u
+        pairs = u.pre_pairs(k - 1) + [(self.sys.sched, u.scheds[k - 1]), (self._sched2, u.scheds[k])]
+        return z3.substitute(self._cache["por"], pairs)
 
     def statistics(self) -> dict:
         return {"conflicts": self.conflicts, "max memory": self.max_mb}

@@ -24,6 +24,8 @@ from rmapcheck.properties.verdict import (
 MODES = ("bmc", "prove")
 MAX_POOL = 64
 MAX_CELLS = 256
+BMC_WIDTHS = (16, 32)  # bit-vector widths BMC tries, narrowest first: an overflow is a limit that widens
+HOUDINI_BMC_SECONDS = 10.0  # BMC uses the facts only to prune paths into limits: a short budget
 
 
 class Z3Run:
@@ -43,6 +45,7 @@ class Z3Run:
         self.max_cells: dict = {}
         self.z3stats: dict = {"conflicts": 0, "memory_mb": 0.0, "checks": 0}
         self.sysm = None
+        self.width_index = 0
 
     def system(self) -> System:
         self.sysm = System(self.p, self.pools, self.max_cells)
@@ -56,6 +59,13 @@ class Z3Run:
             if not tag:
                 return False
             kind, site = tag
+            if kind == "width":
+                if T.SORT.bv and self.width_index + 1 < len(BMC_WIDTHS):
+                    self.width_index += 1
+                    T.use_bitvectors(True, BMC_WIDTHS[self.width_index])
+                    ok = True
+                    continue
+                return False
             pool, maxc, elem, sconst, _ = sysm.lay.sites[site]
             if kind == "pool" and pool < MAX_POOL:
                 self.pools[site] = pool * 2
@@ -131,7 +141,8 @@ class Z3Run:
 
 
 def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
-    T.use_bitvectors(True)  # bit-blasting: much faster than integer arithmetic for unrolling
+    # bit-blasting: much faster than integer arithmetic for unrolling; the narrowest width first
+    T.use_bitvectors(True, BMC_WIDTHS[0])
     run = Z3Run(program, limits, progress)
     depth, complete, stopped = 0, False, None
     while True:
@@ -139,7 +150,13 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
             sysm = run.system()
         except EncodingError as e:
             return run.result("bmc", run.results(UNKNOWN, f"z3 cannot encode the model: {e}", False), 0, False, "encoding")
-        sysm.houdini(run.deadline)
+        except T.Overflow as e:
+            if run.lift([("width", None)]):
+                continue
+            return run.result("bmc", run.results(UNKNOWN, f"z3 cannot encode the model: {e}", False), 0, False, "encoding")
+        hd = time.monotonic() + HOUDINI_BMC_SECONDS
+        sysm.houdini(hd if run.deadline is None else min(hd, run.deadline))
+        run.z3stats["width"] = T.SORT.W
         b = BMC(sysm, run.checker, limits.max_depth, run.deadline, progress)
         b.found = run.found
         b.edges = run.edges

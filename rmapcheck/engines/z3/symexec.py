@@ -34,6 +34,7 @@ from rmapcheck.ir import nodes as ir
 
 MAX_BLOCK_STEPS = 20_000
 MAX_PATHS = 20_000
+WIDTH_TAG = ("width", None)  # a limit that wider bit-vectors would lift
 
 
 class EncodingError(Exception):
@@ -54,7 +55,7 @@ class Outcome:
     msg: str = ""
     events: list = field(default_factory=list)  # (prop, cond, msg)
     choices: list = field(default_factory=list)  # (var, kind, lo)
-    tag: tuple | None = None  # a limit that a larger bound would lift: ("pool"|"size", site)
+    tag: tuple | None = None  # a limit that a larger bound would lift: ("pool"|"size", site) or WIDTH_TAG
 
 
 class PathState:
@@ -134,8 +135,10 @@ class BlockExecutor:
                                     f"{self.code[pc].loc.line} has more than {MAX_PATHS} paths")
             try:
                 self._walk(path, first, work)
-            except (Unsupported, T.Overflow) as e:
+            except Unsupported as e:
                 self._limit(path, True, f"{e} (line {self.code[path.pc].loc.line})")
+            except T.Overflow as e:
+                self._limit(path, True, f"{e} (line {self.code[path.pc].loc.line})", WIDTH_TAG)
         return self.out
 
     # -- outcomes -----------------------------------------------------------------------
@@ -429,7 +432,7 @@ class BlockExecutor:
             self._limit(path, T.conj(T.neg(err), out), f"a bitwise operand outside what the static analysis foresaw in: {instr.text}")
             path.guard.append(T.disj(err, T.neg(out)))
         if ovf is not False:
-            self._limit(path, T.conj(T.neg(err), ovf), f"an integer wider than {T.SORT.W} bits in: {instr.text}")
+            self._limit(path, T.conj(T.neg(err), ovf), f"an integer wider than {T.SORT.W} bits in: {instr.text}", WIDTH_TAG)
             path.guard.append(T.disj(err, T.neg(ovf)))
         if err is not False:
             self._stop(path, err, ir.P_ASSERT, f"{msg} in: {instr.text}")
@@ -586,7 +589,7 @@ class BlockExecutor:
                     if err is not False:
                         raise Unsupported("an address that cannot be evaluated")
                     if ovf is not False:
-                        self._limit(path, ovf, f"an integer wider than {T.SORT.W} bits in: {instr.text}")
+                        self._limit(path, ovf, f"an integer wider than {T.SORT.W} bits in: {instr.text}", WIDTH_TAG)
                         path.guard.append(T.neg(ovf))
                     own = T.eq(a[0], self.own)
                     pt, pf = self._fork(path, own)
@@ -829,7 +832,7 @@ class BlockExecutor:
         size = T.mul(n[1], elem)
         ovf = T.ovf_mul(n[1], elem)
         if ovf is not False:
-            self._limit(path, ovf, f"an allocation size wider than {T.SORT.W} bits at line {i.loc.line}")
+            self._limit(path, ovf, f"an allocation size wider than {T.SORT.W} bits at line {i.loc.line}", WIDTH_TAG)
             path.guard.append(T.neg(ovf))
         over = T.le(pool, j)
         self._limit(path, over, f"more than {pool} objects from the allocation at line {i.loc.line}", ("pool", site))

@@ -436,18 +436,27 @@ class System:
         self.en, self.ok, self.midt = [], [], []
         self.bad_step = {}  # prop -> [term per thread]
         self.limit_step = []  # per thread: [(cond, msg)]
+        self.footprint = {}  # (t, resting pc) -> (state keys the block reads, state keys it writes)
+        self._key_of_var = {v.get_id(): k for k, v in zip(pre.keys, pre.vars)}
         for t in range(self.n):
             en_parts, ok_parts, lim = [], [], []
             per_key: dict = {}
             bad: dict = {}
             for p, outs in self.blocks[t].items():
                 atp = T.eq(pre.pc[t], p)
-                en_parts.append(T.conj(atp, self._enabled_at(t, p)))
+                en_p = self._enabled_at(t, p)
+                en_parts.append(T.conj(atp, en_p))
                 ev_groups: dict = {}
+                fp_terms = [en_p]
+                fp_w: set = set()
                 for o in outs:
+                    fp_terms.append(o.guard)
+                    fp_terms.extend(c for _, c, _ in o.events)
                     if o.kind in ("rest", "end"):
                         ok_parts.append(T.conj(atp, o.guard))
                         vals, enc = self.post_values(t, o)
+                        fp_w.update(vals)
+                        fp_terms.extend(vals.values())
                         for k, v in vals.items():
                             per_key.setdefault(k, []).append((T.conj(atp, o.guard), v))
                         if enc is not False:
@@ -463,6 +472,7 @@ class System:
                 for ev, gs in ev_groups.values():
                     prop, cond, _ = ev
                     bad.setdefault(prop, []).append(T.conj(atp, cond, T.disj(*gs)))
+                self.footprint[(t, p)] = (self._keys_of(fp_terms), frozenset(fp_w))
             en = T.disj(*en_parts)
             self.en.append(en)
             self.ok.append(T.disj(*ok_parts))
@@ -476,6 +486,61 @@ class System:
             for prop, lst in bad.items():
                 self.bad_step.setdefault(prop, [False] * self.n)[t] = T.conj(en, T.disj(*lst))
             self.limit_step.append([(T.conj(en, c), m, tag) for c, m, tag in lim])
+
+    def _keys_of(self, terms) -> frozenset:
+        """The state keys (of the pre-state) that occur in these terms."""
+        kv = self._key_of_var
+        out = set()
+        seen = set()
+        stack = [x for x in terms if isinstance(x, z3.ExprRef)]
+        while stack:
+            x = stack.pop()
+            i = x.get_id()
+            if i in seen:
+                continue
+            seen.add(i)
+            if z3.is_const(x):
+                k = kv.get(i)
+                if k is not None:
+                    out.add(k)
+                continue
+            stack.extend(x.children())
+        return frozenset(out)
+
+    def independent(self, a: tuple, b: tuple) -> bool:
+        """Blocks a = (t, pc) and b of two threads commute: neither writes a state variable the
+        other reads or writes. Collecting unreachable objects after a step is left out: a
+        block only reaches objects through the variables it reads, so an object one block
+        makes unreachable is one the other does not use, and the objects both orders collect
+        are the same (those unreachable at the end)."""
+        ra, wa = self.footprint[a]
+        rb, wb = self.footprint[b]
+        return not (wa & rb or wa & wb or ra & wb)
+
+    def commuting_order(self, sched0, sched1, st=None):
+        """Over a state st (default: pre) and the scheduler choices of two consecutive steps
+        from it: False when the two steps are of threads t1 > t2 whose blocks commute.
+
+        Every path of k steps can be rewritten, by swapping adjacent commuting steps, into
+        one of the same length, ending in the same state, where no such pair occurs (the
+        lexicographically least of its equivalence class): assuming this for the steps of a
+        bounded unrolling keeps every state at every depth, and so the shortest violations."""
+        st = st or self.pre
+        bad = []
+        for t1 in range(self.n):
+            for t2 in range(t1):
+                cases = []
+                for p1 in self.lay.threads[t1].rest:
+                    if (t1, p1) not in self.footprint:
+                        continue
+                    ind = [p2 for p2 in self.lay.threads[t2].rest
+                           if (t2, p2) in self.footprint and self.independent((t1, p1), (t2, p2))]
+                    if ind:
+                        cases.append(T.conj(T.eq(st.pc[t1], p1), T.disj(*[T.eq(st.pc[t2], p2) for p2 in ind])))
+                c = T.disj(*cases)
+                if c is not False:
+                    bad.append(T.conj(T.eq(sched0, t1), T.eq(sched1, t2), c))
+        return T.neg(T.disj(*bad))
 
     def _enabled_at(self, t: int, p: int):
         th, _ = self.thr[t]
