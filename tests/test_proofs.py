@@ -262,6 +262,28 @@ def test_check_model_cli_text_and_json(tmp_path, capsys):
     assert mc["ok"] and mc["complete"] and "v_publish" in mc["coverage"]
 
 
+def test_check_model_in_worker_processes_gives_the_same_output(tmp_path, capsys):
+    toy(tmp_path)
+    (tmp_path / "toy2.proof").write_text(TOY_PROOF.replace('"toy: ', '"toy2: '))
+
+    def run(jobs):
+        assert main(["prove", str(tmp_path), "--check-model", "-j", str(jobs), "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        for d in doc["proofs"]:
+            d.pop("seconds")
+            d["model_check"].pop("seconds")
+            for c in d["checks"]:
+                c.pop("seconds")
+        return doc
+
+    assert run(2) == run(1)
+    # an error in a worker is the same positioned error (exit 2)
+    (tmp_path / "toy2.proof").write_text(TOY_PROOF.replace("kvm.memslots->s[s.i].rmap", "kvm.memslots->s[s.i].nope"))
+    assert main(["prove", str(tmp_path), "--check-model", "-j", "2"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"toy2\.proof:\d+:\d+: error: no cell .*nope", err) and "Traceback" not in err
+
+
 def test_missing_model_is_skipped_not_failed(tmp_path, capsys):
     p = tmp_path / "x.proof"
     p.write_text(TOY_PROOF.replace('model "toy.c"', 'model "no_such_model.c"'))

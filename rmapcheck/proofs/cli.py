@@ -28,6 +28,9 @@ def add_prove_parser(sub, positive_float, positive_int) -> None:
                    help="z3's time limit per check (default 20; a check that hits it is 'unknown', a failure)")
     p.add_argument("--max-states", type=positive_int, default=2_000_000, metavar="N",
                    help="--check-model: stop exploring a model after N states (incomplete: a failure)")
+    p.add_argument("-j", "--jobs", type=positive_int, metavar="N",
+                   help="--check-model: explore N models at once, in worker processes (default: the number "
+                        "of CPUs available); the output does not depend on N")
 
 
 def default_dir() -> str:
@@ -61,12 +64,13 @@ def cmd_prove(args) -> int:
 
     files = collect(args.paths)
     proofs = [load_proof(f) for f in files]  # every file parses before anything is checked
+    confs = _conformance_in_workers(proofs, args) if args.check_model else [None] * len(proofs)
     code = EXIT_OK
     docs = []
     all_checks = []
     blocks = []
     summaries = []
-    for pr in proofs:
+    for pr, conf in zip(proofs, confs):
         t0 = time.monotonic()
         checks = check_proof(pr, int(args.timeout * 1000), ignore_expect=args.ignore_expect)
         secs = time.monotonic() - t0
@@ -95,7 +99,8 @@ def cmd_prove(args) -> int:
             } for c in checks],
         }
         if args.check_model:
-            conf = check_model(pr, max_states=args.max_states)
+            if conf is None:
+                conf = check_model(pr, max_states=args.max_states)
             doc["model_check"] = _conf_doc(conf)
             summaries.append(_conf_summary(conf))
             if not conf.skipped:
@@ -116,6 +121,22 @@ def cmd_prove(args) -> int:
     out.extend(summaries)
     sys.stdout.write("\n".join(out) + "\n")
     return code
+
+
+def _conformance_in_workers(proofs: list, args) -> list:
+    """With more than one job: every proof's model check, in worker processes (None: in-process)."""
+    from rmapcheck.jobs import default_jobs, run_pool
+    from rmapcheck.proofs.conformance import check_model_file, resolve_model
+
+    jobs = min(args.jobs or default_jobs(), len(proofs))
+    if jobs <= 1:
+        return [None] * len(proofs)
+
+    def weight(pr) -> float:  # the larger models first
+        path = resolve_model(pr)
+        return float(os.path.getsize(path)) if path else 0.0
+
+    return run_pool(check_model_file, [((pr.path, args.max_states), weight(pr), "") for pr in proofs], jobs)
 
 
 def _expect_doc(pr, c) -> str:

@@ -249,15 +249,12 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
     return res
 
 
-def check_model_file(proof_path: str, max_states: int = 2_000_000) -> Conformance:
-    """check_model of a proof file, as a worker process can return it: the failures keep
-    their kind, clause and message, not the model paths and replayed traces."""
+def check_model_file(proof_path: str, max_states: int = 2_000_000, progress=None) -> Conformance:
+    """check_model of a proof file, for a worker process (the result pickles, traces included;
+    ``progress`` is the worker pool's, unused: the check reports at its end)."""
     from rmapcheck.proofs.parser import load_proof
 
-    res = check_model(load_proof(proof_path), max_states=max_states)
-    for f in res.failures:
-        f.path = f.trace = None
-    return res
+    return check_model(load_proof(proof_path), max_states=max_states)
 
 
 def match(proof: Proof, a: Structure, b: Structure, compiled: dict | None = None):
