@@ -754,7 +754,7 @@ FLAG_TRUE_ACQUIRE = S("vcpu.0", "kvm_shadow_root_allocated", "smp_load_acquire",
 FLAG_TRUE_ONCE = S("vcpu.0", "kvm_shadow_root_allocated", "READ_ONCE", "-> 1")
 RMAP_STORE = S(V, "mmu_first_shadow_root_alloc", "slot->arch = cur.arch;")
 # the fault reads the slot and misses the allocator's store of its rmap pointer (NULL)
-FAULT_MISSES_RMAP = S("vcpu.0", "shadow_page_fault", "cur = *slot;", "missed &kvm_rmap_head#",
+FAULT_MISSES_RMAP = S("vcpu.0", "shadow_page_fault", "cur = *slot;", "missing &kvm_rmap_head#",
                       note="assertion failed")
 
 
@@ -767,7 +767,7 @@ def test_15_16_b6_reader_sees_the_flag_but_not_the_rmap(model, store, load):
     idx = expect_steps(r, RMAP_STORE, S(V, "mmu_first_shadow_root_alloc", store), load, FAULT_MISSES_RMAP)
     assert thread_of(r, idx[0]) == thread_of(r, idx[1]) == "vcpu.1"
     step = r.trace.steps[idx[-1]]
-    assert "-> {0, 1, 0, 0}" in step.op  # the slot as it was before the allocator: rmap NULL
+    assert "arch.rmap[0] reads the older 0, missing" in step.op  # the rmap pointer as it was: NULL
     assert "data race on boot_slots[0][0].arch.rmap[0]" in step.note
     race = ra_result(model, "no-data-race")
     assert "arch.rmap[0]" in race.message and "plain read" in race.message and "(vcpu.1)" in race.message
@@ -775,7 +775,7 @@ def test_15_16_b6_reader_sees_the_flag_but_not_the_rmap(model, store, load):
     r = ra_result(model, "commit-rmaps")
     expect_steps(r, RMAP_STORE, S(V, "mmu_first_shadow_root_alloc", store),
                  S(W, "kvm_shadow_root_allocated", None, "-> 1"),
-                 S(W, "kvm_commit_memory_region", "cur = *new;", "missed &kvm_rmap_head#", note="assertion failed"))
+                 S(W, "kvm_commit_memory_region", "cur = *new;", "missing &kvm_rmap_head#", note="assertion failed"))
 
 
 def test_15_16_with_plain_flag_accesses_the_flag_itself_races():
