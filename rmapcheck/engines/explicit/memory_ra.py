@@ -402,6 +402,12 @@ class RAMemory(SCMemory):
             return G, H, T, X
 
         def sview(view):
+            # the same object when no location of the view is shifted (most views, most steps)
+            for loc, _ in view:
+                if loc in shift:
+                    break
+            else:
+                return view
             out = []
             for loc, t in view:
                 s = shift.get(loc)
@@ -413,11 +419,22 @@ class RAMemory(SCMemory):
 
         def shist(h, loc):
             s = shift.get(loc, 0)
-            return tuple((m[0], sview(m[1])) + m[2:] for m in h[s:])
+            changed = False
+            out = []
+            for m in h[s:] if s else h:
+                v = sview(m[1])
+                if v is not m[1]:
+                    changed = True
+                    m = (m[0], v) + m[2:]
+                out.append(m)
+            return tuple(out) if changed or s else h
 
         G = tuple(shist(h, (ir.GLOBAL, off)) for off, h in enumerate(G))
-        H = tuple(HeapObj(o.site, tuple(shist(h, (b, off)) for off, h in enumerate(o.cells)), o.alive)
-                  for b, o in enumerate(H))
+        H2 = []
+        for b, o in enumerate(H):
+            cells = tuple(shist(h, (b, off)) for off, h in enumerate(o.cells))
+            H2.append(o if all(x is y for x, y in zip(cells, o.cells)) else HeapObj(o.site, cells, o.alive))
+        H = tuple(H2)
         T = tuple(th if th[3] is None else (th[0], th[1], th[2], (th[3][0], th[3][1], sview(th[3][2])))
                   for th in T)
         X = (tuple((sview(a), sview(b), sview(d)) for a, b, d in tviews), sview(F),
