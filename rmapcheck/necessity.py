@@ -188,13 +188,17 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
     ``only``: check just the elements of these kinds (KINDS), or at these source lines.
     """
     from rmapcheck.frontend import load_model
-    from rmapcheck.runner import check_program
+    from rmapcheck.runner import check_program, load_for
 
     defines = dict(defines or {})
     base = load_model(path, defines)
     mms = memory_models or list(base.meta.memory_models)
-    baseline = {mm: check_program(base, mm, limits=limits) for mm in mms}
+    # a memory model with @defines (a smaller configuration) gets its own program; its elements
+    # are matched to the default program's by kind and source line
+    bases = {mm: load_for(path, mm, defines) if base.meta.mm_defines.get(mm) else base for mm in mms}
+    baseline = {mm: check_program(bases[mm], mm, limits=limits) for mm in mms}
     elements = find_elements(base)
+    by_line = {mm: {(e.kind, e.line): e for e in find_elements(b)} for mm, b in bases.items() if b is not base}
     if only:
         bad = [k for k in only if k not in KINDS and not k.isdigit()]
         if bad:
@@ -216,7 +220,14 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
             outcomes.append(out)
             continue
         for mm in mms:
-            res = check_program(program, mm, limits=limits)
+            prog = program
+            if bases[mm] is not base:
+                el_mm = by_line[mm].get((el.kind, el.line))
+                if el_mm is None:  # not in the smaller configuration: nothing to remove there
+                    continue
+                prog = (load_for(path, mm, {**defines, el.define: 1}) if el.define
+                        else mutate(bases[mm], el_mm))
+            res = check_program(prog, mm, limits=limits)
             for name, r in res.results.items():
                 was = baseline[mm].results.get(name)
                 if r.verdict == VIOLATED and (was is None or was.verdict == HOLDS):

@@ -323,7 +323,12 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
     display = display or path
     out = [header_text(program, display)]
     code = 0
-    for mm in memory_models or program.meta.memory_models:
+    from rmapcheck.runner import load_for
+
+    default = program
+    for mm in memory_models or default.meta.memory_models:
+        # a memory model with @defines in the header runs in that configuration (as in verify)
+        program = load_for(path, mm, defines) if default.meta.mm_defines.get(mm) else default
         res = check_program(program, mm, limits=limits)
         out.append("")
         out.append(f"Properties under {mm} ({res.stats.states} states"

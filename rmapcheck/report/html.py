@@ -298,8 +298,13 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
                 continue
             if progress:
                 progress(display, mm)
-            res = check_program(program, mm, limits=limits)
-            runs.append((mm, res, {n: expectation(program, mm, n) for n in res.results}))
+            prog = program
+            if program.meta.mm_defines.get(mm):  # that memory model's configuration (as in verify)
+                from rmapcheck.runner import load_for
+
+                prog = load_for(path, mm, defines or {})
+            res = check_program(prog, mm, limits=limits)
+            runs.append((mm, res, {n: expectation(prog, mm, n) for n in res.results}))
         text, summary = model_page(display, program, runs)
         text = text.replace(os.path.abspath(path), display)
         page = slug(display)
