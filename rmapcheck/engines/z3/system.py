@@ -21,6 +21,17 @@ from rmapcheck.engines.z3.terms import INTB, NULL
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.liveness import live_in, successors
 
+def _raw(fn):
+    """The bare C function behind a z3core wrapper (no error check per call), if it has one."""
+    try:
+        return fn.__defaults__[0].f
+    except (AttributeError, IndexError, TypeError):  # pragma: no cover - another z3 version
+        return fn
+
+
+_RAW = tuple(_raw(f) for f in (z3.z3core.Z3_get_ast_kind, z3.z3core.Z3_get_app_num_args,
+                               z3.z3core.Z3_get_app_arg, z3.z3core.Z3_get_ast_id))
+
 DEFAULT_MAX_CELLS = 4  # elements of an object whose size the analysis cannot bound (refined on demand)
 
 
@@ -438,6 +449,7 @@ class System:
         self.limit_step = []  # per thread: [(cond, msg)]
         self.footprint = {}  # (t, resting pc) -> (state keys the block reads, state keys it writes)
         self._key_of_var = {v.get_id(): k for k, v in zip(pre.keys, pre.vars)}
+        self._keys_memo: dict = {}
         for t in range(self.n):
             en_parts, ok_parts, lim = [], [], []
             per_key: dict = {}
@@ -488,23 +500,49 @@ class System:
             self.limit_step.append([(T.conj(en, c), m, tag) for c, m, tag in lim])
 
     def _keys_of(self, terms) -> frozenset:
-        """The state keys (of the pre-state) that occur in these terms."""
+        """The state keys (of the pre-state) that occur in these terms.
+
+        Bottom-up over the term DAG with one memo for the whole system (blocks share most of
+        their subterms), through z3's C API directly: the Python wrappers cost far more."""
         kv = self._key_of_var
+        memo = self._keys_memo
+        kind_of, nargs, arg, ast_id = _RAW
         out = set()
-        seen = set()
-        stack = [x for x in terms if isinstance(x, z3.ExprRef)]
-        while stack:
-            x = stack.pop()
-            i = x.get_id()
-            if i in seen:
+        for x in terms:
+            if not isinstance(x, z3.ExprRef):
                 continue
-            seen.add(i)
-            if z3.is_const(x):
-                k = kv.get(i)
-                if k is not None:
-                    out.add(k)
+            ctx = x.ctx.ref()
+            root = x.as_ast()
+            rid = ast_id(ctx, root)
+            if rid in memo:
+                out |= memo[rid]
                 continue
-            stack.extend(x.children())
+            stack = [(root, rid, False)]
+            while stack:
+                a, i, done = stack.pop()
+                if i in memo:
+                    continue
+                if kind_of(ctx, a) != 1:  # not an application: numerals, ...
+                    memo[i] = frozenset()
+                    continue
+                n = nargs(ctx, a)
+                if n == 0:
+                    k = kv.get(i)
+                    memo[i] = frozenset((k,)) if k is not None else frozenset()
+                    continue
+                args = [arg(ctx, a, j) for j in range(n)]
+                ids = [ast_id(ctx, b) for b in args]
+                if done:
+                    acc = set()
+                    for j in ids:
+                        acc |= memo[j]
+                    memo[i] = frozenset(acc)
+                    continue
+                stack.append((a, i, True))
+                for b, j in zip(args, ids):
+                    if j not in memo:
+                        stack.append((b, j, False))
+            out |= memo[rid]
         return frozenset(out)
 
     def independent(self, a: tuple, b: tuple) -> bool:
