@@ -9,7 +9,8 @@ values) is resolved by a list of choices, so a transition label is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import itemgetter
 
 from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
 from rmapcheck.engines.explicit.state import HeapObj
@@ -41,12 +42,19 @@ class Event:
     tid: int | None = None
 
 
-@dataclass
 class Outcome:
-    state: tuple | None  # None: the path stops (violation or failed assume)
-    events: list = field(default_factory=list)
-    remap: dict = field(default_factory=dict)  # heap renumbering done by canonicalisation
-    heap_before: tuple = ()  # the heap as the step left it, before renumbering
+    """What one transition does. (A plain class: one is made per transition.)"""
+
+    __slots__ = ("state", "events", "remap", "heap_before")
+
+    def __init__(self, state, events=None, remap=None, heap_before=()):
+        self.state = state  # None: the path stops (violation or failed assume)
+        self.events = [] if events is None else events
+        self.remap = {} if remap is None else remap  # heap renumbering done by canonicalisation
+        self.heap_before = heap_before  # the heap as the step left it, before renumbering
+
+    def __repr__(self) -> str:
+        return f"Outcome(state={self.state!r}, events={self.events!r}, remap={self.remap!r})"
 
 
 class Ctx:
@@ -94,11 +102,15 @@ class ThreadInfo:
 class Executor:
     """Everything the search needs to know about a program, compiled once."""
 
-    def __init__(self, program: ir.Program, memory=None):
+    def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False):
+        """canonical_sources: every state given to run() is canonical (the search's are), so a
+        step that changes no pointer needs no canonicalisation (sc memory only)."""
         from rmapcheck.engines.explicit.memory import SCMemory
 
         self.p = program
         self.mem = memory or SCMemory(program)
+        self.same_pointers = (self.mem.same_pointers if canonical_sources
+                              and type(self.mem).canonicalize is SCMemory.canonicalize else None)
         self.threads: list[ThreadInfo] = []
         for th in program.threads:
             for k in range(th.instances):
@@ -116,7 +128,7 @@ class Executor:
         visible = [ir.is_scheduling_point(i, self.mem.name) for i in code]
         addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store)) else None for i in code]
         live_masks = live_in(code, escaped)
-        live = [tuple(c for c in range(nlocals) if (m >> c) & 1) for m in live_masks]
+        live = [_zero_dead(nlocals, m) for m in live_masks]
         return handlers, visible, live, addrf
 
     def _handler(self, i, pc: int):
@@ -418,14 +430,15 @@ class Executor:
             L = ()
         else:
             # dead locals are zeroed, so that states differing only in them are one state
-            old, new = c.L, [0] * len(c.L)
-            for k in live[pc]:
-                new[k] = old[k]
-            L = tuple(new)
+            L = live[pc](c.L)
         T = list(c.T)
         T[tid] = (pc, L, tuple(c.held), c.waiting)
         X = self.mem.finish_step(c, pc < 0)
-        G, H, T2, X, leaked, remap = self.mem.canonicalize(tuple(c.G), tuple(c.H), tuple(T), X)
+        G, H, T2 = tuple(c.G), tuple(c.H), tuple(T)
+        if self.same_pointers is not None and self.same_pointers(state, G, H, T2):
+            leaked, remap = (), {}
+        else:
+            G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
             c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at line {site.loc.line} ({site.func}) is no longer reachable", site.loc, tid))
@@ -499,6 +512,27 @@ class Executor:
             return ()
         a = self.mem.addr(i, th[1], tid)
         return tuple((kind, h, hpc, target_kind, a, th[0]) for kind, h, hpc in th[2])
+
+
+def _zero_dead(nlocals: int, mask: int):
+    """A function from the locals (a list) to their tuple with the dead ones (not in mask) zeroed."""
+    def slow(L: list) -> tuple:
+        return tuple(v if (mask >> k) & 1 else 0 for k, v in enumerate(L))
+
+    if nlocals < 2:
+        return slow
+    # one C call: live local k is picked from index k, a dead one from the 0 appended at the end
+    get = itemgetter(*[k if (mask >> k) & 1 else nlocals for k in range(nlocals)])
+
+    def zero(L: list) -> tuple:
+        if len(L) != nlocals:
+            return slow(L)
+        L.append(0)
+        out = get(L)
+        L.pop()
+        return out
+
+    return zero
 
 
 def _release_srcu_waiters(T: tuple, addr, tid: int, view, join) -> tuple:

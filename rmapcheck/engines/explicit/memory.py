@@ -7,7 +7,7 @@ without touching the executor or the search.
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.evaluator import compile_expr
-from rmapcheck.engines.explicit.state import HeapObj, canonicalize, picker
+from rmapcheck.engines.explicit.state import HeapObj, canonicalize, heap_ids, picker
 from rmapcheck.ir import nodes as ir
 
 
@@ -59,6 +59,39 @@ class SCMemory:
                                               self.obj_pointers)
         return G, H, T, X, leaked, remap
 
+    def same_pointers(self, state, G: tuple, H: tuple, T: tuple) -> bool:
+        """Do G, H, T point to the heap as ``state`` does: the same heap objects from each
+        thread's roots, in the same order, the same links between heap objects? Then, if
+        ``state`` is canonical, canonicalize() would return G, H, T as they are, with no leak:
+        the heap order depends on nothing else."""
+        G0, H0, T0 = state[0], state[1], state[2]
+        if len(H) != len(H0):
+            return False
+        if not H:
+            return True
+        a, b = self.gptr(G), self.gptr(G0)
+        if a != b and heap_ids(a) != heap_ids(b):
+            return False
+        lp = self.local_pointers
+        for t, th in enumerate(T):
+            th0 = T0[t]
+            if th is th0:
+                continue
+            if th[1] is not th0[1]:
+                a, b = lp(t, th[1]), lp(t, th0[1])
+                if a != b and heap_ids(a) != heap_ids(b):
+                    return False
+            if th[2] != th0[2] and heap_ids([h[1] for h in th[2]]) != heap_ids([h[1] for h in th0[2]]):
+                return False
+            w, w0 = th[3], th0[3]
+            if w is not w0 and heap_ids(() if w is None else (w[0],)) != heap_ids(() if w0 is None else (w0[0],)):
+                return False
+        sites = self.p.sites
+        for o, o0 in zip(H, H0):
+            if o is not o0 and (o.site != o0.site or (sites[o.site].has_pointers and o.cells != o0.cells)):
+                return False
+        return True
+
     def observer(self):
         """Working data for a reader outside every thread (invariants): sees the latest values."""
         return None
@@ -94,6 +127,22 @@ class SCMemory:
     # -- cell access ----------------------------------------------------------------
     def _locate(self, c, a, width: int, instr, writing: bool):
         """Check an address; return (container list, base index or None, offset)."""
+        if a.__class__ is tuple:
+            base, off = a
+            if base == ir.GLOBAL:
+                if 0 <= off and off + width <= len(c.G):
+                    return c.G, None, off
+            elif base >= 0:
+                obj = c.H[base]
+                if obj.alive and 0 <= off and off + width <= len(obj.cells):
+                    return None, base, off
+            elif base == ir.LOCAL_BASE - c.tid:
+                if 0 <= off and off + width <= len(c.L):
+                    return c.L, None, off
+        self._bad_access(c, a, width, instr, writing)
+
+    def _bad_access(self, c, a, width: int, instr, writing: bool):
+        """Why an access _locate refused is wrong: raises Stop."""
         from rmapcheck.engines.explicit.executor import Stop
 
         what = getattr(instr, "what", "") or instr.text
@@ -105,18 +154,18 @@ class SCMemory:
         if base == ir.GLOBAL:
             if off < 0 or off + width > len(c.G):
                 raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what}")
-            return c.G, None, off
+            raise AssertionError("_locate refused a good address")  # pragma: no cover
         if base >= 0:
             obj = c.H[base]
             if not obj.alive:
                 raise Stop(ir.P_UAF, f"use after free: {'writing' if writing else 'reading'} {what}")
             if off < 0 or off + width > len(obj.cells):
                 raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what} (object of {len(obj.cells)} cells)")
-            return None, base, off
+            raise AssertionError("_locate refused a good address")  # pragma: no cover
         if base == ir.LOCAL_BASE - c.tid:
             if off < 0 or off + width > len(c.L):
                 raise Stop(ir.P_BOUNDS, f"out-of-bounds access: {what}")
-            return c.L, None, off
+            raise AssertionError("_locate refused a good address")  # pragma: no cover
         raise Stop(ir.P_ASSERT, f"access to another thread's local variable: {what}")
 
     def check_addr(self, c, a, instr) -> None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.engines.explicit.memory import SCMemory
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.lockorder import EdgeWitness, LockGraph
 from rmapcheck.properties.verdict import (
@@ -48,7 +49,7 @@ class Search:
     def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None, on_final=None):
         self.p = program
         self.on_final = on_final  # called with the global cell values of every distinct final state
-        self.ex = Executor(program, memory)
+        self.ex = Executor(program, memory, canonical_sources=True)
         self.limits = limits
         self.progress = progress
         self.props = list(program.properties)
@@ -93,9 +94,11 @@ class Search:
             labels = labels + [label]
         self.found[prop] = _Found(length, cs, Path(init, labels, "step" if label is not None else "state"), msg, final)
 
-    def add_state(self, state, parent, depth: int, cs: int, last: int) -> int:
+    def add_state(self, state, parent, depth: int, cs: int, last: int, known: bool = False) -> int:
+        """A new state; known: it is in self.visited already (put there by the caller)."""
         sid = len(self.states)
-        self.visited[state] = sid
+        if not known:
+            self.visited[state] = sid
         self.states.append(state)
         self.parent.append(parent)
         self.depth.append(depth)
@@ -110,7 +113,9 @@ class Search:
         t0 = time.monotonic()
         lim = self.limits
         ex = self.ex
-        nthreads = len(ex.threads)
+        visited = self.visited
+        # sc checks no property of whole states: skip the call
+        state_events = None if type(ex.mem).state_events is SCMemory.state_events else ex.mem.state_events
         limit_hit = None
         truncated = False
         frontier: list[int] = []
@@ -148,12 +153,16 @@ class Search:
                         next_report = now + 1.0
                 state = self.states[sid]
                 d, cs, last = self.depth[sid], self.cs[sid], self.last[sid]
-                for ev in ex.mem.state_events(state, ex):
-                    self.candidate(ev.prop, d, cs, sid, None, ev.msg)
+                if state_events is not None:
+                    for ev in state_events(state, ex):
+                        self.candidate(ev.prop, d, cs, sid, None, ev.msg)
                 enabled = []
-                for t in range(nthreads):
-                    for e in ex.lock_edges(state, t):
-                        self._edge(sid, t, e)
+                for t, th in enumerate(state[2]):
+                    if th[0] < 0:
+                        continue
+                    if th[2]:
+                        for e in ex.lock_edges(state, t):
+                            self._edge(sid, t, e)
                     if ex.enabled(state, t):
                         enabled.append(t)
                 if not enabled:
@@ -175,9 +184,9 @@ class Search:
                         ns = out.state
                         if ns is None:
                             continue
-                        nsid = self.visited.get(ns)
-                        if nsid is None:
-                            nxt.append(self.add_state(ns, (sid, (t, ch)), d + 1, ncs, t))
+                        nsid = visited.setdefault(ns, len(self.states))  # one hash of the state
+                        if nsid == len(self.states):
+                            nxt.append(self.add_state(ns, (sid, (t, ch)), d + 1, ncs, t, True))
                         elif self.depth[nsid] == d + 1 and ncs < self.cs[nsid]:
                             self.parent[nsid] = (sid, (t, ch))
                             self.cs[nsid] = ncs

@@ -30,7 +30,8 @@ class HeapObj(NamedTuple):
 
 def heap_ids(values) -> list:
     """The heap object ids that pointer values among ``values`` refer to, in order."""
-    return [v[0] for v in values if v.__class__ is tuple and v[0] >= 0]
+    # filter(None, ...) drops the zeros (most cells) at C speed; a pointer is a non-empty tuple
+    return [v[0] for v in filter(None, values) if v.__class__ is tuple and v[0] >= 0]
 
 
 def picker(indices: list):
@@ -54,8 +55,17 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
     """
     order: list[int] = []
     seen: set[int] = set()
-
-    def reach(ids: list) -> None:
+    batches = [heap_ids(G_values)]
+    for t, th in enumerate(T):
+        roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
+        if th[2]:
+            roots += heap_ids([h[1] for h in th[2]])
+        if th[3] is not None:
+            roots += heap_ids((th[3][0],))
+        batches.append(roots)
+    for ids in batches:  # each batch: its roots, then what they reach, breadth first
+        if not ids:
+            continue
         k = len(order)
         for i in ids:
             if i not in seen:
@@ -67,16 +77,6 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
                     seen.add(j)
                     order.append(j)
             k += 1
-
-    reach(heap_ids(G_values))
-    for t, th in enumerate(T):
-        roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
-        if th[2]:
-            roots += heap_ids([h[1] for h in th[2]])
-        if th[3] is not None:
-            roots += heap_ids((th[3][0],))
-        if roots:
-            reach(roots)
     leaked = [i for i in range(len(H)) if i not in seen and H[i].alive] if len(seen) < len(H) else []
     return order, leaked
 
@@ -101,7 +101,9 @@ def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None,
         return v
 
     def rv(values: tuple) -> tuple:
-        return tuple([rp(v) for v in values])
+        if not any(v.__class__ is tuple and v[0] >= 0 for v in filter(None, values)):
+            return values  # no heap pointer in it (most locals): the same values
+        return tuple([(remap[v[0]], v[1]) if v.__class__ is tuple and v[0] >= 0 else v for v in values])
 
     newH = tuple(HeapObj(H[i].site, rv(H[i].cells), H[i].alive) for i in order)
     newT = tuple(
