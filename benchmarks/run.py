@@ -8,7 +8,10 @@
 Each run (one model, one configuration: the default and each @config line, one memory
 model) happens in a fresh Python process, so the peak resident memory reported is that
 run's own (it includes the interpreter and rmapcheck's imports, about 40 MiB). Seconds
-and states/s are the search's own, without start-up and without trace replay.
+and states/s are the search's own, without start-up and without trace replay; CPU s is
+the run's CPU time (user + system, search and trace replay), steadier than seconds on a
+loaded machine. Last, `rmapcheck verify` on the same models, as a user runs it (default
+-j: the CPUs available), with its wall time and CPU time (--no-verify: not).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = ["model", "config", "memory model", "states", "transitions", "seconds", "states/s", "peak MiB"]
+COLUMNS = ["model", "config", "memory model", "states", "transitions", "seconds", "CPU s", "states/s", "peak MiB"]
 
 
 def collect(paths: list[str]) -> list[Path]:
@@ -104,11 +109,13 @@ def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: 
     from rmapcheck.runner import check_program
 
     program = load_model(path, cfg)
+    cpu0 = time.process_time()
     res = check_program(program, mm, limits=Limits(max_states=max_states, timeout=timeout))
+    cpu = time.process_time() - cpu0
     s = res.stats
     print(json.dumps({
         "states": s.states, "transitions": s.transitions, "depth": s.depth,
-        "seconds": round(s.seconds, 3), "states_per_s": round(s.states_per_s),
+        "seconds": round(s.seconds, 3), "cpu_seconds": round(cpu, 3), "states_per_s": round(s.states_per_s),
         "peak_mb": round(s.peak_mb, 1), "complete": s.complete, "limit": s.limit,
         "violated": [r.name for r in res.results.values() if r.verdict == VIOLATED],
     }))
@@ -123,15 +130,32 @@ def table(rows: list[dict]) -> str:
     body = []
     for r in rows:
         if "error" in r:
-            body.append([r["model"], r["config"], r["memory_model"], "error: " + r["error"], "", "", "", ""])
+            body.append([r["model"], r["config"], r["memory_model"], "error: " + r["error"], "", "", "", "", ""])
             continue
         note = "" if r["complete"] else f" (incomplete: {r['limit']})"
         body.append([
             r["model"], r["config"], r["memory_model"], f"{r['states']}{note}", r["transitions"],
-            f"{r['seconds']:.2f}", r["states_per_s"], f"{r['peak_mb']:.0f}",
+            f"{r['seconds']:.2f}", f"{r['cpu_seconds']:.2f}", r["states_per_s"], f"{r['peak_mb']:.0f}",
         ])
     return tabulate(body, headers=COLUMNS, tablefmt="github", disable_numparse=True,
-                    colalign=("left", "left", "left") + ("right",) * 5)
+                    colalign=("left", "left", "left") + ("right",) * 6)
+
+
+def time_verify(paths: list[str], jobs: int | None, memory_models: list[str] | None) -> dict:
+    """`rmapcheck verify` on paths (none: the bundled models), timed as a whole: wall and CPU seconds
+    (its own and its workers'), and its exit status."""
+    flags = [f"--memory-model={m}" for m in memory_models or []] + ([f"-j{jobs}"] if jobs else [])
+    cmd = [sys.executable, "-m", "rmapcheck", "verify", *(str(Path(p).resolve()) for p in paths), *flags]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    last = (r.stdout.strip().splitlines() or [""])[-1]
+    return {"command": " ".join(["rmapcheck verify", *(display(Path(p)) for p in paths), *flags]),
+            "jobs": jobs or len(os.sched_getaffinity(0)),
+            "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "exit_code": r.returncode, "summary": last}
 
 
 def ra_cost(rows: list[dict], extra: list[dict]) -> str:
@@ -166,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bmc-timeout", type=float, default=120, help="with --z3: per model (default 120 s)")
     ap.add_argument("--prove-timeout", type=float, default=60, help="with --z3: per model (default 60 s)")
     ap.add_argument("--jobs", type=int, default=1, help="with --z3: models run in parallel (default 1)")
+    ap.add_argument("--no-verify", action="store_true", help="do not time `rmapcheck verify` at the end")
+    ap.add_argument("--verify-jobs", type=int, metavar="N",
+                    help="time `rmapcheck verify -jN` (default: its own default, the CPUs available)")
     ap.add_argument("--child-list", help=argparse.SUPPRESS)
     ap.add_argument("--child-run", help=argparse.SUPPRESS)
     ap.add_argument("--child-mm", help=argparse.SUPPRESS)
@@ -213,9 +240,15 @@ def main(argv: list[str] | None = None) -> int:
                     if not args.json:
                         sys.stderr.write(f"{row['model']} [{row['config']}, sc, for the ra comparison]: "
                                          f"{row.get('states', row.get('error'))} states, {row.get('seconds', '-')} s\n")
-    env = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    env = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+           "cpus_available": len(os.sched_getaffinity(0)), "load_average": [round(x, 1) for x in os.getloadavg()]}
+    verify = None
+    if not args.no_verify:
+        if not args.json:
+            sys.stderr.write("timing rmapcheck verify...\n")
+        verify = time_verify(args.paths, args.verify_jobs, args.memory_models)
     if args.json:
-        json.dump({"environment": env, "runs": rows, "sc_in_ra_configs": extra}, sys.stdout, indent=2)
+        json.dump({"environment": env, "runs": rows, "sc_in_ra_configs": extra, "verify": verify}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(table(rows) + "\n")
@@ -224,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write("\nThe cost of ra over sc, in the same configuration (each model's ra configuration):\n\n")
             sys.stdout.write(cost + "\n")
         sys.stdout.write(f"\nPython {env['python']} on {env['machine']}, {env['cpus']} CPUs; "
-                         "one fresh process per run; peak MiB includes the interpreter (about 40 MiB).\n")
+                         "one fresh process per run; peak MiB includes the interpreter (about 40 MiB); "
+                         f"load average {env['load_average'][0]} at the end.\n")
+        if verify is not None:
+            sys.stdout.write(f"\n{verify['command']} (-j{verify['jobs']}): {verify['wall_seconds']:.1f} s wall, "
+                             f"{verify['cpu_seconds']:.1f} s CPU, exit {verify['exit_code']} ({verify['summary']})\n")
     return 1 if any("error" in r for r in rows) else 0
 
 
