@@ -30,3 +30,19 @@ def test_freed_heap_objects_under_ra():
     rows, _ = verify([str(MODELS / "free_under_ra.c")])
     assert {r.memory_model for r in rows} == {"sc", "ra"}
     assert exit_code(rows) == 0, [r for r in rows if r.status != "ok"]
+
+
+def test_timeout_is_polled_steadily(monkeypatch):
+    # The clock was read only when the state count was a multiple of 1024 (or the transition
+    # count of 4096): a timeout could be overrun by that much work. Now it is read every
+    # POLL_WORK states expanded plus transitions run. A fake clock gains a second per reading.
+    from rmapcheck.engines.explicit import search
+    from rmapcheck.engines.explicit.search import POLL_WORK, Limits, explore
+    from rmapcheck.frontend import load_model
+
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(search.time, "monotonic", lambda: float(next(ticks)))
+    program = load_model(str(Path(__file__).parent / "models" / "unit" / "limits_counter_grid.c"), {"ROUNDS": 10})
+    res = explore(program, Limits(timeout=3.5))
+    assert not res.stats.complete and res.stats.limit == "timeout"
+    assert res.stats.states + res.stats.transitions <= 5 * POLL_WORK

@@ -16,6 +16,9 @@ from rmapcheck.properties.verdict import (
 )
 
 
+POLL_WORK = 256  # states expanded plus transitions run between two looks at the limits
+
+
 @dataclass
 class Limits:
     max_states: int | None = None
@@ -133,6 +136,10 @@ class Search:
                 self.candidate(ev.prop, 0, 0, sid, None, ev.msg)
             frontier.append(sid)
         next_report = t0 + 1.0
+        # the clock, the memory and the progress line are looked at after every POLL_WORK units
+        # of work (a state expanded or a transition run), not only at round state counts
+        expanded = 0
+        next_poll = 0
         level = 0
         while frontier and limit_hit is None:
             nxt: list[int] = []
@@ -140,7 +147,9 @@ class Search:
                 if lim.max_states is not None and len(self.states) >= lim.max_states:
                     limit_hit = "max-states"
                     break
-                if (len(self.states) & 1023) == 0 or self.transitions % 4096 == 0:
+                expanded += 1
+                if expanded + self.transitions >= next_poll:
+                    next_poll = expanded + self.transitions + POLL_WORK
                     now = time.monotonic()
                     if lim.timeout is not None and now - t0 > lim.timeout:
                         limit_hit = "timeout"
