@@ -47,10 +47,10 @@
  * @expect ra * holds
  * MEMORY MODELS: sc in the default configuration and NR_SLOTS=3; ra (its defines line) with one
  *   address space and one slot, and the allocator's write-back narrowed to the rmap pointers it
- *   changed (WRITE_BACK_POINTERS=1). ra lets every load read any message its view allows, which
- *   multiplies the states; B6, the only kind of bug ra adds (a reader that sees the flag but not
- *   the rmap stores before it), needs one slot, one allocation and one reader, and the bugs that
- *   need more slots or both address spaces do not need weak memory: the sc runs check them.
+ *   changed (WRITE_BACK_POINTERS=1); bugs that need more slots are sc bugs (the sc runs). Under ra,
+ *   B6: shadow_mmu_active is stored plain by a vCPU and read plain by the commit hook, a data race
+ *   (no-data-race shows the shorter race first: the writer's unlocked `old = *tmp` copy reading
+ *   the rmap pointer a vCPU stores, as in 5.14 to 5.16; tests/test_kvm_models.py checks both).
  */
 
 /*
