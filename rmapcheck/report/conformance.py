@@ -88,7 +88,13 @@ _LOCK_FIX = (
     "`po-unlock-lock-po` orders: at `spin_lock`, join into the thread's release view `rel` the view of "
     "the unlock message it reads (the previous holder's `cur` at `spin_unlock`) and the thread's own "
     "`cur` at its last `spin_unlock` of any lock. Making every `spin_lock` a full release fence "
-    "would be too strong (a lock acquisition alone is only an acquire in LKMM).")
+    "would be too strong (a lock acquisition alone is only an acquire in LKMM). Not done, because "
+    "even that join is stronger than LKMM: a view holds everything the thread has *seen*, its own "
+    "writes and the writes it read, so the join would make `po-unlock-lock-po` A-cumulative, which "
+    "LKMM's is not (it is in `cumul-fence` without `A-cumul`): a write the unlocking thread only read "
+    "would become ordered for every observer, and `ra` could answer `Never` where LKMM says "
+    "`Sometimes`. A view of the thread's own writes only, kept beside `cur`, would come closer; a false "
+    "alarm is the safe side until then.")
 
 # Why a test disagrees, per memory model; shown only when it does disagree.
 EXPLAIN = {
