@@ -13,7 +13,7 @@ from rmapcheck.engines.explicit.search import Limits, peak_mb
 from rmapcheck.engines.z3 import terms as T
 from rmapcheck.engines.z3.bmc import BMC, LimitHit
 from rmapcheck.engines.z3.symexec import EncodingError
-from rmapcheck.engines.z3.system import System
+from rmapcheck.engines.z3.system import BuildTimeout, System
 from rmapcheck.engines.z3.traces import Checker
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.lockorder import LockGraph
@@ -48,7 +48,7 @@ class Z3Run:
         self.width_index = 0
 
     def system(self) -> System:
-        self.sysm = System(self.p, self.pools, self.max_cells)
+        self.sysm = System(self.p, self.pools, self.max_cells, self.deadline)
         return self.sysm
 
     def lift(self, tags: list) -> bool:
@@ -154,6 +154,9 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
             if run.lift([("width", None)]):
                 continue
             return run.result("bmc", run.results(UNKNOWN, f"z3 cannot encode the model: {e}", False), 0, False, "encoding")
+        except BuildTimeout:
+            results = run.results(INCOMPLETE, "stopped by timeout (while building the encoding, depth 0)", False)
+            return run.result("bmc", results, 0, False, "timeout")
         hd = time.monotonic() + HOUDINI_BMC_SECONDS
         sysm.houdini(hd if run.deadline is None else min(hd, run.deadline))
         run.z3stats["width"] = T.SORT.W

@@ -30,6 +30,7 @@ from rmapcheck.engines.z3 import terms as T
 from rmapcheck.engines.z3.bmc import Unrolling
 from rmapcheck.engines.z3.engine import Z3Run
 from rmapcheck.engines.z3.symexec import EncodingError
+from rmapcheck.engines.z3.system import BuildTimeout
 from rmapcheck.engines.z3.traces import labels_from_model
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
@@ -359,6 +360,9 @@ def run_prove(program: ir.Program, limits: Limits, progress=None) -> RunResult:
         except EncodingError as e:
             res = run.results(UNKNOWN, f"z3 cannot encode the model: {e}", False)
             return run.result("prove", res, 0, False, "encoding")
+        except BuildTimeout:
+            res = run.results(UNKNOWN, "timeout (while building the encoding)", False)
+            return run.result("prove", res, 0, False, "timeout")
         pr = Prover(sysm, run.checker, run.deadline)
         for p, v in run.init_violations(sysm).items():
             run.found.setdefault(p, v)

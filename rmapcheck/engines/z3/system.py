@@ -10,6 +10,8 @@ does, heap objects that nothing reaches any more are reported (no-leak) and coll
 
 from __future__ import annotations
 
+import time
+
 import z3
 
 from rmapcheck.engines.z3 import terms as T
@@ -156,9 +158,15 @@ def _solo_alloc_counts(program: ir.Program, nthreads: int, budget: int = 20_000)
     return total
 
 
+class BuildTimeout(Exception):
+    """The deadline passed while the encoding was being built."""
+
+
 class System:
-    def __init__(self, program: ir.Program, pools: dict | None = None, max_cells: dict | None = None):
+    def __init__(self, program: ir.Program, pools: dict | None = None, max_cells: dict | None = None,
+                 deadline: float | None = None):
         self.p = program
+        self.deadline = deadline
         self.thr = [(th, k) for th in program.threads for k in range(th.instances)]
         self.n = len(self.thr)
         self.names = [th.name if th.instances == 1 else f"{th.name}.{k}" for th, k in self.thr]
@@ -176,6 +184,11 @@ class System:
         self._build_init()
 
     # -- helpers -----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Raise BuildTimeout once the deadline has passed (called between blocks)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BuildTimeout("timeout while building the encoding")
+
     def thread_name(self, tid: int) -> str:
         return self.names[tid] if tid < self.n else "invariant"
 
@@ -372,6 +385,7 @@ class System:
             self.executors.append(ex)
             bl = {}
             for p in self.lay.threads[t].rest:
+                self.tick()
                 L = self.pre_locals(t, p)
                 bl[p] = ex.run(self.pre, p, L, facts=self._facts(t, p, L))
             self.blocks.append(bl)
@@ -455,6 +469,7 @@ class System:
             per_key: dict = {}
             bad: dict = {}
             for p, outs in self.blocks[t].items():
+                self.tick()
                 atp = T.eq(pre.pc[t], p)
                 en_p = self._enabled_at(t, p)
                 en_parts.append(T.conj(atp, en_p))
