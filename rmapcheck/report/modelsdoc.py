@@ -38,57 +38,39 @@ def section(name: str, program, result) -> str:
     out.append(f"Threads: {threads}. Parameters: {params or 'none'}; fault budget {meta.faults}. "
                f"{result.stats.states} states.")
     out.append("")
-    out.append("| property | expected | verdict |")
-    out.append("|---|---|---|")
+    out.extend(verdicts_and_diagrams(program, result, f"### {name}"))
+    return "\n".join(out)
+
+
+def verdicts_and_diagrams(program, result, heading: str, skip: set | frozenset = frozenset()) -> list[str]:
+    """The verdict table of one run, then the race diagram of each violation not in skip."""
     from rmapcheck.verify import expectation
 
+    out = ["| property | expected | verdict |", "|---|---|---|"]
     for r in result.results.values():
         exp = expectation(program, result.memory_model, r.name) or "-"
         out.append(f"| {r.name} | {exp} | {r.verdict} |")
     out.append("")
     for r in result.results.values():
-        if r.verdict != VIOLATED or r.trace is None:
+        if r.verdict != VIOLATED or r.trace is None or r.name in skip:
             continue
-        out.append(f"### {name}: {r.name}")
-        out.append("")
-        out.append(r.message.replace("|", "\\|"))
-        out.append("")
-        out.append("```")
-        out.append(render_diagram(r.trace).rstrip("\n"))
-        out.append("```")
-        out.append("")
-    return "\n".join(out)
+        out += [f"{heading}: {r.name}", "", r.message.replace("|", "\\|"), "", "```",
+                render_diagram(r.trace).rstrip("\n"), "```", ""]
+    return out
 
 
 def ra_section(name: str, program, result, sc_result) -> str:
     """The model under ra (its configuration for ra): verdicts, and the race diagram of every
     violation that sc does not have (the weak-memory ones: which write the reader missed)."""
     from rmapcheck.report.tables import fmt_defines
-    from rmapcheck.verify import expectation
 
     extra = program.meta.mm_defines.get("ra", {})
     out = [f"### {name} under ra", ""]
     out.append(f"Release/acquire (docs/memory-model.md), with {fmt_defines(extra) or 'the default parameters'}. "
                f"{result.stats.states} states (sc, default parameters: {sc_result.stats.states}).")
     out.append("")
-    out.append("| property | expected | verdict |")
-    out.append("|---|---|---|")
-    for r in result.results.values():
-        exp = expectation(program, "ra", r.name) or "-"
-        out.append(f"| {r.name} | {exp} | {r.verdict} |")
-    out.append("")
     sc_violated = {r.name for r in sc_result.results.values() if r.verdict == VIOLATED}
-    for r in result.results.values():
-        if r.verdict != VIOLATED or r.trace is None or r.name in sc_violated:
-            continue
-        out.append(f"#### {name} under ra: {r.name}")
-        out.append("")
-        out.append(r.message.replace("|", "\\|"))
-        out.append("")
-        out.append("```")
-        out.append(render_diagram(r.trace).rstrip("\n"))
-        out.append("```")
-        out.append("")
+    out.extend(verdicts_and_diagrams(program, result, f"#### {name} under ra", sc_violated))
     return "\n".join(out)
 
 
