@@ -97,6 +97,10 @@ def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = N
             if memory_models and mm not in memory_models:
                 continue
             plan.append((path, mm, cfg, base))
+    if not plan and memory_models:
+        # nothing checked must not read as a pass in CI
+        raise UsageError(f"no run selected: no model given declares memory model {' or '.join(memory_models)} "
+                         "(@memory-models in its header)")
     if jobs > 1 and len(plan) > 1:
         from rmapcheck.jobs import run_pool, weight
 

@@ -88,3 +88,13 @@ def test_default_jobs_is_the_cpus_available():
     from rmapcheck.jobs import default_jobs
 
     assert default_jobs() == len(os.sched_getaffinity(0))
+
+
+def test_a_filter_that_selects_no_run_is_an_error_not_a_pass():
+    """`verify --memory-model ra` on models that declare only sc checks nothing: exit 2, not 0."""
+    r = cli("verify", "--memory-model", "ra", "tests/models/readme_example.c")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.strip() == ("rmapcheck: error: no run selected: no model given declares memory model ra "
+                                "(@memory-models in its header)")
+    assert "Traceback" not in r.stderr
