@@ -560,6 +560,18 @@ def test_08_leak_is_b4_not_b3():
     assert not any("WARN" in s.note for s in r.trace.steps)
 
 
+
+def test_08_with_the_snapshot_under_slots_arch_lock_only_open_a_and_b_remain():
+    """The configuration proofs/08_5.15_allocator.proof follows: the 5.15 allocator with a writer
+    that takes its snapshot under slots_arch_lock (bda44d844758) has 5.16's verdicts: B3 and B4 are
+    gone (no leak, no NULL rmap, the flag's invariant holds); only OPEN (a) and (b) are left."""
+    res = run("08_5.15.c", SNAPSHOT_UNDER_ARCH_LOCK=1)
+    assert res.stats.complete
+    assert {n for n, r in res.results.items() if r.verdict != "holds"} == {"commit-rmaps", "stale-slot-rmaps"}
+    assert {n: r.verdict for n, r in run("09_5.16.c").results.items() if r.verdict != "holds"} == \
+        {n: r.verdict for n, r in res.results.items() if r.verdict != "holds"}
+
+
 # ---- OPEN (a) and (b)
 
 @pytest.mark.parametrize("model", ["07_v5_5.14.c", "08_5.15.c", "09_5.16.c"])
