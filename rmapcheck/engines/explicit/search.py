@@ -255,7 +255,10 @@ class Search:
             name = self.ex.threads[t].name
             if isinstance(i, ir.Lock):
                 owner = self.ex.mem.lock_owner(state, i, t, th)
-                who = f", held by {self.ex.threads[owner].name}" if owner is not None else ""
+                who = ""
+                if owner is not None:
+                    ended = state[2][owner][0] < 0  # a lock leak: no one will ever release it
+                    who = f", held by {self.ex.threads[owner].name}" + (", which ended holding it" if ended else "")
                 out.append(f"{name} waits for {i.what} at line {i.loc.line}{who}")
             elif isinstance(i, ir.SrcuSync) and th[3] is not None:
                 readers = ", ".join(self.ex.threads[u].name for u in sorted(th[3][1]))
