@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 
 @dataclass
 class EdgeWitness:
@@ -38,6 +36,8 @@ class LockGraph:
 
     def cycles(self) -> list[list[EdgeWitness]]:
         """Every elementary cycle, shortest first, each as its edges in order."""
+        import networkx as nx  # here, not at import: a front-end error should not pay for it
+
         g = nx.DiGraph()
         for (a, b) in self.edges:
             g.add_edge(a, b)
