@@ -153,8 +153,7 @@ def ojoin(a, b):
         return b
     if b is None:
         return a
-    lo = None if a[0] is None or b[0] is None else min(a[0], b[0])
-    hi = None if a[1] is None or b[1] is None else max(a[1], b[1])
+    lo, hi = ijoin(a[:2], b[:2])
     if a[0] is None or b[0] is None:
         st = 1
     else:
