@@ -104,13 +104,13 @@ class Executor:
 
     def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False):
         """canonical_sources: every state given to run() is canonical (the search's are), so a
-        step that changes no pointer needs no canonicalisation (sc memory only)."""
+        step that changes no pointer needs no canonicalisation (if the memory model offers
+        same_pointers)."""
         from rmapcheck.engines.explicit.memory import SCMemory
 
         self.p = program
         self.mem = memory or SCMemory(program)
-        self.same_pointers = (self.mem.same_pointers if canonical_sources
-                              and type(self.mem).canonicalize is SCMemory.canonicalize else None)
+        self.same_pointers = self.mem.same_pointers if canonical_sources else None  # None: no shortcut
         self.threads: list[ThreadInfo] = []
         for th in program.threads:
             for k in range(th.instances):

@@ -7,7 +7,7 @@ without touching the executor or the search.
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.evaluator import compile_expr
-from rmapcheck.engines.explicit.state import HeapObj, canonicalize, heap_ids, picker
+from rmapcheck.engines.explicit.state import HeapObj, canonicalize, heap_ids, picker, thread_roots
 from rmapcheck.ir import nodes as ir
 
 
@@ -50,9 +50,9 @@ class SCMemory:
     def finish_step(self, c, ended: bool = False):
         return c.X
 
-    def state_events(self, state, ex) -> list:
-        """Properties of a whole state that this memory model checks (none under sc)."""
-        return []
+    # properties of whole states this memory model checks: a method (state, ex) -> [Event], or
+    # None (sc checks none, and the search then skips the call)
+    state_events = None
 
     def canonicalize(self, G, H, T, X):
         G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers,
@@ -75,16 +75,7 @@ class SCMemory:
         lp = self.local_pointers
         for t, th in enumerate(T):
             th0 = T0[t]
-            if th is th0:
-                continue
-            if th[1] is not th0[1]:
-                a, b = lp(t, th[1]), lp(t, th0[1])
-                if a != b and heap_ids(a) != heap_ids(b):
-                    return False
-            if th[2] != th0[2] and heap_ids([h[1] for h in th[2]]) != heap_ids([h[1] for h in th0[2]]):
-                return False
-            w, w0 = th[3], th0[3]
-            if w is not w0 and heap_ids(() if w is None else (w[0],)) != heap_ids(() if w0 is None else (w0[0],)):
+            if th is not th0 and thread_roots(t, th, lp) != thread_roots(t, th0, lp):
                 return False
         sites = self.p.sites
         for o, o0 in zip(H, H0):

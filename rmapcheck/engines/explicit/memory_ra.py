@@ -77,6 +77,7 @@ class RAMemory(SCMemory):
     name = "ra"
     extra_properties = (ir.P_RACE,)
     report_races = True  # the search turns this off once a race has been found
+    same_pointers = None  # the canonical form renumbers messages and views too: no shortcut
 
     def __init__(self, program: ir.Program):
         super().__init__(program)

@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 
 from rmapcheck.engines.explicit.executor import Executor
-from rmapcheck.engines.explicit.memory import SCMemory
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.lockorder import EdgeWitness, LockGraph
 from rmapcheck.properties.verdict import (
@@ -117,8 +116,7 @@ class Search:
         lim = self.limits
         ex = self.ex
         visited = self.visited
-        # sc checks no property of whole states: skip the call
-        state_events = None if type(ex.mem).state_events is SCMemory.state_events else ex.mem.state_events
+        state_events = ex.mem.state_events  # None: the memory model checks no whole-state property
         limit_hit = None
         truncated = False
         frontier: list[int] = []

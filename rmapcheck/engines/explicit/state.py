@@ -34,6 +34,17 @@ def heap_ids(values) -> list:
     return [v[0] for v in filter(None, values) if v.__class__ is tuple and v[0] >= 0]
 
 
+def thread_roots(t: int, th: tuple, local_values=None) -> list:
+    """The heap objects thread t points to, in order: from its locals, the locks it holds, the
+    address it waits on. With the globals, these are the roots of the heap order."""
+    roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
+    if th[2]:
+        roots += heap_ids([h[1] for h in th[2]])
+    if th[3] is not None:
+        roots += heap_ids((th[3][0],))
+    return roots
+
+
 def picker(indices: list):
     """A fast function returning the values at ``indices`` of a tuple, as a tuple."""
     if not indices:
@@ -55,14 +66,7 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
     """
     order: list[int] = []
     seen: set[int] = set()
-    batches = [heap_ids(G_values)]
-    for t, th in enumerate(T):
-        roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
-        if th[2]:
-            roots += heap_ids([h[1] for h in th[2]])
-        if th[3] is not None:
-            roots += heap_ids((th[3][0],))
-        batches.append(roots)
+    batches = [heap_ids(G_values)] + [thread_roots(t, th, local_values) for t, th in enumerate(T)]
     for ids in batches:  # each batch: its roots, then what they reach, breadth first
         if not ids:
             continue
