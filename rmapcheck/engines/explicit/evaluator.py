@@ -39,33 +39,19 @@ def _arith(f):
     return g
 
 
-_BIN = {
-    "+": _arith(lambda a, b: a + b),
-    "-": _arith(lambda a, b: a - b),
-    "*": _arith(lambda a, b: a * b),
-    "/": _arith(_div),
-    "%": _arith(_mod),
-    "<<": _arith(lambda a, b: a << _shift(b)),
-    ">>": _arith(lambda a, b: a >> _shift(b)),
-    "&": _arith(lambda a, b: a & b),
-    "|": _arith(lambda a, b: a | b),
-    "^": _arith(lambda a, b: a ^ b),
-    "==": lambda a, b: int(a == b),
-    "!=": lambda a, b: int(a != b),
-    "<": _arith(lambda a, b: int(a < b)),
-    "<=": _arith(lambda a, b: int(a <= b)),
-    ">": _arith(lambda a, b: int(a > b)),
-    ">=": _arith(lambda a, b: int(a >= b)),
-}
-
-
-# The plain operations behind _BIN, for the specialised closures below (operands checked there).
+# The integer operations (operands already checked not to be pointers).
 _RAW = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul,
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": _div, "%": _mod,
+    "<<": lambda a, b: a << _shift(b), ">>": lambda a, b: a >> _shift(b),
     "&": operator.and_, "|": operator.or_, "^": operator.xor,
     "<": lambda a, b: int(a < b), "<=": lambda a, b: int(a <= b),
     ">": lambda a, b: int(a > b), ">=": lambda a, b: int(a >= b),
 }
+
+# Every binary operation on values: integers only, but for equality (pointers compare too).
+_BIN = {op: _arith(f) for op, f in _RAW.items()}
+_BIN["=="] = lambda a, b: int(a == b)
+_BIN["!="] = lambda a, b: int(a != b)
 
 
 def _is_static(e) -> bool:
