@@ -629,12 +629,6 @@ class ModelView:
 
         A sub-expression that does not depend on the state is folded into a constant (``_K``),
         so that e.g. ``s.as == 0 && ...`` costs nothing for the elements where it is false."""
-        f = self._value(e, env)
-        if isinstance(f, _K) or e.op not in ("unop", "binop", "cond"):
-            return f
-        return f
-
-    def _value(self, e: E, env: dict):
         op = e.op
         if op == "num":
             return _K(int(e.name, 0))
@@ -689,9 +683,7 @@ class ModelView:
             if o in ("&&", "||") and isinstance(a, _K) and _truthy(a.v) == (o == "||"):
                 return _K(1 if o == "||" else 0)  # C does not evaluate the right side: nor do we
             b = self.value(e.args[1], env)
-            if o in ("&&", "||") and isinstance(a, _K):
-                if _truthy(a.v) == (o == "||"):
-                    return _K(1 if o == "||" else 0)
+            if o in ("&&", "||") and isinstance(a, _K):  # a does not decide: the value is b's
                 if isinstance(b, _K):
                     return _K(1 if _truthy(b.v) else 0)
                 return lambda st, b=b: 1 if _truthy(b(st)) else 0

@@ -70,7 +70,7 @@ class Conformance:
         if self.skipped or not self.complete:
             return False
         if self.buggy:
-            return not [f for f in self.failures if f.kind != "clause"]
+            return all(f.kind == "clause" for f in self.failures)
         return not self.failures
 
 
@@ -259,16 +259,16 @@ def check_model_file(proof_path: str, max_states: int = 2_000_000, progress=None
 
 def match(proof: Proof, a: Structure, b: Structure, compiled: dict | None = None):
     """The name of a transition taking a to b (with some parameters), or False."""
+    if compiled is None:
+        compiled = {}
     changed = {n for n in a.interp if a.interp[n] != b.interp[n]}
     bk = b.interp
     for tr in proof.transitions:
         if not changed <= tr.modifies():
             continue
-        ct = compiled.get(tr.name) if compiled is not None else None
+        ct = compiled.get(tr.name)
         if ct is None:
-            ct = CompiledTransition(proof, tr)
-            if compiled is not None:
-                compiled[tr.name] = ct
+            ct = compiled[tr.name] = CompiledTransition(proof, tr)
         for params in param_choices(tr, a.universe):
             try:
                 if not ct.enabled(a, params):
