@@ -16,6 +16,7 @@ refined at branches and assertions); globals and heap cells flow-insensitively.
 
 from __future__ import annotations
 
+from rmapcheck.frontend.typeenv import c_div
 from rmapcheck.ir import nodes as ir
 
 WIDEN_AFTER = 40  # updates of one pc before its intervals are widened
@@ -86,11 +87,6 @@ def imul(a, b):
     return (min(ps), max(ps))
 
 
-def _cdiv(a, b):
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
 def idiv(a, b):
     if a is None or b is None:
         return None
@@ -101,7 +97,7 @@ def idiv(a, b):
         return (None, None)
     if None in a:
         return (None, None)
-    cands = [_cdiv(x, y) for x in (a[0], a[1]) for y in (b[0], b[1])]
+    cands = [c_div(x, y) for x in (a[0], a[1]) for y in (b[0], b[1])]
     if a[0] <= 0 <= a[1]:
         cands.append(0)
     return (min(cands), max(cands))
@@ -714,16 +710,6 @@ class Analysis:
         pseudo = self.nthreads
         for k, inv in enumerate(self.p.invariants):
             self.inv_states[k] = self._thread_pass(inv.code, inv.nlocals, pseudo, [ZERO] * inv.nlocals, None, False)
-
-    # -- queries used by the encoding ------------------------------------------------------------
-    def state_at(self, tid: int, pc: int):
-        if tid >= self.nthreads:
-            return None
-        return self.thread_states[tid][pc]
-
-    def max_count(self, site: int):
-        c = self.site_count.get(site)
-        return None if c is None else c[1]
 
 
 def held_analysis(code: list, reachable: list, lock_cands, mcells: list, scells: list) -> list:

@@ -205,15 +205,19 @@ class BMC:
                 del self.provisional[prop]
 
     def _state_limit(self, init: bool):
+        """(the limits of a state, at depth 0 or beyond, and their disjunction), built once."""
         key = ("sl", init)
         if key not in self._cache:
             lim = list(self.sys.limit_state) + (list(self.sys.init_limit) if init else [])
-            self._cache[key] = T.B(T.disj(*[c for c, _, _ in lim]))
+            self._cache[key] = (lim, T.B(T.disj(*[c for c, _, _ in lim])))
         return self._cache[key]
 
     def _step_limit(self):
+        """(the limits of a step, each under its thread's schedule, and their disjunction), built once."""
         if "stl" not in self._cache:
-            self._cache["stl"] = T.B(self.sys.step_limit())
+            s = self.sys
+            lim = [(T.conj(T.eq(s.sched, t), c), m, tag) for t in range(s.n) for c, m, tag in s.limit_step[t]]
+            self._cache["stl"] = (lim, T.B(s.step_limit()))
         return self._cache["stl"]
 
     def run(self, props: list) -> None:
@@ -243,10 +247,10 @@ class BMC:
                 for e, f in s.edges.items():
                     if e not in self.edges:
                         named[("edge", e)] = u.at(f, pre)
-            lim = list(s.limit_state) + (list(s.init_limit) if k == 0 else [])
+            lim, limf = self._state_limit(k == 0)
             self._lims, self._lim_pairs = lim, pre
             if lim:
-                named[("limit",)] = u.at(self._state_limit(k == 0), pre)
+                named[("limit",)] = u.at(limf, pre)
             if not self._query(named, k, "state", left):
                 return
             if self.max_depth is not None and k >= self.max_depth:
@@ -261,13 +265,10 @@ class BMC:
                     named[("prop", p)] = u.at(f, sp)
             if ir.P_LEAK in left:
                 named[("prop", ir.P_LEAK, "leak")] = u.at(u.leak, sp)
-            lim = []
-            for t in range(s.n):
-                for c, m, tag in s.limit_step[t]:
-                    lim.append((T.conj(T.eq(s.sched, t), c), m, tag))
+            lim, limf = self._step_limit()
             self._lims, self._lim_pairs = lim, sp
             if lim:
-                named[("limit",)] = u.at(self._step_limit(), sp)
+                named[("limit",)] = u.at(limf, sp)
             if not self._query(named, k, "step", left):
                 return
             if self.provisional and not left:

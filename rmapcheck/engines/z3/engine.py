@@ -164,19 +164,19 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
         b.found = run.found
         b.edges = run.edges
         b.provisional = {p: v for p, v in run.init_violations(sysm).items() if p not in run.found}
+        hit = None
         try:
             b.run(run.props)
-            run.found.update({p: v for p, v in b.provisional.items() if p not in run.found})
         except LimitHit as e:
-            run.found.update({p: v for p, v in b.provisional.items() if p not in run.found})
-            run.add_stats(b.statistics())
-            run.z3stats["checks"] += b.checks
-            if run.lift(e.tags):
-                continue
-            depth, stopped = e.depth, f"encoding limit at depth {e.depth}: {e.msg}"
-            break
+            hit = e
+        run.found.update({p: v for p, v in b.provisional.items() if p not in run.found})
         run.add_stats(b.statistics())
         run.z3stats["checks"] += b.checks
+        if hit is not None:
+            if run.lift(hit.tags):
+                continue
+            depth, stopped = hit.depth, f"encoding limit at depth {hit.depth}: {hit.msg}"
+            break
         depth, complete = b.depth, b.complete
         if not complete:
             stopped = "timeout" if b.stopped == "timeout" else "max-depth"

@@ -93,7 +93,7 @@ class BlockExecutor:
         self.code = code
         self.nlocals = nlocals
         self.astates = states  # analysis states per pc
-        self.own = ir.LOCAL_BASE - tid
+        self.own = ir.local_base(tid)
         self.invariant = invariant
         self.solver = z3.Solver()
         self.solver.set("timeout", 2000)

@@ -343,7 +343,7 @@ class System:
             if base == GBASE:
                 bc = T.eq(b, ir.GLOBAL)
             elif base[0] == "L":
-                bc = T.eq(b, ir.LOCAL_BASE - base[1])
+                bc = T.eq(b, ir.local_base(base[1]))
             else:
                 site = base[1]
                 if site not in self.lay.sites:

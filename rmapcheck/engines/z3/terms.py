@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import z3
 
+from rmapcheck.frontend.typeenv import c_div
 from rmapcheck.ir import nodes as ir
 
 INTB = -4096  # the base of a plain integer (never an IR base: GLOBAL -1, locals -2-tid, heap >= 0)
@@ -36,10 +37,6 @@ def use_bitvectors(on: bool, width: int = 32) -> None:
 
 def IntVar(name: str):
     return z3.BitVec(name, SORT.W) if SORT.bv else z3.Int(name)
-
-
-def int_sort():
-    return z3.BitVecSort(SORT.W) if SORT.bv else z3.IntSort()
 
 
 class Overflow(Exception):
@@ -243,14 +240,6 @@ def v_truth(v):
     return disj(ne(v[0], INTB), ne(v[1], 0))
 
 
-def v_is_int(v):
-    return eq(v[0], INTB)
-
-
-def v_int(x):
-    return (INTB, x)
-
-
 def bool_int(c):
     return (INTB, ite(c, 1, 0))
 
@@ -258,8 +247,7 @@ def bool_int(c):
 def tdiv(a, b):
     """C division (truncating), for a constant non-zero b."""
     if is_c(a) and is_c(b):
-        q = abs(a) // abs(b)
-        return q if (a >= 0) == (b >= 0) else -q
+        return c_div(a, b)
     A = Z(a)
     if is_c(b):
         m = abs(b)
