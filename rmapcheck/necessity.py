@@ -195,7 +195,7 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
     mms = memory_models or list(base.meta.memory_models)
     # a memory model with @defines (a smaller configuration) gets its own program; its elements
     # are matched to the default program's by kind and source line
-    bases = {mm: load_for(path, mm, defines) if base.meta.mm_defines.get(mm) else base for mm in mms}
+    bases = {mm: load_for(path, mm, defines, program=base) for mm in mms}
     baseline = {mm: check_program(bases[mm], mm, limits=limits) for mm in mms}
     elements = find_elements(base)
     by_line = {mm: {(e.kind, e.line): e for e in find_elements(b)} for mm, b in bases.items() if b is not base}

@@ -66,9 +66,14 @@ def check_file(path: str, defines: dict | None = None, memory_model: str = "sc",
     return check_program(program, memory_model, engine, limits, progress)
 
 
-def load_for(path: str, memory_model: str, defines: dict | None = None, faults: int | None = None) -> ir.Program:
-    """The model with its `@defines` for this memory model applied (a -D of the same name wins)."""
-    program = load_model(path, defines or {}, faults)
+def load_for(path: str, memory_model: str, defines: dict | None = None, faults: int | None = None,
+             program: ir.Program | None = None) -> ir.Program:
+    """The model with its `@defines` for this memory model applied (a -D of the same name wins).
+
+    program: the model already loaded with these defines, returned as it is when the memory
+    model has no @defines of its own (no second load)."""
+    if program is None:
+        program = load_model(path, defines or {}, faults)
     extra = {k: v for k, v in program.meta.mm_defines.get(memory_model, {}).items() if k not in (defines or {})}
     if extra:
         program = load_model(path, {**extra, **(defines or {})}, faults)

@@ -316,19 +316,17 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
             display: str | None = None) -> tuple[str, int]:
     """The explanation text and the exit code (0 as expected, 1 a verdict differs, 3 incomplete)."""
     from rmapcheck.frontend import load_model
-    from rmapcheck.runner import check_program
+    from rmapcheck.runner import check_program, load_for
     from rmapcheck.verify import expectation
 
     program = load_model(path, defines or {})
     display = display or path
     out = [header_text(program, display)]
     code = 0
-    from rmapcheck.runner import load_for
-
     default = program
     for mm in memory_models or default.meta.memory_models:
         # a memory model with @defines in the header runs in that configuration (as in verify)
-        program = load_for(path, mm, defines) if default.meta.mm_defines.get(mm) else default
+        program = load_for(path, mm, defines, program=default)
         res = check_program(program, mm, limits=limits)
         out.append("")
         out.append(f"Properties under {mm} ({res.stats.states} states"

@@ -282,7 +282,7 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
                  progress=None, defines: dict | None = None) -> int:
     """Check every model and write the site; the exit code (0 as expected, 1 mismatch, 3 incomplete)."""
     from rmapcheck.frontend import load_model
-    from rmapcheck.runner import check_program
+    from rmapcheck.runner import check_program, load_for
     from rmapcheck.verify import collect_models, display_name, expectation
 
     prepare_dir(Path(out_dir))  # refuse before spending time on the models
@@ -298,11 +298,7 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
                 continue
             if progress:
                 progress(display, mm)
-            prog = program
-            if program.meta.mm_defines.get(mm):  # that memory model's configuration (as in verify)
-                from rmapcheck.runner import load_for
-
-                prog = load_for(path, mm, defines or {})
+            prog = load_for(path, mm, defines, program=program)  # with its @defines, as in verify
             res = check_program(prog, mm, limits=limits)
             runs.append((mm, res, {n: expectation(prog, mm, n) for n in res.results}))
         text, summary = model_page(display, program, runs)

@@ -98,7 +98,7 @@ def bundled() -> list:
         program = load_model(str(path))
         entry = (path.name, program, check_program(program))
         if "ra" in program.meta.memory_models:
-            ra = load_for(str(path), "ra")
+            ra = load_for(str(path), "ra", program=program)
             entry += (ra, check_program(ra, "ra"))
         out.append(entry)
     return out
