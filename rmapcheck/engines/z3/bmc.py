@@ -7,6 +7,11 @@ assertion, NULL, WARN, a leak...): the first depth at which a property is found 
 length of the shortest counterexample, the length the explicit engine's breadth-first
 search reports. Every counterexample is replayed through the explicit executor.
 
+The unrolling does not collect unreachable objects (System.transition(collect=False)):
+no-leak is the state predicate System.leaked, true from the step that made an object
+unreachable on; dropping the per-step reachability terms makes each query several times
+cheaper to solve.
+
 Holding up to depth K is not 'holds': the verdict is 'incomplete', unless no state at
 depth K lets any thread move (then every reachable state has been seen: 'holds').
 """
@@ -27,12 +32,14 @@ from rmapcheck.ir import nodes as ir
 class Unrolling:
     """Copies of the state, choice and scheduler variables per step, and the formulas over them."""
 
-    def __init__(self, sysm):
+    def __init__(self, sysm, collect: bool = True):
+        """collect=False: unreachable objects stay (see System.transition); no-leak is then
+        the state predicate System.leaked and self.leak is False."""
         self.sys = sysm
         self.lay = sysm.lay
         self.states = [SymState(self.lay, "0")]
         self.post = SymState(self.lay, "post")
-        self.trans, self.leak = sysm.transition(self.post)
+        self.trans, self.leak = sysm.transition(self.post, collect=collect)
         self.trans = T.B(self.trans)
         self.leak = T.B(self.leak)
         self.chs: list = []
@@ -93,7 +100,7 @@ class BMC:
         self.max_depth = max_depth
         self.deadline = deadline
         self.progress = progress
-        self.u = Unrolling(sysm)
+        self.u = Unrolling(sysm, collect=False)
         self.solver = z3.SolverFor("QF_BV") if T.SORT.bv else z3.Solver()
         self.fresh = T.SORT.bv and os.environ.get("RMAPCHECK_Z3_INC") != "1"
         self.asserted: list = []
@@ -181,6 +188,8 @@ class BMC:
             nsteps = k if kind == "state" else k + 1
             labels = labels_from_model(self.sys, m, self.u.steps_for(nsteps), last_any=(kind == "step"))
             for n in hit:
+                # leaked() at depth k: the k-th step made an object unreachable (a step property)
+                pkind = "step" if n[-1] == "leaked" else kind
                 del named[n]
                 if n[0] == "edge":
                     src, dst = n[1]
@@ -188,7 +197,7 @@ class BMC:
                     self.edges[(src, dst)] = (path, w)
                     continue
                 prop = n[1]
-                path, msg = self.ch.confirm(labels, prop, kind, "z3 BMC")
+                path, msg = self.ch.confirm(labels, prop, pkind, "z3 BMC")
                 self.found[prop] = (path, msg, nsteps)
                 self.provisional.pop(prop, None)
                 props_left.discard(prop)
@@ -243,6 +252,8 @@ class BMC:
                 f = T.disj(s.state_bad(p), *(s.init_bad.get(p, []) if k == 0 else []))
                 if f is not False:
                     named[("prop", p)] = u.at(f, pre)
+            if ir.P_LEAK in left and k > 0:
+                named[("prop", ir.P_LEAK, "leaked")] = self._leaked(k)
             if want_edges:
                 for e, f in s.edges.items():
                     if e not in self.edges:
@@ -263,8 +274,6 @@ class BMC:
                 f = s.step_bad(p)
                 if f is not False:
                     named[("prop", p)] = u.at(f, sp)
-            if ir.P_LEAK in left:
-                named[("prop", ir.P_LEAK, "leak")] = u.at(u.leak, sp)
             lim, limf = self._step_limit()
             self._lims, self._lim_pairs = lim, sp
             if lim:
@@ -288,6 +297,11 @@ class BMC:
             if k >= 1 and self.por:
                 self._assert(self._commuting(k))
             k += 1
+
+    def _leaked(self, k: int):
+        if "leaked" not in self._cache:
+            self._cache["leaked"] = T.B(self.sys.leaked(self.sys.pre))
+        return self.u.at(self._cache["leaked"], self.u.pre_pairs(k))
 
     def _commuting(self, k: int):
         """Steps k-1 and k in the order commuting_order() allows (see System.commuting_order)."""

@@ -124,7 +124,12 @@ class BlockExecutor:
     def run(self, pre, pc: int, L: list, leading: bool = False, facts=None, choice_prefix: str = "ch") -> list:
         p = self.start(pre, pc, L, choice_prefix)
         self.solver.reset()
-        self.facts = T.B(facts) if facts is not None else None
+        self.facts = None
+        if facts is not None:
+            # the facts are asserted once behind a literal: as an assumption formula they
+            # would be internalised again at every feasibility check
+            self.facts = z3.Bool(f"facts@{self.tid}")
+            self.solver.add(z3.Implies(self.facts, T.B(facts)))
         work = [(p, not leading and not self.invariant)]
         npaths = 0
         while work:

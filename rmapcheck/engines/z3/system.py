@@ -805,8 +805,13 @@ class System:
             r = nr
         return r
 
-    def transition(self, post: SymState, per_thread: int | None = None):
-        """(formula over pre, choices, sched, post; leak condition over the same)."""
+    def transition(self, post: SymState, per_thread: int | None = None, collect: bool = True):
+        """(formula over pre, choices, sched, post; leak condition over the same).
+
+        collect=False keeps unreachable objects alive instead of collecting them (no leak
+        condition then: see leaked()). Nothing can reach such an object again (allocation
+        never reuses a pool object), so every property but no-leak is unchanged, and the
+        step formula loses the reachability terms, a third of its size on the KVM models."""
         pre = self.pre
         mid = self.mid_values(per_thread)
 
@@ -814,12 +819,12 @@ class System:
             v = mid.get(k)
             return pre.var(k) if v is None else v
 
-        reach = self.reach(get)
+        reach = self.reach(get) if collect else None
         eqs = []
         leak = []
         for k, var in zip(post.keys, post.vars):
             v = get(k)
-            if k[0] == "alive":
+            if k[0] == "alive" and collect:
                 r = reach[k[1]]
                 leak.append(T.conj(v, T.neg(r)))
                 v = T.conj(v, r)
@@ -831,6 +836,13 @@ class System:
             guard = T.conj(T.le(0, self.sched), T.lt(self.sched, self.n),
                            T.disj(*[T.conj(T.eq(self.sched, t), self.en[t], self.ok[t]) for t in range(self.n)]))
         return T.conj(guard, *eqs), T.conj(guard, T.disj(*leak))
+
+    def leaked(self, st: SymState):
+        """Some object is alive but unreachable in st: with collect=False, true from the
+        step that made an object unreachable on (garbage stays garbage), so the first depth
+        where it holds is the length of the explicit engine's no-leak trace."""
+        reach = self.reach(st.var)
+        return T.disj(*[T.conj(st.var(("alive", j)), T.neg(r)) for j, r in enumerate(reach)])
 
     # -- initial states ---------------------------------------------------------------------------------
     def _build_init(self) -> None:
