@@ -2,8 +2,8 @@
 
 At depth k the solver holds the initial states and k transitions. It first asks for a
 state at depth k that violates a state property (invariants, deadlock, a lock-order
-edge), then for a transition from depth k that violates a step property (a failed
-assertion, NULL, WARN, a leak...): the first depth at which a property is found is the
+edge, a leaked object), then for a transition from depth k that violates a step property
+(a failed assertion, NULL, WARN...): the first depth at which a property is found is the
 length of the shortest counterexample, the length the explicit engine's breadth-first
 search reports. Every counterexample is replayed through the explicit executor.
 

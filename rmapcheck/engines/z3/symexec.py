@@ -97,7 +97,6 @@ class BlockExecutor:
         self.invariant = invariant
         self.solver = z3.Solver()
         self.solver.set("timeout", 2000)
-        self.facts_lit = None
         self._ovf: list = []
         self._outside: list = []
 

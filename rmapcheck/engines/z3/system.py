@@ -820,14 +820,12 @@ class System:
             return pre.var(k) if v is None else v
 
         reach = self.reach(get) if collect else None
+        leak = self._garbage(get, reach) if collect else []
         eqs = []
-        leak = []
         for k, var in zip(post.keys, post.vars):
             v = get(k)
             if k[0] == "alive" and collect:
-                r = reach[k[1]]
-                leak.append(T.conj(v, T.neg(r)))
-                v = T.conj(v, r)
+                v = T.conj(v, reach[k[1]])
             eqs.append(var == T.Z(v) if not isinstance(v, bool) else var == z3.BoolVal(v))
         if per_thread is not None:
             t = per_thread
@@ -841,8 +839,12 @@ class System:
         """Some object is alive but unreachable in st: with collect=False, true from the
         step that made an object unreachable on (garbage stays garbage), so the first depth
         where it holds is the length of the explicit engine's no-leak trace."""
-        reach = self.reach(st.var)
-        return T.disj(*[T.conj(st.var(("alive", j)), T.neg(r)) for j, r in enumerate(reach)])
+        return T.disj(*self._garbage(st.var, self.reach(st.var)))
+
+    @staticmethod
+    def _garbage(get, reach: list) -> list:
+        """Per pool object: it is alive and not reachable (get(key) -> term of the state)."""
+        return [T.conj(get(("alive", j)), T.neg(r)) for j, r in enumerate(reach)]
 
     # -- initial states ---------------------------------------------------------------------------------
     def _build_init(self) -> None:
