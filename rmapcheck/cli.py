@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tap: TAP 13 as kselftests print it; junit: JUnit XML")
     v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                    help="only this memory model (repeatable)")
+    v.add_argument("--config", action="append", dest="configs", metavar="default|NAME=VALUE",
+                   help="only this configuration: 'default', or a @config as the table shows it "
+                        "(repeatable)")
     v.add_argument("--traces", action="store_true", help="print the trace of every violation")
     v.add_argument("-j", "--jobs", type=_positive(int), metavar="N",
                    help="run N models (model, memory model, config) at once, in worker processes "
@@ -237,7 +240,8 @@ def cmd_verify(args) -> int:
     from rmapcheck.jobs import default_jobs
 
     jobs = args.jobs or default_jobs()
-    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress, jobs)
+    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress, jobs,
+                           args.configs)
     code = exit_code(rows)
     if args.format in ("tap", "junit"):
         from rmapcheck.report import ci

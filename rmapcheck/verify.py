@@ -9,8 +9,8 @@ from pathlib import Path as FsPath
 from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.errors import UsageError
 from rmapcheck.frontend import load_model
-from rmapcheck.ir.nodes import meta_runs
-from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, RunResult
+from rmapcheck.ir.nodes import meta_runs_with_config
+from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, VIOLATED, RunResult
 from rmapcheck.report.tables import fmt_defines
 from rmapcheck.runner import check_program
 
@@ -28,6 +28,7 @@ class VerifyRow:
     states: int
     seconds: float
     status: str
+    z3: str = ""  # --engine both: what z3 said of this property (z3_cell), else ""
 
 
 def bundled_models_dir() -> FsPath | None:
@@ -85,22 +86,30 @@ def run_one(path: str, mm: str, cfg: dict, engine: str, limits: Limits | None, p
 
 
 def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = None,
-           memory_models: list[str] | None = None, progress_factory=None, jobs: int = 1):
+           memory_models: list[str] | None = None, progress_factory=None, jobs: int = 1,
+           configs: list[str] | None = None):
     """Run every model under each memory model and configuration it declares; compare verdicts.
 
-    With jobs > 1 the runs go to that many worker processes (rmapcheck.jobs); rows and
-    results come in the same order either way."""
+    configs: only the runs of these configurations ('default', or a @config's defines as
+    'NAME=VALUE ...'). With jobs > 1 the runs go to that many worker processes
+    (rmapcheck.jobs); rows and results come in the same order either way."""
     plan = []  # (path, memory model, config, the model loaded without defines)
     for path in collect_models(paths):
         base = load_model(path)
-        for mm, cfg in meta_runs(base.meta):  # each memory model's configs, with its @defines
+        for mm, cfg, own in meta_runs_with_config(base.meta):  # each memory model's configs, with its @defines
             if memory_models and mm not in memory_models:
                 continue
+            if configs and (fmt_defines(own) or "default") not in configs:
+                continue
             plan.append((path, mm, cfg, base))
-    if not plan and memory_models:
+    if not plan and (memory_models or configs):
         # nothing checked must not read as a pass in CI
-        raise UsageError(f"no run selected: no model given declares memory model {' or '.join(memory_models)} "
-                         "(@memory-models in its header)")
+        if not configs:
+            raise UsageError(f"no run selected: no model given declares memory model {' or '.join(memory_models)} "
+                             "(@memory-models in its header)")
+        under = f" under memory model {' or '.join(memory_models)}" if memory_models else ""
+        raise UsageError(f"no run selected: no model given has configuration {' or '.join(configs)}{under} "
+                         "('default', or a @config of its header as the table shows it)")
     if jobs > 1 and len(plan) > 1:
         from rmapcheck.jobs import run_pool, weight
 
@@ -125,9 +134,27 @@ def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = N
                 status = OK if r.verdict == exp else MISMATCH
             rows.append(VerifyRow(
                 display_name(path), mm, fmt_defines(cfg) or "default", r.name, exp or "-",
-                r.verdict, res.stats.states, res.stats.seconds, status,
+                r.verdict, res.stats.states, res.stats.seconds, status, z3_cell(res, r.name),
             ))
     return rows, results
+
+
+def z3_cell(res: RunResult, prop: str) -> str:
+    """Under --engine both, z3's own verdict on prop: 'violated (N steps)', 'holds', or the
+    undecided verdict with the depth BMC covered; a reader sees which rows z3 confirmed."""
+    if not hasattr(res, "z3_result"):
+        return ""
+    z = res.z3_result
+    if z is None:
+        return "not run"
+    r = z.results.get(prop)
+    if r is None:
+        return UNKNOWN
+    if r.verdict == VIOLATED and r.path is not None:
+        return f"{VIOLATED} ({len(r.path.labels)} steps)"
+    if r.verdict in (INCOMPLETE, UNKNOWN) and z.engine == "z3 bmc":
+        return f"{r.verdict} (depth {z.stats.depth})"
+    return r.verdict
 
 
 def exit_code(rows: list[VerifyRow]) -> int:

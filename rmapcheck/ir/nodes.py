@@ -339,12 +339,17 @@ class Meta:
 def meta_runs(meta: Meta) -> list:
     """(memory model, defines) of every run `verify` makes: per memory model, the default
     configuration and each @config for it, each with that memory model's @defines."""
+    return [(mm, defines) for mm, defines, _ in meta_runs_with_config(meta)]
+
+
+def meta_runs_with_config(meta: Meta) -> list:
+    """meta_runs, each with the @config it applies ({} for the default configuration)."""
     out = []
     for mm in meta.memory_models:
         base = dict(meta.mm_defines.get(mm, {}))
         mms = meta.config_mms or [None] * len(meta.configs)
         for cfg in [{}] + [c for c, m in zip(meta.configs, mms) if m in (None, mm)]:
-            out.append((mm, {**base, **cfg}))
+            out.append((mm, {**base, **cfg}, cfg))
     return out
 
 

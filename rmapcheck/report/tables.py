@@ -32,8 +32,13 @@ def _short(msg: str, n: int = 70) -> str:
 
 
 def verify_table(rows: list) -> str:
-    return tabulate(
-        [[r.model, r.memory_model, r.config, r.prop, r.expected, r.got, r.states, f"{r.seconds:.2f}", r.status] for r in rows],
-        headers=["model", "memory model", "config", "property", "expected", "got", "states", "seconds", "ok"],
-        tablefmt="simple",
-    ) + "\n"
+    """One line per verdict; under --engine both a 'z3' column says what z3 itself found."""
+    z3col = any(getattr(r, "z3", "") for r in rows)
+    headers = ["model", "memory model", "config", "property", "expected", "got", "states", "seconds", "ok"]
+    body = [[r.model, r.memory_model, r.config, r.prop, r.expected, r.got, r.states, f"{r.seconds:.2f}", r.status]
+            for r in rows]
+    if z3col:
+        headers.insert(6, "z3")
+        for line, r in zip(body, rows):
+            line.insert(6, r.z3)
+    return tabulate(body, headers=headers, tablefmt="simple") + "\n"

@@ -157,7 +157,10 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
         except BuildTimeout:
             results = run.results(INCOMPLETE, "stopped by timeout (while building the encoding, depth 0)", False)
             return run.result("bmc", results, 0, False, "timeout")
-        hd = time.monotonic() + HOUDINI_BMC_SECONDS
+        # a fifth of what is left of a --timeout at most: under a short budget, depth matters more
+        houdini = HOUDINI_BMC_SECONDS if run.deadline is None else min(
+            HOUDINI_BMC_SECONDS, max(1.0, 0.2 * (run.deadline - time.monotonic())))
+        hd = time.monotonic() + houdini
         sysm.houdini(hd if run.deadline is None else min(hd, run.deadline))
         run.z3stats["width"] = T.SORT.W
         b = BMC(sysm, run.checker, limits.max_depth, run.deadline, progress)
