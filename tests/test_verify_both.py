@@ -16,6 +16,7 @@ import pytest
 
 from rmapcheck.engines.z3 import both
 from rmapcheck.properties.verdict import HOLDS
+from rmapcheck.report import ci
 from rmapcheck.verify import verify
 
 ROOT = Path(__file__).parent.parent
@@ -67,9 +68,12 @@ def test_a_disagreement_is_a_mismatch_row(monkeypatch):
         return res
 
     monkeypatch.setattr(both, "check_z3", wrong)
-    rows, _ = verify([str(UNIT / "srcu_abba_deadlock.c")], "both:bmc")
+    rows, results = verify([str(UNIT / "srcu_abba_deadlock.c")], "both:bmc")
     bad = [r for r in rows if r.status != "ok"]
     assert [(r.prop, r.got, r.z3, r.status) for r in bad] == [("no-deadlock", "error", "holds", "MISMATCH")]
+    tap = ci.render(rows, "tap", results)
+    failure = tap.split("not ok ")[1]
+    assert "no-deadlock" in failure.splitlines()[0] and "  z3: holds" in failure
 
 
 def test_config_selects_runs():

@@ -5,6 +5,7 @@ with the attributes
 
     model, prop, expected, got, status        (required; status "ok" is a pass)
     memory_model, config, states, seconds     (optional)
+    z3                                        (optional: z3's verdict under --engine both)
     detail                                    (optional: text shown with a failure)
 
 as ``rmapcheck.verify.VerifyRow`` has. ``results`` (optional) are the RunResults the
@@ -87,8 +88,8 @@ def tap(rows: list, results: list | None = None, suite: str = "rmapcheck verify"
         out.append(f"  severity: {'error' if row.status == INCOMPLETE else 'fail'}")
         out.append(f"  expected: {_yaml_str(row.expected)}")
         out.append(f"  got: {_yaml_str(row.got)}")
-        for key in ("memory_model", "config", "states", "seconds"):
-            if hasattr(row, key):
+        for key in ("memory_model", "config", "states", "seconds", "z3"):
+            if getattr(row, key, "") != "":
                 v = getattr(row, key)
                 out.append(f"  {key}: {v if isinstance(v, (int, float)) else _yaml_str(v)}")
         trace = _trace_for(row, results)
