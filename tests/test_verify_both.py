@@ -73,7 +73,7 @@ def test_a_disagreement_is_a_mismatch_row(monkeypatch):
     assert [(r.prop, r.got, r.z3, r.status) for r in bad] == [("no-deadlock", "error", "holds", "MISMATCH")]
     tap = ci.render(rows, "tap", results)
     failure = tap.split("not ok ")[1]
-    assert "no-deadlock" in failure.splitlines()[0] and "  z3: holds" in failure
+    assert "no-deadlock" in failure.splitlines()[0] and '  z3: "holds"' in failure
 
 
 def test_config_selects_runs():
