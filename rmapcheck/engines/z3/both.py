@@ -87,6 +87,8 @@ def report_extra(res: RunResult, show_invariant: bool = False) -> str:
                  f"{st.get('memory_mb', 0):.0f} MiB"]
         if st.get("facts"):
             parts.append(f"{st['facts']} analysis facts inductive")
+        if st.get("limits"):
+            parts.append(f"encoding limits left to refute per depth (state + step): {st['limits']}")
         out.append(", ".join(parts))
     z = getattr(res, "z3_result", None)
     if z is not None:

@@ -25,7 +25,7 @@ MODES = ("bmc", "prove")
 MAX_POOL = 64
 MAX_CELLS = 256
 BMC_WIDTHS = (16, 32)  # bit-vector widths BMC tries, narrowest first: an overflow is a limit that widens
-HOUDINI_BMC_SECONDS = 10.0  # BMC uses the facts only to prune paths into limits: a short budget
+HOUDINI_BMC_SECONDS = 60.0  # the inductive facts exclude most encoding limits from the per-depth queries
 
 
 class Z3Run:
@@ -100,6 +100,8 @@ class Z3Run:
         self.z3stats["conflicts"] += int(st.get("conflicts", 0) or 0)
         mem = st.get("max memory", st.get("memory", 0.0)) or 0.0
         self.z3stats["memory_mb"] = max(self.z3stats["memory_mb"], float(mem))
+        if st.get("limits"):
+            self.z3stats["limits"] = st["limits"]
 
     # -- verdicts ----------------------------------------------------------------------------
     def results(self, undecided_verdict: str, reason: str, edges_complete: bool) -> dict:
@@ -161,7 +163,8 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
         houdini = HOUDINI_BMC_SECONDS if run.deadline is None else min(
             HOUDINI_BMC_SECONDS, max(1.0, 0.2 * (run.deadline - time.monotonic())))
         hd = time.monotonic() + houdini
-        sysm.houdini(hd if run.deadline is None else min(hd, run.deadline))
+        hs = sysm.houdini(hd if run.deadline is None else min(hd, run.deadline), collect=False)
+        run.z3stats["facts"] = f"{hs.get('kept', 0)}/{hs.get('candidates', 0)}"
         run.z3stats["width"] = T.SORT.W
         b = BMC(sysm, run.checker, limits.max_depth, run.deadline, progress)
         b.found = run.found

@@ -1051,8 +1051,11 @@ def _candidate_facts(self, st) -> list:
     return [(lab, f) for lab, f in out if f is not True]
 
 
-def _houdini(self, deadline: float | None = None) -> dict:
-    """Drop candidate facts until the rest is inductive; sets self.inv_labels."""
+def _houdini(self, deadline: float | None = None, collect: bool = True) -> dict:
+    """Drop candidate facts until the rest is inductive; sets self.inv_labels.
+
+    collect: of the transition the facts must be inductive for (BMC unrolls the one
+    without collection, System.transition)."""
     import time as _time
 
     pre = self.pre
@@ -1084,7 +1087,7 @@ def _houdini(self, deadline: float | None = None) -> dict:
             alive = {}
             break
         alive = {lab: f for lab, f in alive.items() if z3.is_true(m.eval(T.B(f), model_completion=True))}
-    tr, _ = self.transition(post)
+    tr, _ = self.transition(post, collect=collect)
     tr = T.B(tr)
     while alive:
         sl.set("timeout", budget())
