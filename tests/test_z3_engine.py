@@ -47,6 +47,7 @@ BMC_FAST = [
     "unit/srcu_grace_period.c", "unit/uaf_free_after_grace_period.c", "unit/uaf_free_without_grace_period.c",
     "unit/warn_retry_after_partial.c", "unit/warn_retry_skips_allocated.c",
     "regress/leading_assert.c", "regress/negative_shift.c", "readme_example.c", "z3_heap_arith.c",
+    "z3_width_lift.c",
 ]
 BMC_SLOW = ["unit/bad_unlock_balanced.c", "unit/lost_update_array_copy.c", "unit/lost_update_array_copy_locked.c",
             "unit/limits_counter_grid.c", "toy_copy_lost.c"]
@@ -134,6 +135,18 @@ def test_too_large_for_explicit_but_proved_by_z3():
     assert all(r.verdict == INCOMPLETE for r in ex.results.values())
     z = check_z3(program, "prove", Limits(timeout=180))
     assert {n: r.verdict for n, r in z.results.items()} == {n: HOLDS for n in z.results}
+
+
+def test_bmc_keeps_the_limits_the_facts_cannot_exclude():
+    """The inductive facts drop most encoding limits from BMC's queries (tests/models/
+    z3_heap_arith.c: all but one), but a limit a run can reach stays: in z3_width_lift.c the
+    sum needs 17 bits, BMC hits the 16-bit limit, widens to 32 bits and finds the violation."""
+    z = check_z3(load_model(str(MODELS / "z3_heap_arith.c")), "bmc", Limits(timeout=120))
+    kept, total = map(int, z.z3_stats["limits"].split(" + ")[-1].split("/"))
+    assert kept < total
+    z = check_z3(load_model(str(MODELS / "z3_width_lift.c")), "bmc", Limits(timeout=120))
+    assert z.z3_stats["width"] == 32
+    assert z.results["assertions"].verdict == VIOLATED
 
 
 def test_prove_timeout_is_unknown_never_holds():
