@@ -194,19 +194,25 @@ def test_replay_failure_exits_4(monkeypatch):
     assert code == 4
 
 
-def test_disagreement_is_an_error_and_exit_1(monkeypatch, capsys):
-    from rmapcheck import cli
+def z3_claims_holds(monkeypatch, prop: str) -> None:
+    """Make z3 wrong: it says `prop` holds whatever it found (for the disagreement tests)."""
     from rmapcheck.engines.z3 import both
 
     real = both.check_z3
 
     def wrong(program, mode, limits, progress=None):
         res = real(program, mode, limits, progress)
-        r = res.results["no-bad-unlock"]
+        r = res.results[prop]
         r.verdict, r.path, r.message = HOLDS, None, ""
         return res
 
     monkeypatch.setattr(both, "check_z3", wrong)
+
+
+def test_disagreement_is_an_error_and_exit_1(monkeypatch, capsys):
+    from rmapcheck import cli
+
+    z3_claims_holds(monkeypatch, "no-bad-unlock")
     code = cli.main(["check", str(MODELS / "unit" / "bad_unlock_not_held.c"), "--engine", "both", "--mode", "bmc",
                      "--trace-format", "none"])
     out = capsys.readouterr().out
