@@ -299,6 +299,7 @@ KVM_SHORT = [
     ("01_seed_v2.c", 6, {"no-lock-leak": 4, "no-deadlock": 6}),
     ("05_v3.c", 8, {"no-lock-leak": 4, "no-deadlock": 8}),
     ("06_v4.c", 8, {"no-lock-leak": 4, "no-deadlock": 8}),
+    ("02_review_sketch_literal.c", 13, {"active-rmaps": 11, "rmaps-present": 14}),
 ]
 
 
