@@ -300,6 +300,7 @@ KVM_SHORT = [
     ("05_v3.c", 8, {"no-lock-leak": 4, "no-deadlock": 8}),
     ("06_v4.c", 8, {"no-lock-leak": 4, "no-deadlock": 8}),
     ("02_review_sketch_literal.c", 13, {"active-rmaps": 11, "rmaps-present": 14}),
+    ("03_review_sketch_inner_break.c", 11, {"active-rmaps": 11}),
 ]
 
 
