@@ -67,10 +67,16 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
                    help="the engine (default: explicit); both: explicit and z3, exit 1 if they disagree")
     p.add_argument("--mode", choices=["prove", "bmc"], default="prove",
                    help="z3: prove (Spacer, unbounded) or bmc (bounded to --max-depth) (default: prove)")
+    p.add_argument("--bmc-depth", type=_positive(int), metavar="N",
+                   help="z3 bmc: unroll at most N steps (z3 says 'incomplete' where it found nothing); "
+                        "unlike --max-depth it does not bound the explicit engine of --engine both")
     p.add_argument("--show-invariant", action="store_true", help="z3 prove: print the inductive invariant")
 
 
 def _engine(args) -> str:
+    if args.bmc_depth is not None and (args.engine == "explicit" or args.mode != "bmc"):
+        raise UsageError("--bmc-depth bounds z3's bounded model checking: it needs --engine z3 or both "
+                         "with --mode bmc")
     return args.engine if args.engine == "explicit" else f"{args.engine}:{args.mode}"
 
 
@@ -158,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _limits(args):
     from rmapcheck.engines.explicit.search import Limits
 
-    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory)
+    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None))
 
 
 def cmd_check(args) -> int:

@@ -251,6 +251,24 @@ def test_cli_bmc_max_depth_exits_3():
     assert "incomplete" in r.stdout
 
 
+def test_cli_bmc_depth_bounds_z3_only():
+    """--bmc-depth stops z3's BMC (exit 3 alone); under --engine both the explicit engine still
+    decides every property, and z3 says what depth it reached. Without BMC it is a usage error."""
+    model = str(MODELS / "unit" / "srcu_abba_fixed.c")
+    r = run_cli("check", model, "--engine", "z3", "--mode", "bmc", "--bmc-depth", "2", "--trace-format", "none")
+    assert r.returncode == 3 and "depth 2, " in r.stdout and "INCOMPLETE (max-depth)" in r.stdout
+    r = run_cli("check", model, "--engine", "both", "--mode", "bmc", "--bmc-depth", "2", "--trace-format", "none")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = [line.split()[:2] for line in r.stdout.splitlines()[3:14]]
+    assert len(rows) == 11 and all(v == "holds" for _, v in rows)
+    assert "\nz3 bmc: depth 2, stopped (max-depth)\n" in r.stdout
+    for args in (["--engine", "both"], ["--engine", "z3", "--mode", "prove"], []):
+        r = run_cli("check", model, *args, "--bmc-depth", "2")
+        assert r.returncode == 2 and r.stdout == ""
+        assert r.stderr == ("rmapcheck: error: --bmc-depth bounds z3's bounded model checking: it needs "
+                            "--engine z3 or both with --mode bmc\n")
+
+
 def test_unknown_is_never_holds():
     """A timeout too short for Spacer gives 'unknown' (exit 3), never 'holds'."""
     program = load_model(str(MODELS / "unit" / "bad_unlock_balanced.c"))

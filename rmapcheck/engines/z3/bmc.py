@@ -9,7 +9,10 @@ search reports. Every counterexample is replayed through the explicit executor.
 
 The inductive facts of System.houdini are not asserted in the unrolling (they hold in
 every reachable state, so they change no answer, and they made the queries about twice as
-slow); they decide which encoding limits a query must still refute (_reachable).
+slow); they decide which encoding limits a query must still refute (_reachable). Houdini
+runs once, when the unrolling reaches HOUDINI_DEPTH: below it the queries are cheap with
+every limit in them (models/01 to depth 4: 6 s of queries, 30 s of Houdini), and the depth
+is a fixed point, not a time, so a bounded run gives the same answer on any machine.
 
 The unrolling does not collect unreachable objects (System.transition(collect=False)):
 no-leak is the state predicate System.leaked, true from the step that made an object
@@ -91,6 +94,7 @@ def _fresh_solver():
 
 
 LIMIT_PRUNE_SECONDS = 10.0  # one-step queries for the limits the inductive facts exclude (per kind)
+HOUDINI_DEPTH = 6  # the depth at which BMC asks for the inductive facts (the strengthen callback)
 
 
 class LimitHit(Exception):
@@ -101,8 +105,10 @@ class LimitHit(Exception):
 
 
 class BMC:
-    def __init__(self, sysm, checker: Checker, max_depth: int | None, deadline: float | None, progress=None):
+    def __init__(self, sysm, checker: Checker, max_depth: int | None, deadline: float | None, progress=None,
+                 strengthen=None):
         self.sys = sysm
+        self.strengthen = strengthen  # called once at HOUDINI_DEPTH: runs System.houdini
         self.ch = checker
         self.max_depth = max_depth
         self.deadline = deadline
@@ -293,6 +299,10 @@ class BMC:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 self.stopped = "timeout"
                 return
+            if k == HOUDINI_DEPTH and self.strengthen is not None:
+                self.strengthen()
+                for key in ("reach-sl", ("sl", False), "stl"):  # the limits, pruned again with the facts
+                    self._cache.pop(key, None)
             pre = u.pre_pairs(k)
             self._settle(k, left)
             # states at depth k

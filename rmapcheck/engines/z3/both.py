@@ -92,7 +92,7 @@ def report_extra(res: RunResult, show_invariant: bool = False) -> str:
         out.append(", ".join(parts))
     z = getattr(res, "z3_result", None)
     if z is not None:
-        out.append(f"z3 {z.engine}: depth {z.stats.depth}, " + ("complete" if z.stats.complete else f"stopped ({z.stats.limit})"))
+        out.append(f"{z.engine}: depth {z.stats.depth}, " + ("complete" if z.stats.complete else f"stopped ({z.stats.limit})"))
     if hasattr(res, "disagreements"):
         if res.disagreements:
             out.append("ENGINES DISAGREE on: " + ", ".join(res.disagreements))

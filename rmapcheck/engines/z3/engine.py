@@ -142,6 +142,12 @@ class Z3Run:
         return rr
 
 
+def bmc_depth(limits: Limits) -> int | None:
+    """BMC's depth bound: --max-depth (both engines) or --bmc-depth (z3 BMC only), the smaller."""
+    bounds = [d for d in (limits.max_depth, limits.bmc_depth) if d is not None]
+    return min(bounds) if bounds else None
+
+
 def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
     # bit-blasting: much faster than integer arithmetic for unrolling; the narrowest width first
     T.use_bitvectors(True, BMC_WIDTHS[0])
@@ -159,15 +165,19 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
         except BuildTimeout:
             results = run.results(INCOMPLETE, "stopped by timeout (while building the encoding, depth 0)", False)
             return run.result("bmc", results, 0, False, "timeout")
-        # a third of what is left of a --timeout at most: converged facts make every query cheaper,
-        # but under a short budget Houdini does not converge and depth matters more
-        houdini = HOUDINI_BMC_SECONDS if run.deadline is None else min(
-            HOUDINI_BMC_SECONDS, max(1.0, (run.deadline - time.monotonic()) / 3))
-        hd = time.monotonic() + houdini
-        hs = sysm.houdini(hd if run.deadline is None else min(hd, run.deadline), collect=False)
-        run.z3stats["facts"] = f"{hs.get('kept', 0)}/{hs.get('candidates', 0)}"
         run.z3stats["width"] = T.SORT.W
-        b = BMC(sysm, run.checker, limits.max_depth, run.deadline, progress)
+        run.z3stats.pop("facts", None)  # of an earlier, narrower encoding
+
+        def strengthen(sysm=sysm):
+            # a third of what is left of a --timeout at most: converged facts make every deeper
+            # query cheaper, but under a short budget Houdini does not converge and depth matters more
+            houdini = HOUDINI_BMC_SECONDS if run.deadline is None else min(
+                HOUDINI_BMC_SECONDS, max(1.0, (run.deadline - time.monotonic()) / 3))
+            hd = time.monotonic() + houdini
+            hs = sysm.houdini(hd if run.deadline is None else min(hd, run.deadline), collect=False)
+            run.z3stats["facts"] = f"{hs.get('kept', 0)}/{hs.get('candidates', 0)}"
+
+        b = BMC(sysm, run.checker, bmc_depth(limits), run.deadline, progress, strengthen)
         b.found = run.found
         b.edges = run.edges
         b.provisional = {p: v for p, v in run.init_violations(sysm).items() if p not in run.found}
