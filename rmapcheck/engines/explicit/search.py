@@ -226,17 +226,24 @@ class Search:
         return RunResult(self.p.path, self.ex.mem.name, "explicit", dict(self.p.defines), self.verdicts(stats), stats)
 
     def _edge(self, sid: int, tid: int, e) -> None:
+        w = self.edge_witness(sid, tid, e)
+        if w is not None:
+            self.locks.add(w)
+
+    def edge_witness(self, sid: int, tid: int, e) -> EdgeWitness | None:
+        """The lock-order edge an executor lock edge stands for (None: an srcu section and a lock
+        of the same name, which is no order)."""
         kind, held, hold_pc, target_kind, target, take_pc = e
         code = self.ex.code_of(tid)
         src, dst = self.lock_name(held), self.lock_name(target)
         if kind == "s" and target_kind == "lock" and src == dst:
-            return
+            return None
         hold, take = code[hold_pc], code[take_pc]
-        self.locks.add(EdgeWitness(
+        return EdgeWitness(
             src, dst, self.ex.threads[tid].name, hold.loc.line, hold.func, take.loc.line, take.func,
             "synchronize_srcu" if target_kind == "sync" else f"{take.kind}_lock",
             "srcu read section" if kind == "s" else "lock", sid,
-        ))
+        )
 
     def lock_name(self, a) -> str:
         if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(self.p.global_cells):

@@ -15,7 +15,6 @@ import z3
 from rmapcheck.engines.explicit.executor import Executor, NeedChoice
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
-from rmapcheck.properties.lockorder import EdgeWitness
 from rmapcheck.properties.verdict import Path
 
 
@@ -64,7 +63,7 @@ class Checker:
         from rmapcheck.engines.explicit.search import Limits, Search
 
         self.p = program
-        self.search = Search(program, Limits())  # for lock names and deadlock descriptions
+        self.search = Search(program, Limits())  # for lock-order edges and deadlock descriptions
         self.ex: Executor = self.search.ex
         self.inits = self.ex.initial_states()
 
@@ -125,17 +124,9 @@ class Checker:
             return None
         for t in range(len(self.ex.threads)):
             for e in self.ex.lock_edges(state, t):
-                kind, held, hold_pc, target_kind, target, take_pc = e
-                s, d = self.search.lock_name(held), self.search.lock_name(target)
-                if kind == "s" and target_kind == "lock" and s == d:
-                    continue
-                if (s, d) != (src, dst):
-                    continue
-                code = self.ex.code_of(t)
-                hold, take = code[hold_pc], code[take_pc]
-                return EdgeWitness(s, d, self.ex.threads[t].name, hold.loc.line, hold.func, take.loc.line,
-                                   take.func, "synchronize_srcu" if target_kind == "sync" else f"{take.kind}_lock",
-                                   "srcu read section" if kind == "s" else "lock", -1)
+                w = self.search.edge_witness(-1, t, e)
+                if w is not None and (w.src, w.dst) == (src, dst):
+                    return w
         return None
 
     def confirm(self, labels: list, prop: str, kind: str, what: str = "z3", leading: bool = False):
