@@ -6,6 +6,8 @@ replayed too, so a trace that does not replay is caught as an internal error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rmapcheck.engines.explicit.executor import Executor
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
@@ -68,22 +70,31 @@ def replay(ex: Executor, path: Path, prop: str = "", message: str = "") -> Trace
         state = inits[path.init][0]
     names = _Names(ex)
     steps: list[TraceStep] = []
-    for n, (tid, choices) in enumerate(path.labels):
+    for tid, log, out in walk(ex, state, path.labels, leading, logs=True):
+        steps.append(_step(ex, names, tid, log, out))
+        names.renumber(out.remap)
+    return Trace(prop, message, steps)
+
+
+def walk(ex: Executor, state, labels, leading: bool, logs: bool = False) -> Iterator[tuple[int, list | None, object]]:
+    """Run the labels from state: (tid, the step's log or None, the executor's outcome) per step.
+
+    A label that cannot run here, or a path that goes on after its end, is an InternalError:
+    paths come from the engines, so either is a bug in rmapcheck."""
+    for n, (tid, choices) in enumerate(labels):
         if not 0 <= tid < len(ex.threads) or not (leading or ex.enabled(state, tid)):
             raise InternalError(f"trace step {n + 1}: thread {tid} cannot move here")
-        log: list = []
+        log: list | None = [] if logs else None
         try:
             out = ex.run(state, tid, tuple(choices), log, leading)
         except Exception as e:  # NeedChoice: the label lacks a choice
             raise InternalError(f"trace step {n + 1} does not replay: {e!r}") from None
-        steps.append(_step(ex, names, tid, log, out))
-        names.renumber(out.remap)
+        yield tid, log, out
         if out.state is None:
-            if n != len(path.labels) - 1:
+            if n != len(labels) - 1:
                 raise InternalError(f"trace step {n + 1} ends the path but the trace goes on")
-            break
+            return
         state = out.state
-    return Trace(prop, message, steps)
 
 
 def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:

@@ -179,7 +179,10 @@ class BMC:
             pass
 
     def _query(self, named: dict, k: int, kind: str, props_left: set) -> bool:
-        """Ask for any of the named formulas at depth k; record what the models show. False on timeout."""
+        """Ask for any of the named formulas at depth k; record what the models show. False on timeout.
+
+        kind: what is asked, "state" (at depth k) or "step" (from depth k); a property's name
+        says how its violation shows, ("prop", p, "state" or "step")."""
         named = {n: f for n, f in named.items() if not (isinstance(f, bool) and not f)}
         while named:
             r, m = self._check(z3.Or(*[T.B(f) for f in named.values()]))
@@ -202,15 +205,13 @@ class BMC:
             nsteps = k if kind == "state" else k + 1
             labels = labels_from_model(self.sys, m, self.u.steps_for(nsteps), last_any=(kind == "step"))
             for n in hit:
-                # leaked() at depth k: the k-th step made an object unreachable (a step property)
-                pkind = "step" if n[-1] == "leaked" else kind
                 del named[n]
                 if n[0] == "edge":
                     src, dst = n[1]
                     path, w = self.ch.confirm_edge(labels, src, dst, "z3 BMC")
                     self.edges[(src, dst)] = (path, w)
                     continue
-                prop = n[1]
+                _, prop, pkind = n
                 path, msg = self.ch.confirm(labels, prop, pkind, "z3 BMC")
                 self.found[prop] = (path, msg, nsteps)
                 self.provisional.pop(prop, None)
@@ -310,9 +311,10 @@ class BMC:
             for p in left:
                 f = T.disj(s.state_bad(p), *(s.init_bad.get(p, []) if k == 0 else []))
                 if f is not False:
-                    named[("prop", p)] = u.at(f, pre)
+                    named[("prop", p, "state")] = u.at(f, pre)
             if ir.P_LEAK in left and k > 0:
-                named[("prop", ir.P_LEAK, "leaked")] = self._leaked(k)
+                # leaked() at depth k: the k-th step made an object unreachable (a step property)
+                named[("prop", ir.P_LEAK, "step")] = self._leaked(k)
             if want_edges:
                 for e, f in s.edges.items():
                     if e not in self.edges:
@@ -332,7 +334,7 @@ class BMC:
             for p in left:
                 f = s.step_bad(p)
                 if f is not False:
-                    named[("prop", p)] = u.at(f, sp)
+                    named[("prop", p, "step")] = u.at(f, sp)
             lim, limf = self._step_limit()
             self._lims, self._lim_pairs = lim, sp
             if lim:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import z3
 
-from rmapcheck.engines.explicit.executor import Executor, NeedChoice
+from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.engines.explicit.replay import walk
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import Path
@@ -80,19 +81,11 @@ class Checker:
         else:
             state, evs = self.inits[init]
         events = list(evs)
-        for n, (tid, ch) in enumerate(labels):
-            if not 0 <= tid < len(self.ex.threads) or not (leading or self.ex.enabled(state, tid)):
-                return None, None, f"step {n + 1}: thread {tid} cannot move"
-            try:
-                out = self.ex.run(state, tid, tuple(ch), None, leading)
-            except NeedChoice:
-                return None, None, f"step {n + 1}: the label lacks a choice"
-            except Exception as e:  # noqa: BLE001 - reported as an internal error by the caller
-                return None, None, f"step {n + 1}: {e!r}"
-            events = out.events
-            if out.state is None and n != len(labels) - 1:
-                return None, None, f"step {n + 1} ends the path but the trace goes on"
-            state = out.state
+        try:
+            for _, _, out in walk(self.ex, state, labels, leading):
+                events, state = out.events, out.state
+        except InternalError as e:
+            return None, None, str(e)
         return state, events, ""
 
     def shows(self, init: int, labels: list, prop: str, kind: str):
