@@ -103,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check models against their declared expected verdicts")
     v.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
-    v.add_argument("--format", choices=["text", "json", "tap", "junit"], default="text",
-                   help="tap: TAP 13 as kselftests print it; junit: JUnit XML")
+    v.add_argument("--format", choices=["text", "table", "json", "jsonl", "tap", "junit"], default="text",
+                   help="text: a line per run as it finishes, then a summary; table: a row per verdict; "
+                        "json: one document at the end; jsonl: a JSON object per run as it finishes, then "
+                        "one with the exit code; tap: TAP 13 as kselftests print it; junit: JUnit XML "
+                        "(tap, junit and jsonl are written as the runs finish)")
+    v.add_argument("-v", "--verbose", action="store_true", help="the same as --format table")
     v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                    help="only this memory model (repeatable)")
     v.add_argument("--config", action="append", dest="configs", metavar="default|NAME=VALUE",
@@ -235,42 +239,124 @@ def _trace_exports(program, res, args) -> str:
 
 
 def cmd_verify(args) -> int:
-    from rmapcheck.engines.explicit.search import stderr_progress
+    """Each run's line (or TAP test lines, or JUnit suite) as it finishes, then the summary."""
+    from rmapcheck.jobs import default_jobs, weight
+    from rmapcheck.progress import Progress
+    from rmapcheck.verify import exit_code, iter_verify, plan_runs
+
+    fmt = "table" if args.verbose and args.format == "text" else args.format
+    jobs = args.jobs or default_jobs()
+    plan = plan_runs(args.paths, args.memory_models, args.configs)
+    for run in plan:
+        if run.error:  # on stderr too, with its source line: the message of any bad input
+            sys.stderr.write(run.error + "\n")
+    outcomes = []
+    weights = [weight(r.base, r.memory_model, r.cfg) if r.base is not None else 0.0 for r in plan]
+    with Progress("verify", weights) as bar:
+        stream = _verify_stream(fmt, _CurrentStdout())  # on a terminal, the progress line redirects stdout
+        factory = None if jobs > 1 else bar.run_callback
+        for outcome in iter_verify(plan, _engine(args), _limits(args), jobs, factory):
+            if outcome.error and not outcome.run.error:  # a @config that does not load
+                sys.stderr.write(outcome.error + "\n")
+            outcomes.append(outcome)
+            bar.finished(outcome.run.index, outcome.result.stats.states if outcome.result else 0)
+            stream.run(outcome, len(outcomes), len(plan))
+    outcomes.sort(key=lambda o: o.run.index)
+    code = exit_code([row for o in outcomes for row in o.rows])
+    stream.close(outcomes, code, args.traces)
+    return code
+
+
+class _CurrentStdout:
+    """sys.stdout as it is when written to: the progress line on a terminal replaces it for a
+    while, to print the results above itself."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _verify_stream(fmt: str, out):
+    """What verify writes for each finished run, and at the end."""
+    from rmapcheck.report import ci
+
+    class Text:
+        def run(self, outcome, done, total):
+            if fmt == "text":
+                out.write(run_line(outcome, done, total) + "\n")
+                out.flush()
+
+        def close(self, outcomes, code, traces):
+            if fmt == "table":
+                out.write(verify_table([r for o in outcomes for r in o.rows]))
+            if traces:
+                out.write(_verify_traces(outcomes))
+            out.write(verify_summary(outcomes, code))
+
+    class Tap:
+        def __init__(self):
+            self.tap = ci.TapStream(out, "rmapcheck verify")
+
+        def run(self, outcome, done, total):
+            self.tap.run(outcome.rows, [outcome.result] if outcome.result else [])
+
+        def close(self, outcomes, code, traces):
+            self.tap.close()
+
+    class JUnit:
+        def __init__(self):
+            self.xml = ci.JUnitStream(out, "rmapcheck verify")
+
+        def run(self, outcome, done, total):
+            self.xml.run(outcome.run.label, outcome.rows, [outcome.result] if outcome.result else [])
+
+        def close(self, outcomes, code, traces):
+            self.xml.close()
+
+    class Json:
+        def run(self, outcome, done, total):
+            if fmt == "jsonl":
+                out.write(json.dumps(_run_doc(outcome), separators=(",", ":")) + "\n")
+                out.flush()
+
+        def close(self, outcomes, code, traces):
+            if fmt == "jsonl":
+                out.write(json.dumps({"exit_code": code, "runs": len(outcomes)}) + "\n")
+                return
+            doc = {"exit_code": code, "rows": [r.__dict__ for o in outcomes for r in o.rows],
+                   "results": [result_doc(o.result) for o in outcomes if o.result is not None],
+                   "errors": [{"model": o.rows[0].model, "message": o.error} for o in outcomes if o.error]}
+            out.write(dumps(doc))
+
+    import json
+
+    from rmapcheck.report.json_out import dumps, result_doc
+    from rmapcheck.report.tables import run_line, verify_summary, verify_table
+
+    def _run_doc(o):
+        return {"model": o.rows[0].model, "memory_model": o.run.memory_model, "status": o.status,
+                "rows": [r.__dict__ for r in o.rows], "error": o.error or None,
+                "result": result_doc(o.result) if o.result is not None else None}
+
+    return {"tap": Tap, "junit": JUnit, "json": Json, "jsonl": Json}.get(fmt, Text)()
+
+
+def _verify_traces(outcomes) -> str:
+    """--traces: every violation's step list and race diagram, in plan order."""
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.report.diagram import render_diagram
-    from rmapcheck.report.json_out import dumps, result_doc
     from rmapcheck.report.steps import render_steps
-    from rmapcheck.report.tables import verify_table
-    from rmapcheck.verify import exit_code, verify
 
-    from rmapcheck.jobs import default_jobs
-
-    jobs = args.jobs or default_jobs()
-    rows, results = verify(args.paths, _engine(args), _limits(args), args.memory_models, stderr_progress, jobs,
-                           args.configs)
-    code = exit_code(rows)
-    if args.format in ("tap", "junit"):
-        from rmapcheck.report import ci
-
-        sys.stdout.write(ci.render(rows, args.format, results, suite="rmapcheck verify"))
-        return code
-    if args.format == "json":
-        doc = {"exit_code": code, "rows": [r.__dict__ for r in rows], "results": [result_doc(r) for r in results]}
-        sys.stdout.write(dumps(doc))
-        return code
-    sys.stdout.write(verify_table(rows))
-    bad = [r for r in rows if r.status != "ok"]
-    nmodels = len({(r.model, r.config, r.memory_model) for r in rows})
-    summary = f"\n{len(rows)} verdicts over {nmodels} runs: {len(rows) - len(bad)} as expected"
-    summary += f", {len(bad)} not" if bad else ""
-    sys.stdout.write(summary + "\n")
-    if args.traces:
-        for res in results:
-            for r in res.results.values():
-                if r.verdict == VIOLATED and r.trace is not None:
-                    sys.stdout.write(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
-                    sys.stdout.write(render_steps(r.trace) + "\n" + render_diagram(r.trace))
-    return code
+    out = []
+    for o in outcomes:
+        res = o.result
+        for r in res.results.values() if res is not None else ():
+            if r.verdict == VIOLATED and r.trace is not None:
+                out.append(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
+                out.append(render_steps(r.trace) + "\n" + render_diagram(r.trace))
+    return "".join(out) + ("\n" if out else "")
 
 
 def cmd_explain(args) -> int:

@@ -69,26 +69,31 @@ def _work(task):
         return index, "exc", e
 
 
-def run_pool(fn, tasks: list, jobs: int) -> list:
+def imap_pool(fn, tasks: list, jobs: int):
     """fn(*args, progress) for each (args, weight, label) of tasks, on `jobs` processes.
 
-    Returns the results in the order of tasks. The heaviest tasks start first. The
-    first error (in the order the runs finish) stops the pool and is raised here.
+    Yields (index, kind, value) as the tasks finish, the heaviest started first: kind "ok"
+    (value: fn's result), "model" (value: the ModelError it raised) or "exc" (any other
+    exception). An interrupt in a worker is raised here.
     """
     import multiprocessing
 
     order = sorted(range(len(tasks)), key=lambda k: -tasks[k][1])  # stable: ties keep plan order
-    out: list = [None] * len(tasks)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(min(jobs, len(tasks))) as pool:
         work = [(k, fn, tasks[k][0], tasks[k][2]) for k in order]
         for index, kind, value in pool.imap_unordered(_work, work, chunksize=1):
-            if kind == "ok":
-                out[index] = value
-            elif kind == "model":
-                raise ModelError(*value)
-            elif kind == "interrupt":
+            if kind == "interrupt":
                 raise KeyboardInterrupt
-            else:
-                raise value
+            yield index, kind, ModelError(*value) if kind == "model" else value
+
+
+def run_pool(fn, tasks: list, jobs: int) -> list:
+    """The results of imap_pool in the order of tasks; the first error (in the order the
+    runs finish) stops the pool and is raised here."""
+    out: list = [None] * len(tasks)
+    for index, kind, value in imap_pool(fn, tasks, jobs):
+        if kind != "ok":
+            raise value
+        out[index] = value
     return out

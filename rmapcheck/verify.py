@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from rmapcheck.engines.explicit.search import Limits
-from rmapcheck.errors import UsageError
+from rmapcheck.errors import ModelError, UsageError
 from rmapcheck.frontend import load_model
 from rmapcheck.ir.nodes import meta_runs_with_config
 from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, VIOLATED, RunResult
 from rmapcheck.report.tables import fmt_defines
 from rmapcheck.runner import check_program
 
-OK, MISMATCH, INCOMPLETE_ROW, MISSING = "ok", "MISMATCH", "INCOMPLETE", "NO EXPECTATION"
+OK, MISMATCH, INCOMPLETE_ROW, MISSING, ERROR = "ok", "MISMATCH", "INCOMPLETE", "NO EXPECTATION", "ERROR"
 
 
 @dataclass
@@ -29,6 +29,7 @@ class VerifyRow:
     seconds: float
     status: str
     z3: str = ""  # --engine both: what z3 said of this property (z3_cell), else ""
+    detail: str = ""  # an ERROR row: the load error
 
 
 def bundled_models_dir() -> FsPath | None:
@@ -85,23 +86,69 @@ def run_one(path: str, mm: str, cfg: dict, engine: str, limits: Limits | None, p
     return res, [expectation(program, mm, r.name) for r in res.results.values()]
 
 
-def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = None,
-           memory_models: list[str] | None = None, progress_factory=None, jobs: int = 1,
-           configs: list[str] | None = None):
-    """Run every model under each memory model and configuration it declares; compare verdicts.
+@dataclass
+class PlannedRun:
+    """One run of a verify: a model under one memory model and configuration. A model that
+    does not load is planned as one run with its error: one failing case, not the end."""
 
-    configs: only the runs of these configurations ('default', or a @config's defines as
-    'NAME=VALUE ...'). With jobs > 1 the runs go to that many worker processes
-    (rmapcheck.jobs); rows and results come in the same order either way."""
-    plan = []  # (path, memory model, config, the model loaded without defines)
+    index: int
+    path: str
+    memory_model: str
+    cfg: dict
+    base: object = None  # the model loaded without defines (None if it failed to load)
+    error: str = ""  # the load error, rendered with its file:line:col
+
+    @property
+    def label(self) -> str:
+        mm = f" [{self.memory_model}{', ' + fmt_defines(self.cfg) if self.cfg else ''}]" if self.memory_model else ""
+        return display_name(self.path) + mm
+
+
+@dataclass
+class RunOutcome:
+    """A finished run: its rows (one per property, or one ERROR row), its result, its seconds."""
+
+    run: PlannedRun
+    rows: list
+    result: RunResult | None = None
+    error: str = ""
+
+    @property
+    def error_line(self) -> str:
+        """The load error's first line, after the run's label unless it names the file itself."""
+        first = self.error.splitlines()[0] if self.error else ""
+        if not first.startswith(display_name(self.run.path) + ":"):
+            return f"{self.run.label}: {first}"
+        run = self.run
+        return first + (f" (under {run.memory_model}{', ' + fmt_defines(run.cfg) if run.cfg else ''})"
+                        if run.memory_model else "")
+
+    @property
+    def status(self) -> str:
+        statuses = {r.status for r in self.rows}
+        for s in (ERROR, MISMATCH, MISSING, INCOMPLETE_ROW):
+            if s in statuses:
+                return s
+        return OK
+
+
+def plan_runs(paths: list[str], memory_models: list[str] | None = None,
+              configs: list[str] | None = None) -> list[PlannedRun]:
+    """Every run to make, in order. configs: only the runs of these configurations ('default',
+    or a @config's defines as 'NAME=VALUE ...')."""
+    plan: list[PlannedRun] = []
     for path in collect_models(paths):
-        base = load_model(path)
+        try:
+            base = load_model(path)
+        except ModelError as e:
+            plan.append(PlannedRun(len(plan), path, "", {}, None, e.render()))
+            continue
         for mm, cfg, own in meta_runs_with_config(base.meta):  # each memory model's configs, with its @defines
             if memory_models and mm not in memory_models:
                 continue
             if configs and (fmt_defines(own) or "default") not in configs:
                 continue
-            plan.append((path, mm, cfg, base))
+            plan.append(PlannedRun(len(plan), path, mm, cfg, base))
     if not plan and (memory_models or configs):
         # nothing checked must not read as a pass in CI
         if not configs:
@@ -110,33 +157,72 @@ def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = N
         under = f" under memory model {' or '.join(memory_models)}" if memory_models else ""
         raise UsageError(f"no run selected: no model given has configuration {' or '.join(configs)}{under} "
                          "('default', or a @config of its header as the table shows it)")
-    if jobs > 1 and len(plan) > 1:
-        from rmapcheck.jobs import run_pool, weight
+    return plan
 
-        tasks = [((path, mm, cfg, engine, limits, None), weight(base, mm, cfg),
-                  f"{display_name(path)} [{mm}, {fmt_defines(cfg) or 'default'}]" if progress_factory else "")
-                 for path, mm, cfg, base in plan]
-        outcomes = run_pool(run_one, tasks, jobs)
-    else:
-        outcomes = [run_one(path, mm, cfg, engine, limits, None if cfg else base,
-                            progress_factory(display_name(path)) if progress_factory else None)
-                    for path, mm, cfg, base in plan]
-    rows: list[VerifyRow] = []
-    results: list[RunResult] = []
-    for (path, mm, cfg, _), (res, exps) in zip(plan, outcomes):
-        results.append(res)
-        for r, exp in zip(res.results.values(), exps):
-            if exp is None:
-                status = MISSING
-            elif r.verdict in (INCOMPLETE, UNKNOWN):
-                status = INCOMPLETE_ROW
+
+def _outcome(run: PlannedRun, res: RunResult | None, exps, error: str = "") -> RunOutcome:
+    if error:
+        row = VerifyRow(display_name(run.path), run.memory_model, fmt_defines(run.cfg) or "default",
+                        "(load)", "-", "error", 0, 0.0, ERROR, detail=error)
+        return RunOutcome(run, [row], None, error)
+    rows = []
+    for r, exp in zip(res.results.values(), exps):
+        if exp is None:
+            status = MISSING
+        elif r.verdict in (INCOMPLETE, UNKNOWN):
+            status = INCOMPLETE_ROW
+        else:
+            status = OK if r.verdict == exp else MISMATCH
+        rows.append(VerifyRow(
+            display_name(run.path), run.memory_model, fmt_defines(run.cfg) or "default", r.name, exp or "-",
+            r.verdict, res.stats.states, res.stats.seconds, status, z3_cell(res, r.name),
+        ))
+    return RunOutcome(run, rows, res)
+
+
+def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits | None = None, jobs: int = 1,
+                progress_factory=None):
+    """Yield a RunOutcome per run as it finishes: in plan order with jobs 1, else in the order
+    the worker processes (rmapcheck.jobs) finish them, the heaviest started first.
+    progress_factory(label) gives a run's progress callback (jobs 1 only: workers print
+    whole lines of their own, or nothing if it is None)."""
+    todo = [r for r in plan if not r.error]
+    for run in plan:
+        if run.error:
+            yield _outcome(run, None, None, run.error)
+    if jobs > 1 and len(todo) > 1:
+        from rmapcheck.jobs import imap_pool, weight
+
+        tasks = [((r.path, r.memory_model, r.cfg, engine, limits, None), weight(r.base, r.memory_model, r.cfg),
+                  r.label if progress_factory else "") for r in todo]
+        for k, kind, value in imap_pool(run_one, tasks, jobs):
+            if kind == "ok":
+                yield _outcome(todo[k], *value)
+            elif kind == "model":
+                yield _outcome(todo[k], None, None, value.render())
             else:
-                status = OK if r.verdict == exp else MISMATCH
-            rows.append(VerifyRow(
-                display_name(path), mm, fmt_defines(cfg) or "default", r.name, exp or "-",
-                r.verdict, res.stats.states, res.stats.seconds, status, z3_cell(res, r.name),
-            ))
-    return rows, results
+                raise value
+        return
+    for run in todo:
+        try:
+            res, exps = run_one(run.path, run.memory_model, run.cfg, engine, limits, None if run.cfg else run.base,
+                                progress_factory(run.label) if progress_factory else None)
+        except ModelError as e:  # a @config the model does not load with
+            yield _outcome(run, None, None, e.render())
+            continue
+        yield _outcome(run, res, exps)
+
+
+def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = None,
+           memory_models: list[str] | None = None, progress_factory=None, jobs: int = 1,
+           configs: list[str] | None = None):
+    """Run every model under each memory model and configuration it declares; compare verdicts.
+
+    Returns (rows, results) in plan order, whatever jobs is (a model that does not load gives
+    one ERROR row and no result)."""
+    outcomes = sorted(iter_verify(plan_runs(paths, memory_models, configs), engine, limits, jobs, progress_factory),
+                      key=lambda o: o.run.index)
+    return [row for o in outcomes for row in o.rows], [o.result for o in outcomes if o.result is not None]
 
 
 def z3_cell(res: RunResult, prop: str) -> str:
@@ -157,9 +243,16 @@ def z3_cell(res: RunResult, prop: str) -> str:
     return r.verdict
 
 
+# the worst first: a model that does not load (2), a verdict not as expected (1), a run a
+# limit stopped (3), every expectation met (0)
+EXIT_OF_STATUS = {ERROR: 2, MISMATCH: 1, MISSING: 1, INCOMPLETE_ROW: 3, OK: 0}
+SEVERITY = (2, 1, 3, 0)
+
+
+def worst(codes) -> int:
+    codes = set(codes)
+    return next((c for c in SEVERITY if c in codes), 0)
+
+
 def exit_code(rows: list[VerifyRow]) -> int:
-    if any(r.status in (MISMATCH, MISSING) for r in rows):
-        return 1
-    if any(r.status == INCOMPLETE_ROW for r in rows):
-        return 3
-    return 0
+    return worst(EXIT_OF_STATUS[r.status] for r in rows)

@@ -164,6 +164,10 @@ def test_builtin_properties_are_all_covered():
 def test_verify_cli_on_unit_models():
     r = cli("verify", UNIT)
     assert r.returncode == 0, r.stdout + r.stderr
+    runs = [ln.split() for ln in r.stdout.splitlines() if ln.startswith("[")]  # a line per run
+    assert runs and all(ln[1] == "ok" for ln in runs)
+    assert {ln[2] for ln in runs} == {f"{UNIT}/{m}.c" for m in MODELS}
+    r = cli("verify", UNIT, "--format", "table")  # a row per verdict
     rows = [ln for ln in r.stdout.splitlines() if ln.startswith(UNIT)]
     assert rows and all(ln.split()[-1] == "ok" for ln in rows)
     assert {ln.split()[0] for ln in rows} == {f"{UNIT}/{m}.c" for m in MODELS}
@@ -270,7 +274,7 @@ def _normalise(out: str) -> str:
 def test_traces_identical_across_hash_seeds():
     outs = {}
     for seed in ("0", "1", "12345"):
-        r = cli("verify", UNIT, "--traces", seed=seed)
+        r = cli("verify", UNIT, "--traces", "--format", "table", seed=seed)
         assert r.returncode == 0, r.stderr
         outs[seed] = _normalise(r.stdout)
     assert outs["0"] == outs["1"] == outs["12345"]
@@ -397,7 +401,7 @@ def test_timeout_gives_incomplete_exit_3():
 
 
 def test_verify_with_max_states_is_incomplete():
-    r = cli("verify", f"{UNIT}/limits_counter_grid.c", "--max-states", "50")
+    r = cli("verify", f"{UNIT}/limits_counter_grid.c", "--max-states", "50", "--verbose")
     assert r.returncode == 3, r.stdout + r.stderr
     rows = [ln.split() for ln in r.stdout.splitlines() if ln.startswith(UNIT)]
     assert rows and all(row[5] == INCOMPLETE and row[-1] == "INCOMPLETE" for row in rows)

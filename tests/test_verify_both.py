@@ -36,7 +36,8 @@ def test_the_z3_column_says_what_z3_found():
     assert z3[("srcu_abba_deadlock.c", "lock-order")] == "violated (2 steps)"
     assert z3[("srcu_abba_deadlock.c", "no-leak")] == "holds"
     assert z3[("lock_leak_error_path_fixed.c", "no-lock-leak")] == "holds"
-    text = cli("verify", "--engine", "both", "--mode", "bmc", "--timeout", "120", str(UNIT / "srcu_abba_deadlock.c"))
+    text = cli("verify", "--engine", "both", "--mode", "bmc", "--timeout", "120", "--format", "table",
+               str(UNIT / "srcu_abba_deadlock.c"))
     header = text.stdout.splitlines()[0].split()
     assert header[:8] == ["model", "memory", "model", "config", "property", "expected", "got", "z3"]
 
@@ -45,7 +46,7 @@ def test_the_explicit_engine_alone_has_no_z3_column():
     r = cli("verify", str(UNIT / "srcu_abba_deadlock.c"), "--format", "json")
     assert r.returncode == 0
     assert {row["z3"] for row in json.loads(r.stdout)["rows"]} == {""}
-    assert " z3 " not in cli("verify", str(UNIT / "srcu_abba_deadlock.c")).stdout.splitlines()[0]
+    assert " z3 " not in cli("verify", "--format", "table", str(UNIT / "srcu_abba_deadlock.c")).stdout.splitlines()[0]
 
 
 def test_an_undecided_z3_shows_its_depth():

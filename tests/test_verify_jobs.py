@@ -30,8 +30,8 @@ def _without_seconds(out: str) -> list[str]:
 
 
 def test_jobs_give_the_same_table_and_traces():
-    one = cli("verify", "-j", "1", UNIT, "--traces")
-    two = cli("verify", "--jobs", "2", UNIT, "--traces")
+    one = cli("verify", "-j", "1", UNIT, "--traces", "--format", "table")
+    two = cli("verify", "--jobs", "2", UNIT, "--traces", "--format", "table")
     assert one.returncode == two.returncode == 0, one.stderr + two.stderr
     assert _without_seconds(one.stdout) == _without_seconds(two.stdout)
     assert re.search(r"verdicts over \d+ runs", two.stdout)
@@ -76,6 +76,10 @@ def test_error_in_a_worker_is_one_message_and_exit_2(tmp_path):
         assert r.returncode == 2, (j, r.stdout, r.stderr)
         assert r.stderr.count("error: array size must be positive, not 0") == 1, r.stderr
         assert "Traceback" not in r.stderr
+        # the other runs are not hidden: the good model, the bad one's default config, the failing @config
+        runs = sorted(ln.split()[1] for ln in r.stdout.splitlines() if ln.startswith("["))
+        assert runs == ["ERROR", "ok", "ok"], r.stdout
+        assert "bad_config.c:8:7: error: array size must be positive, not 0 (under sc, N=0)" in r.stdout
 
 
 def test_jobs_must_be_positive_and_are_documented():

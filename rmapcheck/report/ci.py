@@ -55,6 +55,8 @@ def _trace_for(row, results) -> str:
 
 
 def _why(row) -> str:
+    if row.status == "ERROR":
+        return f"the model does not load: {getattr(row, 'detail', '')}"
     if row.status == INCOMPLETE:
         return f"incomplete: a limit stopped the run before {row.prop} was decided"
     detail = getattr(row, "detail", "")
@@ -68,20 +70,18 @@ def _yaml_str(s: str) -> str:
     return json.dumps(str(s))  # a JSON string is a valid YAML flow scalar
 
 
-def tap(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
-    """TAP version 13, as the kernel's kselftests print it (plan first, totals last)."""
-    out = ["TAP version 13", f"1..{len(rows)}", f"# {suite}: {len(rows)} verdicts"]
-    npass = nfail = nerr = 0
-    for n, row in enumerate(rows, 1):
+def tap_points(rows: list, first: int, results: list | None = None) -> tuple[list[str], dict]:
+    """The test lines of rows, numbered from first, with a YAML block for each failure;
+    and how many passed, failed and erred."""
+    out: list[str] = []
+    counts = {"pass": 0, "fail": 0, "error": 0}
+    for n, row in enumerate(rows, first):
         name = test_name(row).replace("#", "\\#")
         if row.status == PASS:
-            npass += 1
+            counts["pass"] += 1
             out.append(f"ok {n} {name}")
             continue
-        if row.status == INCOMPLETE:
-            nerr += 1
-        else:
-            nfail += 1
+        counts["error" if row.status == INCOMPLETE else "fail"] += 1
         out.append(f"not ok {n} {name}")
         out.append("  ---")
         out.append(f"  message: {_yaml_str(_why(row))}")
@@ -97,51 +97,120 @@ def tap(rows: list, results: list | None = None, suite: str = "rmapcheck verify"
             out.append("  trace: |")
             out.extend("    " + ln for ln in trace.rstrip("\n").split("\n"))
         out.append("  ...")
-    out.append(f"# Totals: pass:{npass} fail:{nfail} xfail:0 xpass:0 skip:0 error:{nerr}")
+    return out, counts
+
+
+def _tap_totals(c: dict) -> str:
+    return f"# Totals: pass:{c['pass']} fail:{c['fail']} xfail:0 xpass:0 skip:0 error:{c['error']}"
+
+
+def tap(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
+    """TAP version 13, as the kernel's kselftests print it (plan first, totals last)."""
+    points, counts = tap_points(rows, 1, results)
+    out = ["TAP version 13", f"1..{len(rows)}", f"# {suite}: {len(rows)} verdicts", *points, _tap_totals(counts)]
     return "\n".join(out) + "\n"
+
+
+class TapStream:
+    """TAP version 13 written as the runs finish: the test lines of each run at once, the plan
+    last (TAP allows a plan after the tests: the number is not known before every model has
+    loaded and run), preceded by the kselftest totals."""
+
+    def __init__(self, out, suite: str):
+        self.out, self.n = out, 0
+        self.counts = {"pass": 0, "fail": 0, "error": 0}
+        self._write(["TAP version 13", f"# {suite}"])
+
+    def _write(self, lines: list[str]) -> None:
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+
+    def run(self, rows: list, results: list | None = None) -> None:
+        points, counts = tap_points(rows, self.n + 1, results)
+        self.n += len(rows)
+        for k, v in counts.items():
+            self.counts[k] += v
+        self._write(points)
+
+    def close(self) -> None:
+        self._write([_tap_totals(self.counts), f"1..{self.n}"])
 
 
 # -- JUnit XML -------------------------------------------------------------------------------------
 
 
-def junit(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
-    """JUnit XML: one <testsuite> per model, one <testcase> per verdict."""
-    root = ET.Element("testsuites", name=suite)
-    suites: dict = {}
-    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+def _run_key(row) -> tuple:
+    return row.model, getattr(row, "memory_model", ""), getattr(row, "config", "")
+
+
+def junit_suite(name: str, rows: list, results: list | None = None) -> ET.Element:
+    """One <testsuite> of rows, one <testcase> per verdict."""
+    ts = ET.Element("testsuite", name=str(name))
+    counts = {"tests": 0, "failures": 0, "errors": 0}
+    total = 0.0
     # a row's seconds are its whole run's: share them among the run's verdicts
     per_run: dict = {}
     for row in rows:
-        key = (row.model, getattr(row, "memory_model", ""), getattr(row, "config", ""))
-        per_run[key] = per_run.get(key, 0) + 1
+        per_run[_run_key(row)] = per_run.get(_run_key(row), 0) + 1
     for row in rows:
-        ts = suites.get(row.model)
-        if ts is None:
-            ts = suites[row.model] = ET.SubElement(root, "testsuite", name=str(row.model))
-            ts.attrib.update(tests="0", failures="0", errors="0", skipped="0", time="0")
-        seconds = float(getattr(row, "seconds", 0.0) or 0.0) / per_run[
-            (row.model, getattr(row, "memory_model", ""), getattr(row, "config", ""))]
+        seconds = float(getattr(row, "seconds", 0.0) or 0.0) / per_run[_run_key(row)]
         mm = getattr(row, "memory_model", "")
         cfg = getattr(row, "config", "")
         name = row.prop + (f" [{mm}]" if mm else "") + (f" {cfg}" if cfg and cfg != "default" else "")
         tc = ET.SubElement(ts, "testcase", name=name, classname=str(row.model).replace("/", ".").removesuffix(".c"),
                            time=f"{seconds:.3f}")
-        ts.set("tests", str(int(ts.get("tests")) + 1))
-        ts.set("time", f"{float(ts.get('time')) + seconds:.3f}")
-        totals["tests"] += 1
-        totals["time"] += seconds
+        counts["tests"] += 1
+        total += seconds
         if row.status == PASS:
             continue
         tag = "error" if row.status == INCOMPLETE else "failure"
         el = ET.SubElement(tc, tag, message=_why(row), type=row.status)
         el.text = _trace_for(row, results) or _why(row)
-        key = "errors" if tag == "error" else "failures"
-        ts.set(key, str(int(ts.get(key)) + 1))
-        totals[key] += 1
-    root.attrib.update(tests=str(totals["tests"]), failures=str(totals["failures"]),
-                       errors=str(totals["errors"]), time=f"{totals['time']:.3f}")
+        counts["errors" if tag == "error" else "failures"] += 1
+    ts.attrib.update({k: str(v) for k, v in counts.items()}, skipped="0", time=f"{total:.3f}")
+    return ts
+
+
+def junit(rows: list, results: list | None = None, suite: str = "rmapcheck verify") -> str:
+    """JUnit XML: one <testsuite> per model, one <testcase> per verdict."""
+    root = ET.Element("testsuites", name=suite)
+    by_model: dict = {}
+    for row in rows:
+        by_model.setdefault(row.model, []).append(row)
+    for model, mrows in by_model.items():
+        root.append(junit_suite(model, mrows, results))
+    totals = {k: sum(int(ts.get(k)) for ts in root) for k in ("tests", "failures", "errors")}
+    root.attrib.update({k: str(v) for k, v in totals.items()},
+                       time=f"{sum(float(ts.get('time')) for ts in root):.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+class JUnitStream:
+    """JUnit XML written as the runs finish: one <testsuite> per run (model, memory model,
+    configuration), so that a job killed by its timeout leaves every finished run readable
+    (the closing tag is all that is missing)."""
+
+    def __init__(self, out, suite: str):
+        self.out = out
+        self.out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name={_xml_attr(suite)}>\n')
+        self.out.flush()
+
+    def run(self, name: str, rows: list, results: list | None = None) -> None:
+        ts = junit_suite(name, rows, results)
+        ET.indent(ts, level=1)
+        self.out.write("  " + ET.tostring(ts, encoding="unicode").rstrip("\n") + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("</testsuites>\n")
+        self.out.flush()
+
+
+def _xml_attr(s: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(s)
 
 
 # -- JSON --------------------------------------------------------------------------------------------

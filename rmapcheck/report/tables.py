@@ -42,3 +42,54 @@ def verify_table(rows: list) -> str:
         for line, r in zip(body, rows):
             line.insert(6, r.z3)
     return tabulate(body, headers=headers, tablefmt="simple") + "\n"
+
+
+VERDICT_ORDER = ("holds", "violated", "incomplete", "unknown", "error")
+
+
+def run_line(outcome, done: int, total: int) -> str:
+    """verify's line for one finished run: its status, what it is, the verdicts counted, the
+    violated properties named, every mismatch named with what was expected, its seconds."""
+    run = outcome.run
+    count = f"[{done}/{total}]".ljust(2 * len(str(total)) + 3)
+    head = f"{count} {outcome.status:<10} {run.label}"
+    if outcome.error:
+        return f"{count} {outcome.status:<10} {outcome.error_line}"
+    counts: dict = {}
+    for row in outcome.rows:
+        counts[row.got] = counts.get(row.got, 0) + 1
+    parts = []
+    for v in sorted(counts, key=lambda v: (VERDICT_ORDER.index(v) if v in VERDICT_ORDER else 99, v)):
+        named = [r.prop for r in outcome.rows if r.got == v] if v != "holds" else []
+        parts.append(f"{counts[v]} {v}" + (f" ({', '.join(named)})" if named else ""))
+    line = f"{head}: {', '.join(parts)}"
+    bad = [r for r in outcome.rows if r.status not in ("ok", "INCOMPLETE")]
+    if bad:
+        line += "; " + "; ".join(f"{r.status} {r.prop}: expected {r.expected}" for r in bad)
+    res = outcome.result
+    if res is not None and not res.stats.complete:
+        line += f"; stopped by {res.stats.limit}"
+    secs = res.stats.seconds if res is not None else 0.0
+    return f"{line}; {res.stats.states if res is not None else 0} states, {secs:.1f} s"
+
+
+def verify_summary(outcomes: list, code: int) -> str:
+    """The lines after the runs: every run not as expected, named, then the counts and the exit code."""
+    meaning = {0: "every expectation met", 1: "a verdict is not as expected", 2: "a model does not load",
+               3: "a limit stopped a run", 4: "internal error"}
+    rows = [r for o in outcomes for r in o.rows]
+    bad = [o for o in outcomes if o.status != "ok"]
+    out = []
+    for o in bad:
+        if o.error:
+            out.append(f"{o.status:<10} {o.error_line}")
+            continue
+        for r in o.rows:
+            if r.status != "ok":
+                what = (f"{r.prop} undecided ({o.result.stats.limit or r.got})" if r.status == "INCOMPLETE"
+                        else f"{r.prop}: expected {r.expected}, got {r.got}")
+                out.append(f"{r.status:<10} {o.run.label} {what}")
+    nok = len(outcomes) - len(bad)
+    out.append(f"{len(rows)} verdicts over {len(outcomes)} runs: {nok} {'run' if nok == 1 else 'runs'} as expected"
+               + (f", {len(bad)} not" if bad else "") + f"; exit {code} ({meaning.get(code, '')})")
+    return "\n".join(out) + "\n"
