@@ -54,6 +54,11 @@ def _nonneg(text: str) -> int:
     return v
 
 
+def _add_include(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="#include looks here after the including file's directory and models/ (repeatable)")
+
+
 def _add_limits(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("limits (hitting one gives the verdict 'incomplete', exit 3)")
     g.add_argument("--max-states", type=_positive(int), metavar="N")
@@ -86,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
 
     c = sub.add_parser("check", help="check one model: every property, with counterexamples")
+    _add_include(c)
     c.add_argument("model")
     c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="override a #define parameter of the model")
@@ -102,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(c)
 
     v = sub.add_parser("verify", help="check models against their declared expected verdicts")
+    _add_include(v)
     v.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
     v.add_argument("--format", choices=["text", "table", "json", "jsonl", "tap", "junit"], default="text",
                    help="text: a line per run as it finishes, then a summary; table: a row per verdict; "
@@ -122,10 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(v)
 
     i = sub.add_parser("ir", help="print a model's intermediate representation")
+    _add_include(i)
     i.add_argument("model")
     i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
 
+    nw = sub.add_parser("new", help="start a model of your patch: a design file with an era's harness and "
+                                    "a copy of its design functions")
+    nw.add_argument("design", metavar="DESIGN.c", help="the file to write (never overwritten)")
+    nw.add_argument("--from", dest="source", metavar="MODEL", default=None,
+                    help="the design to start from (default: the bundled models/10_5.17.c, Linux 5.17 and later)")
+    _add_include(nw)
+
     ex = sub.add_parser("explain", help="a model's header, threads, verdicts, and each violation in words")
+    _add_include(ex)
     ex.add_argument("model")
     ex.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     ex.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
@@ -133,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(ex)
 
     ne = sub.add_parser("necessity", help="remove or weaken each synchronisation element in turn: what breaks?")
+    _add_include(ne)
     ne.add_argument("model")
     ne.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     ne.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
@@ -145,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(ne)
 
     rp = sub.add_parser("report", help="write a static HTML site: every model, its verdicts, each trace as a stepper")
+    _add_include(rp)
     rp.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
     rp.add_argument("--html", required=True, metavar="DIR",
                     help="output directory (new, empty, or an earlier report; anything else is refused)")
@@ -406,6 +424,20 @@ def cmd_ir(args) -> int:
     return EXIT_OK
 
 
+def cmd_new(args) -> int:
+    from rmapcheck.newdesign import new_design
+    from rmapcheck.verify import bundled_models_dir
+
+    src = args.source
+    if src is None:
+        d = bundled_models_dir()
+        if d is None:
+            raise UsageError("no --from given and no bundled models/ directory found")
+        src = str(d / "10_5.17.c")
+    sys.stdout.write(new_design(args.design, src))
+    return EXIT_OK
+
+
 def cmd_litmus(args) -> int:
     from rmapcheck.litmus import run_cli
 
@@ -418,15 +450,30 @@ def cmd_prove(args) -> int:
     return prove(args)
 
 
+def _set_include_dirs(dirs: list[str]) -> None:
+    import os
+
+    from rmapcheck.frontend.load import INCLUDE_ENV
+
+    for d in dirs:
+        if not os.path.isdir(d):
+            raise UsageError(f"-I {d}: no such directory")
+    if dirs:
+        os.environ[INCLUDE_ENV] = os.pathsep.join(os.path.abspath(d) for d in dirs)
+    else:
+        os.environ.pop(INCLUDE_ENV, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.cmd is None:
         ap.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus,
+    handler = {"new": cmd_new, "check": cmd_check, "verify": cmd_verify, "ir": cmd_ir, "litmus": cmd_litmus,
                "explain": cmd_explain, "necessity": cmd_necessity, "report": cmd_report, "prove": cmd_prove}[args.cmd]
     try:
+        _set_include_dirs(getattr(args, "include_dirs", []))
         return handler(args)
     except ModelError as e:
         sys.stderr.write(e.render() + "\n")

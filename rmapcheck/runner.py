@@ -52,8 +52,8 @@ def attach_traces(program: ir.Program, result: RunResult, memory_model: str) -> 
                 r.trace.final = r.message
             elif r.name == ir.P_LOCKORDER:
                 r.trace.final = "lock-order cycle: " + "; ".join(
-                    f"{e.thread} holds {e.src} ({e.held_as}, {e.hold_func}() line {e.hold_line}) and "
-                    f"takes {e.dst} ({e.how}, {e.take_func}() line {e.take_line})"
+                    f"{e.thread} holds {e.src} ({e.held_as}, {e.hold_func}() {e.hold_line}) and "
+                    f"takes {e.dst} ({e.how}, {e.take_func}() {e.take_line})"
                     for e in r.detail
                 )
             else:

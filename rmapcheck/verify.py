@@ -60,12 +60,20 @@ def collect_models(paths: list[str]) -> list[str]:
     return out
 
 
-def expectation(program, memory_model: str, prop: str) -> str | None:
-    exact = [e for e in program.meta.expectations if e.memory_model == memory_model and e.prop == prop]
-    if exact:
-        return exact[-1].verdict
-    wild = [e for e in program.meta.expectations if e.memory_model == memory_model and e.prop == "*"]
-    return wild[-1].verdict if wild else None
+def expectation(program, memory_model: str, prop: str, config: dict | None = None) -> str | None:
+    """The expected verdict of prop in the run (memory model, @config defines; {} or None: default).
+
+    An @expect naming the run's config wins over one for the memory model alone; within
+    each, a named property wins over '*'."""
+    config = config or {}
+    mine = [e for e in program.meta.expectations if e.memory_model == memory_model]
+    for pool in ([e for e in mine if e.config is not None and e.config == config],
+                 [e for e in mine if e.config is None]):
+        for want in (prop, "*"):
+            hit = [e for e in pool if e.prop == want]
+            if hit:
+                return hit[-1].verdict
+    return None
 
 
 def display_name(path: str) -> str:
@@ -78,12 +86,14 @@ def display_name(path: str) -> str:
     return path
 
 
-def run_one(path: str, mm: str, cfg: dict, engine: str, limits: Limits | None, program=None, progress=None):
+def run_one(path: str, mm: str, cfg: dict, engine: str, limits: Limits | None, own: dict | None = None,
+            program=None, progress=None):
     """One run: its result, and the expected verdict of each of its properties (in a worker with -j)."""
     if program is None:
         program = load_model(path, cfg)
     res = check_program(program, mm, engine, limits, progress)
-    return res, [expectation(program, mm, r.name) for r in res.results.values()]
+    # own: the run's @config defines (its expectations may name them)
+    return res, [expectation(program, mm, r.name, own) for r in res.results.values()]
 
 
 @dataclass
@@ -95,6 +105,7 @@ class PlannedRun:
     path: str
     memory_model: str
     cfg: dict
+    own: dict | None = None  # the @config's own defines ({}: the default configuration), which @expect may name
     base: object = None  # the model loaded without defines (None if it failed to load)
     error: str = ""  # the load error, rendered with its file:line:col
 
@@ -141,14 +152,14 @@ def plan_runs(paths: list[str], memory_models: list[str] | None = None,
         try:
             base = load_model(path)
         except ModelError as e:
-            plan.append(PlannedRun(len(plan), path, "", {}, None, e.render()))
+            plan.append(PlannedRun(len(plan), path, "", {}, {}, None, e.render()))
             continue
         for mm, cfg, own in meta_runs_with_config(base.meta):  # each memory model's configs, with its @defines
             if memory_models and mm not in memory_models:
                 continue
             if configs and (fmt_defines(own) or "default") not in configs:
                 continue
-            plan.append(PlannedRun(len(plan), path, mm, cfg, base))
+            plan.append(PlannedRun(len(plan), path, mm, cfg, own, base))
     if not plan and (memory_models or configs):
         # nothing checked must not read as a pass in CI
         if not configs:
@@ -193,7 +204,7 @@ def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits
     if jobs > 1 and len(todo) > 1:
         from rmapcheck.jobs import imap_pool, weight
 
-        tasks = [((r.path, r.memory_model, r.cfg, engine, limits, None), weight(r.base, r.memory_model, r.cfg),
+        tasks = [((r.path, r.memory_model, r.cfg, engine, limits, r.own, None), weight(r.base, r.memory_model, r.cfg),
                   r.label if progress_factory else "") for r in todo]
         for k, kind, value in imap_pool(run_one, tasks, jobs):
             if kind == "ok":
@@ -205,7 +216,8 @@ def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits
         return
     for run in todo:
         try:
-            res, exps = run_one(run.path, run.memory_model, run.cfg, engine, limits, None if run.cfg else run.base,
+            res, exps = run_one(run.path, run.memory_model, run.cfg, engine, limits, run.own,
+                                None if run.cfg else run.base,
                                 progress_factory(run.label) if progress_factory else None)
         except ModelError as e:  # a @config the model does not load with
             yield _outcome(run, None, None, e.render())

@@ -39,27 +39,43 @@ def read_model_text(path: str) -> str:
         raise ModelError(SourceLoc(path, line, 1), "the model is not valid UTF-8 text") from None
 
 
+INCLUDE_ENV = "RMAPCHECK_INCLUDE"  # -I DIRs of the command line (os.pathsep-separated): seen by -j workers too
+
+
+def include_dirs_from_env() -> list[str]:
+    """Where #include looks after the including file's directory and models/."""
+    return [d for d in os.environ.get(INCLUDE_ENV, "").split(os.pathsep) if d]
+
+
 def load_model(path: str, overrides: dict | None = None, faults: int | None = None) -> ir.Program:
     """Read and lower one model. ``overrides`` are -D NAME=VALUE; ``faults`` overrides @faults."""
     text = read_model_text(path)
     return load_model_text(path, text, overrides or {}, faults)
 
 
-def load_model_text(path: str, text: str, overrides: dict, faults: int | None = None) -> ir.Program:
+def load_model_text(path: str, text: str, overrides: dict, faults: int | None = None,
+                    include_dirs: list[str] | None = None) -> ir.Program:
+    """The header (@keys) comes from the model's own comments only: an included file's
+    header is not the model's, so a design can include another design and state its own."""
     lines = text.split("\n")
-    pre = preprocess(path, text, overrides, _const_eval)
-    raw = parse_metadata(path, pre.comments, lines)
-    meta = raw.meta
-    if faults is not None:
-        meta.faults = faults
-    _check_parameters(path, raw, pre, lines)
-    ast = _parse(path, pre.text, lines)
-    env = TypeEnv(path, lines, pre.defines, pre.text.split("\n"))
+    pre = preprocess(path, text, overrides, _const_eval, include_dirs_from_env() if include_dirs is None else include_dirs)
     try:
-        return _build(path, lines, pre, raw, ast, env)
-    except RecursionError:
-        # Deep nesting exhausts Python's stack in the lowering: say where, not how.
-        raise env.error(env.last_node, "the model is nested too deeply here") from None
+        raw = parse_metadata(path, pre.comments, lines)
+        meta = raw.meta
+        if faults is not None:
+            meta.faults = faults
+        _check_parameters(path, raw, pre, lines)
+        ast = _parse(path, pre.text, pre.files)
+        env = TypeEnv(path, lines, pre.defines, pre.files[path][1], pre.files)
+        try:
+            return _build(path, lines, pre, raw, ast, env)
+        except RecursionError:
+            # Deep nesting exhausts Python's stack in the lowering: say where, not how.
+            raise env.error(env.last_node, "the model is nested too deeply here") from None
+    except ModelError as e:
+        if e.loc is not None and e.included_from is None:
+            e.included_from = pre.included_from.get(e.loc.file)
+        raise
 
 
 def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeEnv) -> ir.Program:
@@ -140,6 +156,7 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
     return ir.Program(
         path=path,
         source_lines=lines,
+        files={f: raw_lines for f, (raw_lines, _) in pre.files.items()},
         meta=meta,
         defines=dict(pre.defines),
         global_cells=gl.cells,
@@ -158,6 +175,14 @@ def _check_parameters(path: str, raw, pre, lines: list[str]) -> None:
     for name, loc in raw.params:
         if name not in pre.define_locs:
             raise ModelError(loc, f"@param {name}: the model has no #define {name}", lines[loc.line - 1])
+    mms = raw.meta.config_mms or [None] * len(raw.meta.configs)
+    for ex in raw.meta.expectations:
+        if ex.config is not None and not any(c == ex.config and m in (None, ex.memory_model)
+                                             for c, m in zip(raw.meta.configs, mms)):
+            shown = " ".join(f"{k}={v}" for k, v in ex.config.items())
+            raise ModelError(ex.loc, f"@expect {ex.memory_model} {shown}: no @config {shown} runs under "
+                             f"{ex.memory_model} (an @expect with NAME=VALUE pairs is for the run of that @config)",
+                             lines[ex.loc.line - 1])
     checks = [("config", c, loc) for c, loc in zip(raw.meta.configs, raw.config_locs)]
     checks += [("defines", c, loc) for c, loc in raw.define_locs]
     for key, cfg, loc in checks:
@@ -185,7 +210,7 @@ def _lower_invariant(env, gl, funcs, sites, meta, prop: str, fname: str) -> ir.I
         if isinstance(instr, (ir.Store, ir.Lock, ir.Unlock, ir.SrcuReadLock, ir.SrcuReadUnlock,
                               ir.SrcuSync, ir.Alloc, ir.Free, ir.Nondet)):
             raise ModelError(instr.loc, f"invariant '{fname}' must only read memory (found '{instr.text}')",
-                             env.lines[instr.loc.line - 1])
+                             env.source_line(instr.loc))
     return ir.Invariant(prop, fname, code, len(L.local_cells))
 
 
@@ -289,20 +314,26 @@ class _EndOfInput:
         return f"{self.filename}:<end>"
 
 
-def _parse(path: str, text: str, lines: list[str]) -> c_ast.FileAST:
-    src = f'# 1 "<prelude>"\n{PRELUDE}# 1 "{path}"\n{text}'
+def _parse(path: str, text: str, files: dict) -> c_ast.FileAST:
+    """Parse the preprocessed text (its line markers name each file)."""
+    src = f'# 1 "<prelude>"\n{PRELUDE}{text}'
     parser = _Parser()
     try:
         return parser.parse(src, filename=path)
     except c_parser.ParseError as e:
-        raise _parse_error(path, str(e), lines) from None
+        raise _parse_error(path, str(e), files) from None
     except RecursionError:
-        raise _parse_error(path, parser.failure("the model is nested too deeply here"), lines) from None
+        raise _parse_error(path, parser.failure("the model is nested too deeply here"), files) from None
     except Exception:  # pycparser's own failure on malformed text: still a syntax error
-        raise _parse_error(path, parser.failure("syntax error before '{tok}'"), lines) from None
+        raise _parse_error(path, parser.failure("syntax error before '{tok}'"), files) from None
 
 
-def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
+def _parse_error(path: str, msg: str, files: dict) -> ModelError:
+    main = path
+    m = _PARSE_ERR.match(msg)
+    if m and m.group(1) in files:
+        path = m.group(1)
+    lines = files.get(path, ([], []))[0]
     end = f"{path}:<end>: "
     if msg.startswith(end):
         # The file ends inside a declaration or a statement: point just after its last token.
@@ -317,7 +348,7 @@ def _parse_error(path: str, msg: str, lines: list[str]) -> ModelError:
     line, col, what = int(m.group(2)), int(m.group(3)), m.group(4).strip()
     what = what.replace("before: ", "syntax error before '", 1) + "'" if what.startswith("before:") else what
     src = lines[line - 1] if 0 < line <= len(lines) else None
-    return ModelError(SourceLoc(path, line, max(col, 1)), what, src)
+    return ModelError(SourceLoc(path, line, max(col, 1), path != main), what, src)
 
 
 def _const_eval(text: str, loc: SourceLoc, src: str, defines: dict, overrides: dict) -> int:

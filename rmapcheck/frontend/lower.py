@@ -52,8 +52,7 @@ class ThreadLowerer:
 
     def emit(self, cls, node, **kw):
         loc = self.env.loc(node)
-        lines = self.env.code_lines
-        text = " ".join(lines[loc.line - 1].split()) if 0 < loc.line <= len(lines) else ""
+        text = " ".join((self.env.source_line(loc, blanked=True) or "").split())
         func = self.frames[-1].name if self.frames else "?"
         instr = cls(loc=loc, func=func, text=text, **kw)
         self.code.append(instr)

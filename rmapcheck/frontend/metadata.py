@@ -116,19 +116,30 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                     raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
             meta.memory_models = mms
         elif key == "expect":
+            # @expect MEMORY-MODEL [NAME=V ...] PROPERTY VERDICT: with NAME=V, only for the run of
+            # the @config with exactly those defines (a design variant's own expectations)
             parts = value.split()
-            if len(parts) != 3:
-                raise err("@expect takes: MEMORY-MODEL PROPERTY holds|violated")
-            mm, prop, verdict = parts
+            cfg_items = [p for p in parts[1:-2] if "=" in p]
+            if len(parts) < 3 or len(parts) != 3 + len(cfg_items):
+                raise err("@expect takes: MEMORY-MODEL [NAME=VALUE ...] PROPERTY holds|violated")
+            mm, prop, verdict = parts[0], parts[-2], parts[-1]
             if mm not in MEMORY_MODELS:
                 raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
             if verdict not in VERDICTS:
                 raise err(f"unknown verdict '{verdict}' (expected holds or violated)")
+            ecfg: dict[str, int] | None = None
+            if cfg_items:
+                ecfg = {}
+                for item in cfg_items:
+                    m2 = re.fullmatch(r"([A-Za-z_]\w*)=(-?\d+)", item)
+                    if not m2:
+                        raise err(f"@expect takes NAME=VALUE pairs before the property, not '{item}'")
+                    ecfg[m2.group(1)] = int(m2.group(2))
             for ex in meta.expectations:
-                if (ex.memory_model, ex.prop) == (mm, prop) and ex.verdict != verdict:
+                if (ex.memory_model, ex.prop, ex.config) == (mm, prop, ecfg) and ex.verdict != verdict:
                     raise err(f"@expect {mm} {prop} contradicts line {ex.loc.line} ({ex.verdict})")
             pcol = src.find(" " + prop + " ", vcol - 1) + 2 if (" " + prop + " ") in src[vcol - 1:] else vcol
-            meta.expectations.append(Expectation(mm, prop, verdict, SourceLoc(path, lineno, pcol)))
+            meta.expectations.append(Expectation(mm, prop, verdict, SourceLoc(path, lineno, pcol), ecfg))
         elif key == "invariant":
             m2 = re.fullmatch(r"([a-z][\w-]*)\s*:?\s+([A-Za-z_]\w*)(?:\(\))?", value)
             if not m2:

@@ -29,10 +29,12 @@ class ConstError(ValueError):
 class TypeEnv:
     """Struct, typedef and enum tables of one model, plus its #define constants."""
 
-    def __init__(self, path: str, lines: list[str], defines: dict[str, int], code_lines: list[str] | None = None):
+    def __init__(self, path: str, lines: list[str], defines: dict[str, int], code_lines: list[str] | None = None,
+                 files: dict | None = None):
         self.path = path
         self.lines = lines  # the model as written: error messages quote it
         self.code_lines = code_lines or lines  # comments blanked: traces quote statements from it
+        self.files = files or {path: (lines, self.code_lines)}  # every file of the model: (raw, blanked)
         self.structs: dict[str, StructT] = {}
         # Struct and enum definitions already processed, by AST node: a definition inside a
         # function is seen again every time the function is inlined, and is the same definition.
@@ -54,12 +56,18 @@ class TypeEnv:
         c = _coord_of(node)
         if c is None:
             return SourceLoc(self.path, 1, 1)
-        return SourceLoc(str(c.file or self.path), c.line, c.column or 1)
+        f = str(c.file or self.path)
+        return SourceLoc(f, c.line, c.column or 1, f != self.path)
+
+    def source_line(self, loc: SourceLoc, blanked: bool = False) -> str | None:
+        """The text of loc's line in its own file (comments blanked if asked)."""
+        f = self.files.get(loc.file)
+        lines = f[1 if blanked else 0] if f else None
+        return lines[loc.line - 1] if lines and 0 < loc.line <= len(lines) else None
 
     def error(self, node, msg: str) -> ModelError:
         loc = self.loc(node)
-        src = self.lines[loc.line - 1] if loc.file == self.path and 0 < loc.line <= len(self.lines) else None
-        return ModelError(loc, msg, src)
+        return ModelError(loc, msg, self.source_line(loc))
 
     # -- types ----------------------------------------------------------------
     def struct(self, name: str) -> StructT:

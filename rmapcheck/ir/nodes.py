@@ -316,6 +316,7 @@ class Expectation:
     prop: str  # a property name, or "*" for every other property
     verdict: str  # "holds" or "violated"
     loc: SourceLoc
+    config: dict | None = None  # NAME=V of the @config run it is for; None: every run of the memory model
 
 
 @dataclass
@@ -375,9 +376,11 @@ class Program:
     invariants: list  # list[Invariant]
     properties: list  # every property name this program is checked for
     global_objects: dict = field(default_factory=dict)  # offset -> [(name, type)] of objects starting there
+    files: dict = field(default_factory=dict)  # every file read (the model and what it #includes) -> its lines
 
-    def line(self, n: int) -> str:
-        return self.source_lines[n - 1] if 0 < n <= len(self.source_lines) else ""
+    def line(self, n: int, file: str | None = None) -> str:
+        lines = self.files.get(file, self.source_lines) if file else self.source_lines
+        return lines[n - 1] if 0 < n <= len(lines) else ""
 
 
 def is_scheduling_point(instr: Instr, memory_model: str = "sc") -> bool:

@@ -97,7 +97,8 @@ def print_program(p: ir.Program) -> str:
         out.append(f"// nondet range: {m.nondet_range[0]}..{m.nondet_range[1]}")
     out.append(f"// memory models: {', '.join(m.memory_models)}")
     for ex in m.expectations:
-        out.append(f"// expect {ex.memory_model} {ex.prop} {ex.verdict}")
+        cfg = "".join(f" {k}={v}" for k, v in (ex.config or {}).items())
+        out.append(f"// expect {ex.memory_model}{cfg} {ex.prop} {ex.verdict}")
     out.append("")
     out.append(f"globals ({len(p.global_cells)} cells):")
     for i, (c, v) in enumerate(zip(p.global_cells, p.global_init)):

@@ -16,9 +16,9 @@ class EdgeWitness:
     src: str
     dst: str
     thread: str
-    hold_line: int
+    hold_line: str  # 'line 12' or 'kvm_sets.h:12'
     hold_func: str
-    take_line: int
+    take_line: str
     take_func: str
     how: str  # "mutex_lock" or "synchronize_srcu"
     held_as: str  # "lock" or "srcu read section"

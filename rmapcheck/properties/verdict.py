@@ -30,9 +30,10 @@ class TraceStep:
     op: str  # what the visible step does: "read kvm.flag -> 1", "mutex_lock(kvm.lock)"
     ops: list = field(default_factory=list)  # every access of the transition, in order
     shared_ops: list = field(default_factory=list)  # the accesses other threads can see
-    locals_: list = field(default_factory=list)  # (line, text) of the local steps that followed
+    locals_: list = field(default_factory=list)  # (line, text, file) of the local steps that followed
     shared: bool = True  # does the step matter for a race diagram?
     note: str = ""  # events: WARN fired, allocation failed, assertion failed
+    file: str = ""  # the #included file the line is in; "" for the model itself
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from rmapcheck.errors import pos_text
 from rmapcheck.report import execution as X
 from rmapcheck.report.execution import Execution
 
@@ -65,7 +66,7 @@ def execution_dot(exe: Execution, name: str = "execution") -> str:
         w(f"  subgraph cluster_P{tid} {{")
         w(f"    label={q(f'P{tid}: {exe.threads[tid]}')};")
         for e in evs:
-            text = ql([f"{letters[e.eid]}: {e.label()}", f"{e.func}:{e.line}  {e.text[:40]}"])
+            text = ql([f"{letters[e.eid]}: {e.label()}", f"{e.func}:{pos_text(e.line, e.file)}  {e.text[:40]}"])
             attrs = [f"label={text}"]
             if e.step == last_step and not exe.complete:
                 attrs.append("color=red, penwidth=2")
@@ -212,7 +213,7 @@ def _state_label(ex, st) -> str:
     for tid, th in enumerate(st[2]):
         pc = th[0]
         code = ex.threads[tid].ir.code
-        where = "end" if pc < 0 else str(code[pc].loc.line)
+        where = "end" if pc < 0 else pos_text(code[pc].loc.line, code[pc].loc.incl_file)
         parts.append(f"{ex.threads[tid].name}:{where}")
     return "\n".join(parts)
 
@@ -220,7 +221,7 @@ def _state_label(ex, st) -> str:
 def _edge_label(ex, st, tid: int) -> str:
     pc = st[2][tid][0]
     code = ex.threads[tid].ir.code
-    return f"{ex.threads[tid].name}:{code[pc].loc.line}" if 0 <= pc < len(code) else ex.threads[tid].name
+    return f"{ex.threads[tid].name}:{pos_text(code[pc].loc.line, code[pc].loc.incl_file)}" if 0 <= pc < len(code) else ex.threads[tid].name
 
 
 def state_graph_dot(g: nx.DiGraph, name: str = "states") -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rmapcheck.engines.explicit.executor import Executor
 from rmapcheck.engines.explicit.replay import _Names
-from rmapcheck.errors import InternalError
+from rmapcheck.errors import InternalError, where_text
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import PropertyResult, Trace
 
@@ -39,9 +39,10 @@ class Event:
     line: int = 0
     func: str = ""
     text: str = ""
-    missed: list = field(default_factory=list)  # ra: [(thread, line, value)] newer writes a read missed
+    file: str = ""  # the #included file of line; "" for the model itself
+    missed: list = field(default_factory=list)  # ra: [(thread, where, value)] newer writes a read missed
     waits_for: list = field(default_factory=list)  # srcu: the reader threads a grace period waits for
-    co_before: list = field(default_factory=list)  # ra: [(thread, line, value)] older writes this one precedes
+    co_before: list = field(default_factory=list)  # ra: [(thread, where, value)] older writes this one precedes
 
     def label(self) -> str:
         """``W[release] kvm.flag=1``, herd7 style."""
@@ -237,6 +238,7 @@ def _snapshot(ex: Executor, names: _Names, state, latest) -> dict:
         thr[ti.name] = {
             "done": pc < 0,
             "line": instr.loc.line if instr is not None else 0,
+            "file": instr.loc.file if instr is not None else "",
             "func": instr.func if instr is not None else "",
             "holds": holds,
             "waiting": bool(waiting),
@@ -264,6 +266,7 @@ def _events(ex: Executor, names: _Names, step: int, tid: int, log: list, events:
     def new(kind: str, target: str, **kw) -> Event:
         e = Event(len(events), step, tid, thread, kind, target,
                   line=cur.loc.line if cur is not None else 0,
+                  file=cur.loc.incl_file if cur is not None else "",
                   func=cur.func if cur is not None else "",
                   text=cur.text.strip() if cur is not None else "", **kw)
         events.append(e)
@@ -343,7 +346,7 @@ def _relations(exe: Execution) -> None:
                 for who, line, v in e.co_before:
                     for k, w in enumerate(co):
                         ev = exe.events[w]
-                        if ev.thread == who and ev.line == line and k < at:
+                        if ev.thread == who and where_text(ev.line, ev.file) == line and k < at:
                             at = k
                 co.insert(at, e.eid)
                 last_write.setdefault(cell, []).append((e.eid, val))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from rmapcheck.errors import where_text
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED
 from rmapcheck.report import execution as X
@@ -111,7 +112,7 @@ def diagnosis(exe: X.Execution) -> str:
     writes = [e for e in ev if e.step == last_step and e.kind == X.WRITE]
     if exe.complete and writes and tr.prop not in (ir.P_LEAK,):
         out.append(f"The property is false in the state after {writes[-1].thread} "
-                   f"{_clause(writes[-1])} at line {writes[-1].line}.")
+                   f"{_clause(writes[-1])} at {where_text(writes[-1].line, writes[-1].file)}.")
         return " ".join(out)
     if not last_reads or tr.prop in (ir.P_LEAK, ir.P_DFREE, ir.P_UAF):
         for extra in (_overwrite(exe, last_step), _freed(exe, last_step)):
@@ -129,13 +130,13 @@ def diagnosis(exe: X.Execution) -> str:
             if s is not None and ev[s].tid != r.tid:
                 seen = (e, ev[s])
                 break
-    lead = f"{r.thread} read {cell} = {val} at line {r.line}"
+    lead = f"{r.thread} read {cell} = {val} at {where_text(r.line, r.file)}"
     if seen is not None:
         e, w = seen
-        lead = (f"{r.thread} saw {e.cells[0][0]} = {e.cells[0][1]} (written by {w.thread} at line {w.line}) "
-                f"and then read {cell} = {val} at line {r.line}")
+        lead = (f"{r.thread} saw {e.cells[0][0]} = {e.cells[0][1]} (written by {w.thread} at {where_text(w.line, w.file)}) "
+                f"and then read {cell} = {val} at {where_text(r.line, r.file)}")
     if r.missed:
-        missed = "; ".join(f"{v} written by {who} at line {line}" for who, line, v in r.missed)
+        missed = "; ".join(f"{v} written by {who} at {line}" for who, line, v in r.missed)
         out.append(f"{lead}: under weak memory it read an older value, missing {missed}, because no "
                    "release/acquire pair orders that write before what it had already seen.")
         return " ".join(out)
@@ -150,22 +151,22 @@ def diagnosis(exe: X.Execution) -> str:
             if later:
                 x = later[0]
                 xv = next(v for c, v in x.cells if c == scell)
-                out.append(f"{lead}. That value was copied from {scell} by {w.thread} at line {w.line}, "
-                           f"before {x.thread} wrote {xv} to {scell} at line {x.line}: the copy missed that "
+                out.append(f"{lead}. That value was copied from {scell} by {w.thread} at {where_text(w.line, w.file)}, "
+                           f"before {x.thread} wrote {xv} to {scell} at {where_text(x.line, x.file)}: the copy missed that "
                            f"write, and {cell} kept the stale {val}.")
                 return " ".join(out)
-            out.append(f"{lead}; the value was copied from {scell} by {w.thread} at line {w.line}.")
+            out.append(f"{lead}; the value was copied from {scell} by {w.thread} at {where_text(w.line, w.file)}.")
             return " ".join(out)
         failed = next((x for x in reversed(ev[:w.eid]) if x.tid == w.tid and x.kind in (X.ALLOC, X.ALLOC_FAIL)
                        and x.step >= w.step - 1), None)
         why = " after its allocation failed" if failed is not None and failed.kind == X.ALLOC_FAIL else ""
-        out.append(f"{lead}, the value {w.thread} wrote at line {w.line}{why}.")
+        out.append(f"{lead}, the value {w.thread} wrote at {where_text(w.line, w.file)}{why}.")
         return " ".join(out)
     later = [x for x in ev[r.eid + 1:] if x.kind == X.WRITE and any(c == cell for c, _ in x.cells)]
     others = [x for x in ev[:r.eid] if x.kind == X.WRITE and any(c == cell for c, _ in x.cells)]
     if not others:
         out.append(f"{lead}, its initial value: no thread had written {cell} yet"
-                   + (f" ({later[0].thread} writes it later, at line {later[0].line})." if later else "."))
+                   + (f" ({later[0].thread} writes it later, at {where_text(later[0].line, later[0].file)})." if later else "."))
     else:
         out.append(f"{lead}.")
     return " ".join(out)
@@ -182,9 +183,9 @@ def _lock_story(exe: X.Execution) -> str:
     if not held:
         return ""
     if exe.trace.prop == ir.P_LOCKLEAK:
-        return " ".join(f"{h.thread} took {h.target} at line {h.line} ({h.func}()) and returned without "
+        return " ".join(f"{h.thread} took {h.target} at {where_text(h.line, h.file)} ({h.func}()) and returned without "
                         "releasing it." for h in held)
-    return " ".join(f"{h.thread} still holds {h.target}, taken at line {h.line} ({h.func}())." for h in held)
+    return " ".join(f"{h.thread} still holds {h.target}, taken at {where_text(h.line, h.file)} ({h.func}())." for h in held)
 
 
 def _copy_source(exe: X.Execution, w: X.Event, k: int):
@@ -218,15 +219,15 @@ def _freed(exe: X.Execution, step: int) -> str:
         obj = e.target.lstrip("&")
         if obj in objs:
             got = objs[obj]
-            how = (f"{got.thread} had read the pointer to {obj} from {got.cells[0][0]} at line {got.line}; "
+            how = (f"{got.thread} had read the pointer to {obj} from {got.cells[0][0]} at {where_text(got.line, got.file)}; "
                    if got is not None else "")
             inside = _in_srcu(exe, tid, e.eid)
-            return (how + f"{e.thread} freed {obj} at line {e.line} ({e.func}())"
+            return (how + f"{e.thread} freed {obj} at {where_text(e.line, e.file)} ({e.func}())"
                     + (f" while {exe.threads[tid]} was still inside its srcu read section" if inside else "")
                     + ".")
     if frees and exe.trace.prop == ir.P_DFREE:
         e = frees[-1]
-        return f"{e.target.lstrip('&')} had already been freed by {e.thread} at line {e.line} ({e.func}())."
+        return f"{e.target.lstrip('&')} had already been freed by {e.thread} at {where_text(e.line, e.file)} ({e.func}())."
     return ""
 
 
@@ -254,8 +255,8 @@ def _overwrite(exe: X.Execution, step: int) -> str:
                             prev = (x, v)
             if prev is not None and prev[1].startswith("&") and prev[1] != val:
                 x, v = prev
-                return (f"{e.thread} overwrote {cell}, which held {v} (stored by {x.thread} at line {x.line}), "
-                        f"with {val} at line {e.line}.")
+                return (f"{e.thread} overwrote {cell}, which held {v} (stored by {x.thread} at {where_text(x.line, x.file)}), "
+                        f"with {val} at {where_text(e.line, e.file)}.")
     return ""
 
 
@@ -333,7 +334,7 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
                    + ("" if res.stats.complete else f", INCOMPLETE: {res.stats.limit}") + "):")
         width = max(len(n) for n in res.results)
         for name, r in res.results.items():
-            exp = expectation(program, mm, name)
+            exp = expectation(program, mm, name, defines)
             mark = ""
             if exp is not None and r.verdict in ("holds", "violated") and r.verdict != exp:
                 mark = "   MISMATCH"

@@ -21,7 +21,7 @@ import os
 import re
 from pathlib import Path
 
-from rmapcheck.errors import UsageError
+from rmapcheck.errors import UsageError, pos_text
 from rmapcheck.properties.verdict import HOLDS, VIOLATED
 
 MARKER = ".rmapcheck-report"
@@ -73,7 +73,11 @@ JS = r"""
       rows[i].querySelector("td.who").textContent = "";
     }
   }
-  function row(line) { return document.getElementById("L" + line); }
+  function row(s) { return document.getElementById((s.fi ? "F" + s.fi : "") + "L" + s.line); }
+  function showFile(fi) {  // the source pane shows the file of the current step (a model or a header)
+    var files = document.querySelectorAll("div.file");
+    for (var i = 0; i < files.length; i++) files[i].hidden = (files[i].dataset.fi !== String(fi || 0));
+  }
   function show(t, k) {
     var tr = data[t];
     if (k < 0) k = 0;
@@ -83,7 +87,7 @@ JS = r"""
     var last = {};
     for (var i = 0; i <= k; i++) last[tr.steps[i].tid] = tr.steps[i];
     Object.keys(last).forEach(function (tid) {
-      var s = last[tid], r = row(s.line);
+      var s = last[tid], r = row(s);
       if (!r) return;
       var c = colours[tr.threads.indexOf(s.thread) % colours.length];
       r.querySelector("td.c").style.background = c + "33";
@@ -91,7 +95,8 @@ JS = r"""
       who.textContent = (who.textContent ? who.textContent + " " : "") + s.thread;
       who.style.color = c;
     });
-    var s = tr.steps[k], cur = row(s.line);
+    var s = tr.steps[k], cur = row(s);
+    showFile(s.fi);
     if (cur) {
       cur.classList.add("cur");
       var pane = cur.closest(".source"), a = cur.getBoundingClientRect(), b = pane.getBoundingClientRect();
@@ -99,7 +104,7 @@ JS = r"""
     }
     var box = document.getElementById("stepper-" + t);
     box.querySelector(".pos").textContent = "step " + (k + 1) + " / " + tr.steps.length;
-    box.querySelector(".now").textContent = (k + 1) + ". " + s.thread + "  " + s.func + ":" + s.line +
+    box.querySelector(".now").textContent = (k + 1) + ". " + s.thread + "  " + s.func + ":" + s.where +
       "  " + s.text + (s.ops.length ? "\n    " + s.ops.join("\n    ") : "") + (s.note ? "\n    !! " + s.note : "");
     box.querySelector("button.prev").disabled = (k === 0);
     box.querySelector("button.next").disabled = (k === tr.steps.length - 1);
@@ -185,6 +190,9 @@ def model_page(display: str, program, runs: list) -> tuple[str, dict]:
     table.append("</table>")
     data = []
     steppers = []
+    # the files the model #includes: a step in one of them shows that file in the source pane
+    included = [(f, lines) for f, lines in getattr(program, "files", {}).items() if f != program.path]
+    file_index = {f: k + 1 for k, (f, _) in enumerate(included)}
     for k, (mm, r) in enumerate(traces):
         tr = r.trace
         names = []
@@ -194,11 +202,13 @@ def model_page(display: str, program, runs: list) -> tuple[str, dict]:
         data.append({
             "prop": r.name, "memory_model": mm, "threads": names,
             "steps": [{"tid": s.tid, "thread": s.thread, "line": s.line, "func": s.func, "text": s.text.strip(),
-                       "ops": list(s.ops), "note": s.note} for s in tr.steps],
+                       "ops": list(s.ops), "note": s.note, "fi": file_index.get(s.file, 0),
+                       "where": pos_text(s.line, s.file)} for s in tr.steps],
         })
         legend = "".join(f'<span style="background:{THREAD_COLOURS[i % len(THREAD_COLOURS)]}">{_e(n)}</span>'
                          for i, n in enumerate(names))
-        items = "".join(f"<li>{_e(s.thread)} {_e(s.func)}:{s.line} {_e(s.text.strip())}</li>" for s in tr.steps)
+        items = "".join(f"<li>{_e(s.thread)} {_e(s.func)}:{_e(pos_text(s.line, s.file))} {_e(s.text.strip())}</li>"
+                        for s in tr.steps)
         steppers.append(
             f'<div class="stepper" id="stepper-{k}"><h2 id="trace-{k}">{_e(r.name)} violated under {mm}</h2>'
             f"<p>{_e(r.message)}</p><div class=\"legend\">{legend}</div>"
@@ -209,11 +219,16 @@ def model_page(display: str, program, runs: list) -> tuple[str, dict]:
             f'<details><summary>race diagram</summary><pre>{_e(render_diagram(tr))}</pre></details>'
             f'<pre class="final">{_e(tr.final)}</pre></div>'
         )
-    src_rows = "".join(
-        f'<tr id="L{n}"><td class="n">{n}</td><td class="who"></td><td class="c">{_e(line) or " "}</td></tr>'
-        for n, line in enumerate(program.source_lines, 1)
-    )
-    body.append('<div class="layout"><div class="source"><table class="src">' + src_rows + "</table></div>")
+    panes = []
+    for fi, (fname, flines) in enumerate([(display, program.source_lines)] + included):
+        pre = f"F{fi}" if fi else ""
+        src_rows = "".join(
+            f'<tr id="{pre}L{n}"><td class="n">{n}</td><td class="who"></td><td class="c">{_e(line) or " "}</td></tr>'
+            for n, line in enumerate(flines, 1)
+        )
+        panes.append(f'<div class="file" data-fi="{fi}"{" hidden" if fi else ""}><p class="fname">{_e(fname)}</p>'
+                     f'<table class="src">{src_rows}</table></div>')
+    body.append('<div class="layout"><div class="source">' + "".join(panes) + "</div>")
     body.append('<div class="side"><h2>Verdicts</h2>' + "".join(table))
     body.append("".join(steppers) if steppers else "<p>No counterexample: every property holds.</p>")
     body.append("</div></div></main>")
@@ -300,7 +315,7 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
                 progress(display, mm)
             prog = load_for(path, mm, defines, program=program)  # with its @defines, as in verify
             res = check_program(prog, mm, limits=limits)
-            runs.append((mm, res, {n: expectation(prog, mm, n) for n in res.results}))
+            runs.append((mm, res, {n: expectation(prog, mm, n, defines) for n in res.results}))
         text, summary = model_page(display, program, runs)
         text = text.replace(os.path.abspath(path), display)
         page = slug(display)

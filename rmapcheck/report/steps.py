@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from rmapcheck.errors import pos_text
 from rmapcheck.properties.verdict import Trace
 from rmapcheck.report.diagram import WIDTH, _ascii, wrap_code
 
@@ -22,7 +23,7 @@ def render_steps(trace: Trace, path: str = "", width: int = WIDTH) -> str:
     tw = min(max([len(s.thread) for s in trace.steps] + [6]), 16)
     pad = " " * (6 + tw + 2)  # under the "where" column
     for n, s in enumerate(trace.steps, 1):
-        head = f"{n:4d}  {s.thread:<{tw}}  {s.func}:{s.line:<4d} "
+        head = f"{n:4d}  {s.thread:<{tw}}  {s.func}:{pos_text(s.line, s.file):<4} "
         if len(head) > width - 30:  # a long function name: the statement goes on its own line
             out.append(head.rstrip())
             head = pad + "  "
@@ -31,8 +32,8 @@ def render_steps(trace: Trace, path: str = "", width: int = WIDTH) -> str:
         out.extend(" " * len(head) + c for c in code[1:])
         for op in s.ops:
             out.extend(_prose(op, pad + "    ", pad + "        ", width))
-        for line, text in s.locals_:
-            first = f"{pad}  ..{line:<4d} "
+        for line, text, file in s.locals_:
+            first = f"{pad}  ..{pos_text(line, file):<4} "
             code = wrap_code(text.strip(), width - len(first))
             out.append(first + code[0])
             out.extend(" " * len(first) + c for c in code[1:])

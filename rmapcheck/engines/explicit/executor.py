@@ -441,7 +441,7 @@ class Executor:
             G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
-            c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at line {site.loc.line} ({site.func}) is no longer reachable", site.loc, tid))
+            c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at {site.loc.where} ({site.func}) is no longer reachable", site.loc, tid))
         if log is None:
             return Outcome((G, H, T2, c.faults, X), c.events)
         return Outcome((G, H, T2, c.faults, X), c.events, remap, tuple(c.H))

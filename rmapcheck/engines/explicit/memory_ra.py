@@ -247,14 +247,15 @@ class RAMemory(SCMemory):
         what = getattr(instr, "what", "") or self.cell_name(loc)
         c.events.append(Event(
             ir.P_RACE,
-            f"data race on {self.cell_name(loc)}: {mine} {kind} of {what} at line {instr.loc.line} ({me}) "
-            f"and {theirs} write at line {wline} ({other}), not ordered by happens-before",
+            f"data race on {self.cell_name(loc)}: {mine} {kind} of {what} at {instr.loc.where} ({me}) "
+            f"and {theirs} write at {wline} ({other}), not ordered by happens-before",
             instr.loc, c.tid,
         ))
 
-    def _line(self, tid: int, pc: int) -> int:
+    def _line(self, tid: int, pc: int) -> str:
+        """Where a write stands, as a message says it ('line 12', 'kvm_sets.h:12')."""
         code = self.code_by_tid[tid] if 0 <= tid < len(self.code_by_tid) else []
-        return code[pc].loc.line if 0 <= pc < len(code) else 0
+        return code[pc].loc.where if 0 <= pc < len(code) else "line 0"
 
     def cell_name(self, loc) -> str:
         base, off = loc
@@ -458,9 +459,9 @@ class RAMemory(SCMemory):
                 if a == b and (writing or writing2) and (plain or plain2):
                     out.append(Event(
                         ir.P_RACE,
-                        f"data race on {self.cell_name(a)}: {ex.threads[t].name} line {instr.loc.line} "
+                        f"data race on {self.cell_name(a)}: {ex.threads[t].name} {instr.loc.where} "
                         f"({'plain' if plain else instr.order} {'write' if writing else 'read'}) and "
-                        f"{ex.threads[u].name} line {instr2.loc.line} ({'plain' if plain2 else instr2.order} "
+                        f"{ex.threads[u].name} {instr2.loc.where} ({'plain' if plain2 else instr2.order} "
                         f"{'write' if writing2 else 'read'}) can run in either order",
                         instr.loc, t,
                     ))

@@ -104,15 +104,16 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
     first = None
     ops: list[str] = []
     shared_ops: list[str] = []
-    locals_: list[tuple[int, str]] = []
+    locals_: list[tuple[int, str, str]] = []
     cur = None
     for kind, a, b in log:
         if kind == "step":
             cur = code[a]
             if first is None:
                 first = cur
-            elif cur.loc.line != first.loc.line and (not locals_ or locals_[-1][0] != cur.loc.line):
-                locals_.append((cur.loc.line, cur.text))
+            elif ((cur.loc.line, cur.loc.file) != (first.loc.line, first.loc.file)
+                  and (not locals_ or locals_[-1][::2] != (cur.loc.line, cur.loc.incl_file))):
+                locals_.append((cur.loc.line, cur.text, cur.loc.incl_file))
             continue
         text = _op(names, tid, cur, kind, a, b, cells)
         ops.append(text)
@@ -132,6 +133,7 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
         locals_=locals_,
         shared=bool(shared_ops) or bool(notes),
         note="; ".join(notes),
+        file=first.loc.incl_file if first else "",
     )
 
 
@@ -177,11 +179,11 @@ def _op(names: _Names, tid: int, instr, kind: str, a, b, cells) -> str:
         return f"synchronize_srcu {a}: grace period over"
     if kind == "ra_read":
         value, missed = b
-        seen = ", ".join(f"{names.value(v)} written at line {line} by {who}" for who, line, v in missed)
+        seen = ", ".join(f"{names.value(v)} written at {line} by {who}" for who, line, v in missed)
         return f"weak memory: {names.cell(a, tid)} reads the older {names.value(value)}, missing {seen}"
     if kind == "ra_write":
         value, later = b
-        before = ", ".join(f"{names.value(v)} (line {line}, {who})" for who, line, v in later)
+        before = ", ".join(f"{names.value(v)} ({line}, {who})" for who, line, v in later)
         return f"weak memory: this write of {names.cell(a, tid)} is ordered before {before}"
     if kind == "nondet":
         return f"nondet -> {b}"

@@ -240,7 +240,7 @@ class Search:
             return None
         hold, take = code[hold_pc], code[take_pc]
         return EdgeWitness(
-            src, dst, self.ex.threads[tid].name, hold.loc.line, hold.func, take.loc.line, take.func,
+            src, dst, self.ex.threads[tid].name, hold.loc.where, hold.func, take.loc.where, take.func,
             "synchronize_srcu" if target_kind == "sync" else f"{take.kind}_lock",
             "srcu read section" if kind == "s" else "lock", sid,
         )
@@ -265,12 +265,12 @@ class Search:
                 if owner is not None:
                     ended = state[2][owner][0] < 0  # a lock leak: no one will ever release it
                     who = f", held by {self.ex.threads[owner].name}" + (", which ended holding it" if ended else "")
-                out.append(f"{name} waits for {i.what} at line {i.loc.line}{who}")
+                out.append(f"{name} waits for {i.what} at {i.loc.where}{who}")
             elif isinstance(i, ir.SrcuSync) and th[3] is not None:
                 readers = ", ".join(self.ex.threads[u].name for u in sorted(th[3][1]))
-                out.append(f"{name} waits in synchronize_srcu({i.what}) at line {i.loc.line} for {readers}")
+                out.append(f"{name} waits in synchronize_srcu({i.what}) at {i.loc.where} for {readers}")
             else:
-                out.append(f"{name} is at line {i.loc.line}")
+                out.append(f"{name} is at {i.loc.where}")
         return "; ".join(out)
 
     def verdicts(self, stats: RunStats) -> dict:

@@ -135,14 +135,14 @@ class BlockExecutor:
             path, first = work.pop()
             npaths += 1
             if npaths > MAX_PATHS:
-                raise EncodingError(f"a transition of {self.sb.thread_name(self.tid)} from line "
-                                    f"{self.code[pc].loc.line} has more than {MAX_PATHS} paths")
+                raise EncodingError(f"a transition of {self.sb.thread_name(self.tid)} from "
+                                    f"{self.code[pc].loc.where} has more than {MAX_PATHS} paths")
             try:
                 self._walk(path, first, work)
             except Unsupported as e:
-                self._limit(path, True, f"{e} (line {self.code[path.pc].loc.line})")
+                self._limit(path, True, f"{e} ({self.code[path.pc].loc.where})")
             except T.Overflow as e:
-                self._limit(path, True, f"{e} (line {self.code[path.pc].loc.line})", WIDTH_TAG)
+                self._limit(path, True, f"{e} ({self.code[path.pc].loc.where})", WIDTH_TAG)
         return self.out
 
     # -- outcomes -----------------------------------------------------------------------
@@ -836,15 +836,15 @@ class BlockExecutor:
         size = T.mul(n[1], elem)
         ovf = T.ovf_mul(n[1], elem)
         if ovf is not False:
-            self._limit(path, ovf, f"an allocation size wider than {T.SORT.W} bits at line {i.loc.line}", WIDTH_TAG)
+            self._limit(path, ovf, f"an allocation size wider than {T.SORT.W} bits at {i.loc.where}", WIDTH_TAG)
             path.guard.append(T.neg(ovf))
         over = T.le(pool, j)
-        self._limit(path, over, f"more than {pool} objects from the allocation at line {i.loc.line}", ("pool", site))
+        self._limit(path, over, f"more than {pool} objects from the allocation at {i.loc.where}", ("pool", site))
         big = T.lt(maxc, size)
-        self._limit(path, big, f"an object larger than {maxc} cells from the allocation at line {i.loc.line}", ("size", site))
+        self._limit(path, big, f"an object larger than {maxc} cells from the allocation at {i.loc.where}", ("size", site))
         if sconst is not None:
             wrong = T.ne(size, sconst)
-            self._limit(path, wrong, f"an object size other than {sconst} cells at line {i.loc.line}")
+            self._limit(path, wrong, f"an object size other than {sconst} cells at {i.loc.where}")
             path.guard.append(T.neg(wrong))
         path.guard.append(T.conj(T.neg(over), T.neg(big)))
         base = lay.site_base[site]
