@@ -46,3 +46,30 @@ def test_timeout_is_polled_steadily(monkeypatch):
     res = explore(program, Limits(timeout=3.5))
     assert not res.stats.complete and res.stats.limit == "timeout"
     assert res.stats.states + res.stats.transitions <= 5 * POLL_WORK
+
+
+def test_leak_made_by_the_last_step_under_ra():
+    # RAMemory.canonicalize scanned reachability over every message before dropping the ones no
+    # thread can read: the object's only reference was such a message, so ra said "holds"
+    # where sc (whose executions ra all allows) says "violated".
+    from rmapcheck.verify import exit_code, verify
+
+    rows, _ = verify([str(MODELS / "leak_last_step_ra.c")])
+    got = {(r.memory_model, r.prop): r.got for r in rows}
+    assert got[("sc", "no-leak")] == got[("ra", "no-leak")] == "violated"
+    assert exit_code(rows) == 0, [r for r in rows if r.status != "ok"]
+
+
+def test_long_local_loop_is_incomplete_not_violated():
+    # 200,000 local steps in one transition passed the executor's LOCAL_STEP_LIMIT, which was
+    # reported as a failed assertion (exit 1). A limit of the engine makes the run incomplete.
+    import subprocess
+    import sys
+
+    r = check_file(str(MODELS / "long_local_loop.c"))
+    assert not r.stats.complete and r.stats.limit == "local-step-limit"
+    assert {res.verdict for res in r.results.values()} == {"incomplete"}
+    cli = subprocess.run([sys.executable, "-m", "rmapcheck", "check", str(MODELS / "long_local_loop.c")],
+                         capture_output=True, text=True)
+    assert cli.returncode == 3, cli.stdout + cli.stderr
+    assert "violated" not in cli.stdout

@@ -99,6 +99,12 @@ CASES = [
          r"compound literals are not supported"),
     Case("statement-expression", prog("int x = ({ 1; });"), "int x = ({", r"unsupported expression"),
     Case("int-to-pointer-cast", prog("int *p = (int *)5;"), "int *p = (int *)5;", r"casting an integer to a pointer is not supported"),
+    # a pointer stored through a cast into an int allocation was lost to the heap scan (KeyError, exit 4)
+    Case("pointer-cast-into-int-object",
+         prog("int *b = kzalloc(sizeof(int), GFP_KERNEL);\nstruct kvm **slot = (struct kvm **)b;\n*slot = &kvm;", KVM),
+         "struct kvm **slot =", r"casting int \* to struct kvm \* \* is not supported: the types keep pointers"),
+    Case("void-pointer-to-typed", prog("int *b = kzalloc(sizeof(int), GFP_KERNEL);\nvoid *v = b;\nstruct kvm **slot = v;", KVM),
+         "struct kvm **slot = v;", r"converting void \* to struct kvm \* \* is not supported"),
     Case("pointer-ordering", prog("int b = kvm.rmap < kvm.rmap;", KVM), "int b = kvm.rmap <", r"operator '<' on pointers is not supported"),
     Case("array-without-size", prog("int a[] = { 1, 2 };"), "int a[] =", r"arrays need a size"),
     # -- unknown functions, argument count and type ----------------------------------------------------

@@ -180,6 +180,19 @@ def test_verdict(model, cfg, prop):
     assert r.verdict == want, f"{model} {cfg or ''} {prop}: {r.verdict} ({r.message})"
 
 
+@pytest.mark.parametrize("model", sorted(RA_TABLE))
+def test_every_sc_violation_is_an_ra_violation(model):
+    """ra allows every sc execution: in the configuration both run (the model's ra one), what
+    sc finds violated, ra finds violated too (the ra run is the one the ra verdicts use)."""
+    ra_defines = load_model(str(MODELS / model)).meta.mm_defines.get("ra", {})
+    sc = run(model, **ra_defines)
+    ra = run_ra(model)
+    assert sc.stats.complete and ra.stats.complete
+    assert ra.defines == sc.defines
+    missed = {p for p, r in sc.results.items() if r.verdict == "violated" and ra.results[p].verdict != "violated"}
+    assert missed == set(), f"{model}: sc violates {sorted(missed)}, ra does not"
+
+
 @pytest.mark.parametrize("model", sorted(TABLE))
 def test_header_expectations_match_the_table(model):
     """The @expect lines of each model say the same as this table (rmapcheck verify reads them)."""

@@ -96,6 +96,29 @@ def same_type(a: CType, b: CType) -> bool:
     return a is b
 
 
+def pointer_layout(t: CType) -> tuple:
+    """Which cells of an object of type t hold pointers (the heap scan reads only those)."""
+    return tuple(is_ptr for _, is_ptr, _ in cell_names("", t))
+
+
+def layouts_agree(a: CType, b: CType) -> bool:
+    """May a pointer to a become a pointer to b? Only if no pointer can land in a cell the heap
+    scan does not read, nor an integer cell be read as a pointer, at any level of indirection.
+    Anything may become void *; void * becomes only void * again (which type it hides is not
+    known: the allocation primitives, which know it, are the way to a typed pointer)."""
+    if isinstance(b, VoidT):
+        return True
+    if isinstance(a, VoidT):
+        return False
+    la, lb = pointer_layout(a), pointer_layout(b)
+    n = min(len(la), len(lb))
+    if la[:n] != lb[:n] or any(la) != any(lb):
+        return False
+    if isinstance(a, PtrT) and isinstance(b, PtrT):
+        return layouts_agree(a.target, b.target)
+    return True
+
+
 def cell_names(prefix: str, t: CType) -> list[tuple[str, bool, str]]:
     """(name, is_pointer, pointee type) of each cell of an object of type t: ``kvm.memslots[0].npages``."""
     if isinstance(t, StructT):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pycparser import c_ast
 
 from rmapcheck.frontend.ctypes import (
-    BOOL, INT, VOID, ArrT, CType, FuncT, IntT, PtrT, StructT, VoidT, cell_names, same_type,
+    BOOL, INT, VOID, ArrT, CType, FuncT, IntT, PtrT, StructT, VoidT, cell_names, layouts_agree, same_type,
 )
 from rmapcheck.frontend.lvalues import LV, Label, addr_add, addr_index
 from rmapcheck.frontend.typeenv import ConstError, TypeEnv, arith
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
+
+# why a pointer conversion between types that keep pointers in different cells is refused
+POINTER_LAYOUT_WHY = ("the types keep pointers in different cells (a pointer is tracked only in cells "
+                      "of pointer type), or void * hides which type it points to")
 
 MAX_STEPS = 50_000  # a thread whose inlined code is larger than this is rejected (real models: a few thousand)
 
@@ -457,6 +461,8 @@ class ThreadLowerer:
                 raise self.error(node, "casting a pointer to an integer is not supported")
             if isinstance(t, PtrT) and isinstance(vt, IntT) and not (isinstance(v, Const) and v.value == 0):
                 raise self.error(node, "casting an integer to a pointer is not supported")
+            if isinstance(t, PtrT) and isinstance(vt, PtrT) and not layouts_agree(vt.target, t.target):
+                raise self.error(node, f"casting {vt} to {t} is not supported: {POINTER_LAYOUT_WHY}")
             return self.convert(v, vt, t), t
         if isinstance(node, c_ast.TernaryOp):
             return self.ternary(node)
@@ -495,6 +501,8 @@ class ThreadLowerer:
                 raise self.error(node, f"assigning an integer to a pointer ({t})")
             if isinstance(vt, PtrT) and not same_type(t, vt):
                 raise self.error(node, f"incompatible pointer types: {t} and {vt}")
+            if isinstance(vt, PtrT) and not layouts_agree(vt.target, t.target):
+                raise self.error(node, f"converting {vt} to {t} is not supported: {POINTER_LAYOUT_WHY}")
             if not isinstance(vt, PtrT):
                 raise self.error(node, f"cannot assign {vt} to {t}")
         elif isinstance(t, IntT):

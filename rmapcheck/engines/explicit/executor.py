@@ -21,6 +21,11 @@ from rmapcheck.ir.liveness import live_in
 LOCAL_STEP_LIMIT = 100_000
 
 
+class LocalStepLimit(Exception):
+    """A thread (or an invariant) ran LOCAL_STEP_LIMIT local steps without a visible one: a
+    limit of the engine, not a property of the model, so the run is incomplete."""
+
+
 class NeedChoice(Exception):
     def __init__(self, n: int):
         self.n = n
@@ -419,7 +424,7 @@ class Executor:
                 pc = npc
                 steps += 1
                 if steps > LOCAL_STEP_LIMIT:
-                    raise Stop(ir.P_ASSERT, f"thread {ti.name} runs more than {LOCAL_STEP_LIMIT} local steps without a visible one")
+                    raise LocalStepLimit(f"thread {ti.name} ran more than {LOCAL_STEP_LIMIT} local steps without a visible one")
         except Stop as s:
             if s.prop is None:
                 return Outcome(None, [])
@@ -477,7 +482,7 @@ class Executor:
                         raise Stop(ir.P_ASSERT, str(e)) from None
                     steps += 1
                     if steps > LOCAL_STEP_LIMIT:
-                        raise Stop(ir.P_ASSERT, "invariant does not terminate")
+                        raise LocalStepLimit(f"invariant {inv.func}() ran more than {LOCAL_STEP_LIMIT} steps")
             except Stop as s:
                 if s.prop is not None:
                     prop = inv.prop if s.prop == inv.prop else s.prop

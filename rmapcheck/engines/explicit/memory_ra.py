@@ -343,6 +343,9 @@ class RAMemory(SCMemory):
 
     # -- canonical form -------------------------------------------------------------------------
     def canonicalize(self, G, H, T, X):
+        # Messages no thread can read go first: an object whose only reference was such a
+        # message is unreachable now, and the leak belongs to this step.
+        G, H, T, X = self._collect(G, H, T, X)
         leaked: list = []
         remap: dict = {}
         if H:
@@ -353,7 +356,7 @@ class RAMemory(SCMemory):
             if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):
                 remap = {old: new for new, old in enumerate(order)}
                 G, H, T, X = self._remap(G, H, T, X, order, remap)
-        return (*self._collect(G, H, T, X), leaked, remap)
+        return G, H, T, X, leaked, remap
 
     def _remap(self, G, H, T, X, order, remap):
         def rp(v):

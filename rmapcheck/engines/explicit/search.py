@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from rmapcheck.engines.explicit.executor import Executor
+from rmapcheck.engines.explicit.executor import Executor, LocalStepLimit
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.lockorder import EdgeWitness, LockGraph
 from rmapcheck.properties.verdict import (
@@ -71,6 +71,7 @@ class Search:
         self.visited: dict = {}
         self.locks = LockGraph()
         self.transitions = 0
+        self.cut = None  # a limit that cut some paths short (the search went on with the others)
 
     # -- bookkeeping -------------------------------------------------------------------
     def path_to(self, sid: int, want: int | None = None) -> tuple[int, list]:
@@ -107,7 +108,7 @@ class Search:
         self.depth.append(depth)
         self.cs.append(cs)
         self.last.append(last)
-        for ev in self.ex.check_invariants(state):
+        for ev in self.invariant_events(state):
             self.candidate(ev.prop, depth, cs, sid, None, ev.msg)
         return sid
 
@@ -121,7 +122,10 @@ class Search:
         limit_hit = None
         truncated = False
         frontier: list[int] = []
-        inits = ex.initial_states()
+        try:
+            inits = ex.initial_states()
+        except LocalStepLimit:
+            inits, ex.init_violations, self.cut = [], [], "local-step-limit"
         for labels, evs in ex.init_violations:
             # a thread fails before its first shared access: the path is its leading steps
             for ev in evs:
@@ -185,7 +189,12 @@ class Search:
                     continue
                 for t in enabled:
                     ncs = cs + (0 if last in (-1, t) or t in self.ties.get(sid, ()) else 1)
-                    for ch, out in ex.transitions(state, t):
+                    try:
+                        outs = list(ex.transitions(state, t))
+                    except LocalStepLimit:
+                        self.cut = "local-step-limit"
+                        outs = ()
+                    for ch, out in outs:
                         self.transitions += 1
                         for ev in out.events:
                             self.candidate(ev.prop, d + 1, ncs, sid, (t, ch), ev.msg)
@@ -200,7 +209,7 @@ class Search:
                             self.cs[nsid] = ncs
                             self.last[nsid] = t
                             self.ties.pop(nsid, None)
-                            for ev in ex.check_invariants(ns) if ex.inv else ():
+                            for ev in self.invariant_events(ns):
                                 self.candidate(ev.prop, d + 1, ncs, nsid, None, ev.msg)
                         elif self.depth[nsid] == d + 1 and ncs == self.cs[nsid] and t != self.last[nsid]:
                             self.ties.setdefault(nsid, {}).setdefault(t, (sid, (t, ch)))
@@ -213,6 +222,8 @@ class Search:
             level += 1
         if truncated and limit_hit is None:
             limit_hit = "max-depth"
+        if limit_hit is None:
+            limit_hit = self.cut
         seconds = time.monotonic() - t0
         stats = RunStats(
             states=len(self.states),
@@ -224,6 +235,15 @@ class Search:
             limit=limit_hit,
         )
         return RunResult(self.p.path, self.ex.mem.name, "explicit", dict(self.p.defines), self.verdicts(stats), stats)
+
+    def invariant_events(self, state) -> list:
+        if not self.ex.inv:
+            return []
+        try:
+            return self.ex.check_invariants(state)
+        except LocalStepLimit:
+            self.cut = "local-step-limit"
+            return []
 
     def _edge(self, sid: int, tid: int, e) -> None:
         w = self.edge_witness(sid, tid, e)
