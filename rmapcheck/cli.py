@@ -173,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
     lt.add_argument("files", nargs="+", metavar="FILE")
-    lt.add_argument("--memory-model", choices=["sc", "ra"], default="ra", help="default: ra")
+    lt.add_argument("--memory-model", choices=["lkmm", "sc", "tso", "ra"], default="lkmm",
+                    help="lkmm, sc, tso: every candidate execution judged by the model's axioms "
+                         "(docs/memory-model.md); ra: the explicit engine's operational release/acquire "
+                         "model (no load buffering). Default: lkmm")
     lt.add_argument("--states", action="store_true",
                     help="print every test's final states, as herd7 does, and the trace of a data race")
     _add_limits(lt)

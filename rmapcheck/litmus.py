@@ -1,6 +1,11 @@
 """Run herd7 C litmus tests: every final state, the condition, herd7's verdict words.
 
-    rmapcheck litmus tests/litmus/*.litmus [--memory-model sc|ra]
+    rmapcheck litmus tests/litmus/*.litmus [--memory-model lkmm|sc|tso|ra]
+
+Under lkmm (the default), sc and tso every candidate execution is enumerated and judged
+by the memory model's axioms (rmapcheck/axioms, engines/axiomatic), as herd7 does; under
+ra the explicit engine explores the interleavings of its operational release/acquire
+model, which has no promises and so misses load buffering (docs/memory-model.md).
 
 For each test: the distinct final states the engine reaches (restricted to what
 the test shows: its `locations`, `filter` and condition), those the `filter`
@@ -8,7 +13,8 @@ keeps, and how many satisfy the condition's proposition ("Positive") and how
 many do not ("Negative"). The verdict is herd7's: `Never` (no state satisfies
 it), `Always` (every state does), `Sometimes`; `DEADLOCK` when no execution
 ends at all; followed by `DATARACE` when the memory model finds a data race
-(LKMM's definition; only `ra` checks races). A test's `Result:` comment, where
+(LKMM's definition: `lkmm` evaluates linux-kernel.cat's data-race flag, `ra` its own
+operational check; `sc` and `tso` do not check races). A test's `Result:` comment, where
 present, is compared with that.
 
 Positive and Negative count distinct final states, not executions as herd7
@@ -24,7 +30,11 @@ from dataclasses import dataclass, field
 from rmapcheck.errors import ModelError, RmapcheckError
 from rmapcheck.ir import nodes as ir
 
-DEFAULT_MEMORY_MODEL = "ra"
+DEFAULT_MEMORY_MODEL = "lkmm"
+# Judged by axioms over every candidate execution (rmapcheck/axioms); `ra` is the explicit
+# engine's operational release/acquire model.
+AXIOMATIC = ("lkmm", "sc", "tso")
+MEMORY_MODELS = AXIOMATIC + ("ra",)
 # Properties whose violation cuts executions short (their final states are missing).
 _IGNORED = (ir.P_RACE, ir.P_DEADLOCK, ir.P_LOCKORDER)
 
@@ -45,6 +55,8 @@ class LitmusResult:
     limit: str | None = None
     run: object = None  # the engine's RunResult (verdicts, paths)
     program: object = None
+    executions: list = field(default_factory=list)  # axiomatic: one allowed execution per final state
+    race_execution: object = None  # axiomatic: an allowed execution with a data race
 
     @property
     def name(self) -> str:
@@ -93,6 +105,15 @@ def state_text(test, env: dict) -> str:
 
 def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None) -> LitmusResult:
     """Explore a loaded litmus program and judge its final states."""
+    if memory_model in AXIOMATIC:
+        from rmapcheck.engines.axiomatic.litmus import run_axiomatic
+
+        return run_axiomatic(test, program, memory_model, LitmusResult, _value)
+    return _explore(test, program, memory_model, limits)
+
+
+def _explore(test, program, memory_model: str, limits=None) -> LitmusResult:
+    """The explicit engine's answer (ra; sc for the differential tests)."""
     from rmapcheck.engines.explicit.search import explore
     from rmapcheck.frontend.litmus import eval_prop
     from rmapcheck.properties.verdict import VIOLATED
@@ -133,16 +154,20 @@ def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=
             out.notes.append(f"{name} violated: {r.message}")
     if not res.stats.complete:
         out.limit = res.stats.limit
-        out.word = "incomplete"
-    elif out.positive + out.negative == 0:
-        out.word = "DEADLOCK"
-    elif out.positive == 0:
-        out.word = "Never"
-    elif out.negative == 0:
-        out.word = "Always"
-    else:
-        out.word = "Sometimes"
+    out.word = verdict_word(out)
     return out
+
+
+def verdict_word(r: LitmusResult) -> str:
+    """herd7's word for the final states found: Never, Sometimes, Always; DEADLOCK when no
+    execution ends; incomplete when a limit cut the search."""
+    if r.limit is not None:
+        return "incomplete"
+    if r.positive + r.negative == 0:
+        return "DEADLOCK"
+    if r.positive == 0:
+        return "Never"
+    return "Always" if r.negative == 0 else "Sometimes"
 
 
 def run_litmus(path: str, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, text: str | None = None
@@ -188,7 +213,12 @@ def herd_block(r: LitmusResult) -> str:
 
 
 def race_trace(r: LitmusResult) -> str:
-    """The steps and the race diagram of the data race a test has (under ra)."""
+    """The data race a test has: under ra the steps and the race diagram, under an axiomatic
+    model the events of an execution that has it."""
+    if r.race_execution is not None:
+        from rmapcheck.engines.axiomatic.litmus import execution_text
+
+        return execution_text(r.program, r.race_execution)
     from rmapcheck.report.diagram import render_diagram
     from rmapcheck.report.steps import render_steps
     from rmapcheck.runner import attach_traces

@@ -347,10 +347,11 @@ def test_cli_table_and_exit_codes(tmp_path, capsys):
     bad = lit(tmp_path, MP.replace("Result: Never", "Result: Sometimes"), "bad.litmus")
     assert main(["litmus", good]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"MP\+test\s+ra\s+Never\s+0\s+3\s+Never\s+ok", out)
+    assert re.search(r"MP\+test\s+lkmm\s+Never\s+0\s+3\s+Never\s+ok", out)
     assert main(["litmus", good, bad]) == 1
     out = capsys.readouterr().out
-    assert "expected 'Sometimes', got 'Never' under ra" in out
+    assert "expected 'Sometimes', got 'Never' under lkmm" in out
+    assert main(["litmus", "--memory-model", "ra", good]) == 0
     assert main(["litmus", "--memory-model", "sc", "--states", good]) == 0
     out = capsys.readouterr().out
     assert "Observation MP+test Never 0 3" in out and "Positive: 0 Negative: 3" in out

@@ -1,0 +1,237 @@
+"""The Linux kernel memory model (LKMM), as axioms over one execution graph.
+
+Written after tools/memory-model in the Linux tree (read in linux 6.19: linux-kernel.bell,
+linux-kernel.cat, lock.cat); every definition below carries the name the .cat files give
+it, in the same order, so the two can be read side by side. What differs is how the events
+are made, not the axioms:
+
+* locks (lock.cat): spin_lock is an LKR/LKW read-modify-write pair on the lock word, reading
+  "unlocked" (0) and writing "locked" (1), spin_unlock an UL write of 0, spin_is_locked an
+  RL/RU read. lock.cat builds co and rf of lock events by hand; here they are chosen like any
+  other cell's, and the values (an LKR reads 0) plus coherence and atomicity give the same
+  executions: LKR reads from the co-previous UL or initial write of its LKW.
+* srcu_read_lock/srcu_read_unlock/synchronize_srcu are events on their srcu_struct; the
+  read-side sections (srcu-rscs) are matched by nesting per srcu_struct, as rcu-rscs are.
+* dependencies (addr, data, ctrl) are syntactic, as herd7's: from a read to every event
+  whose address, value or (for ctrl) execution is computed from the value read.
+"""
+
+from __future__ import annotations
+
+from rmapcheck.axioms.base import Base, atomicity, coherence, static
+from rmapcheck.axioms.graph import ExecutionGraph
+from rmapcheck.axioms.relation import Rel, acyclic, cross, fencerel, irreflexive
+from rmapcheck.axioms.verdict import ALLOWED, Judgement, forbidden
+
+
+class _Sets:
+    """linux-kernel.bell and lock.cat: the event classes (per skeleton)."""
+
+    def __init__(self, b: Base):
+        t = b.tagged
+        M, R, W = b.M, b.R, b.W
+        self.LKR, self.LKW, self.UL = t("LKR"), t("LKW"), t("UL")
+        self.RL, self.RU = t("RL"), t("RU")
+        self.LF = self.RL  # lock.cat: "Treat RL as a kind of LF"
+        self.RMW = t("rmw")  # events of atomic read-modify-write operations
+        failed_rmw = t("failed-rmw")  # FailedRMW = RMW \ (domain(rmw) | range(rmw))
+        self.Noreturn = t("noreturn") - W  # Noreturn = NORETURN \ W
+        # Acquire = ACQUIRE \ W \ FailedRMW (| LKR, lock.cat); Release likewise (| UL)
+        self.Acquire = ((t("acquire") - W) - failed_rmw) | self.LKR
+        self.Release = ((t("release") - R) - failed_rmw) | self.UL
+        # Mb = MB \ FailedRMW: smp_mb() fences and fully ordered RMWs
+        self.Mb = (t("smp_mb") | (t("mb") & M)) - failed_rmw
+        self.Wmb, self.Rmb = t("smp_wmb"), t("smp_rmb")
+        self.Barrier = t("barrier")
+        self.Rcu_lock, self.Rcu_unlock, self.Sync_rcu = t("rcu_read_lock"), t("rcu_read_unlock"), t("synchronize_rcu")
+        self.Srcu_lock, self.Srcu_unlock = t("srcu_read_lock"), t("srcu_read_unlock")
+        self.Sync_srcu = t("synchronize_srcu")
+        self.Before_atomic, self.After_atomic = t("smp_mb__before_atomic"), t("smp_mb__after_atomic")
+        self.After_spinlock = t("smp_mb__after_spinlock")
+        self.After_unlock_lock = t("smp_mb__after_unlock_lock")
+        # Plain = M \ Marked: the accesses made without READ_ONCE/WRITE_ONCE or a primitive
+        self.Plain = t("plain") & M
+        self.Marked = ~self.Plain
+
+
+class _Static:
+    """Everything of linux-kernel.cat that depends on the code alone (not on rf or co)."""
+
+    def __init__(self, b: Base, S: _Sets):
+        po, M, W = b.po, b.M, b.W
+        self.po = po
+        # Release Acquire
+        self.acq_po = [S.Acquire] @ po @ [M]
+        self.po_rel = [M] @ po @ [S.Release]
+        # Fences
+        self.R4rmb = b.R - S.Noreturn
+        self.rmb = [self.R4rmb] @ fencerel(po, S.Rmb) @ [self.R4rmb]
+        self.wmb = [W] @ fencerel(po, S.Wmb) @ [W]
+        self.mb_static = (([M] @ fencerel(po, S.Mb) @ [M])
+                          | ([M] @ po @ [S.Mb & b.R])
+                          | ([S.Mb & W] @ po @ [M])
+                          | ([M] @ fencerel(po, S.Before_atomic) @ [S.RMW] @ po.opt @ [M])
+                          | ([M] @ po.opt @ [S.RMW] @ fencerel(po, S.After_atomic) @ [M])
+                          | ([M] @ po.opt @ [S.LKW] @ fencerel(po, S.After_spinlock) @ [M]))
+        self.gp = po @ [S.Sync_rcu | S.Sync_srcu] @ po.opt
+        s = b.s
+        self.rcu_rscs = s.rel(s.rcu_rscs)
+        self.srcu_rscs = s.rel(s.srcu_rscs) & b.loc
+        # linux-kernel.bell: dependencies, before carry-dep (which needs rfi) extends them
+        self.addr0, self.data0, self.ctrl0 = s.rel(s.addr), s.rel(s.data), s.rel(s.ctrl)
+        self.has_plain = bool(S.Plain)
+        self.has_rcu = bool(self.rcu_rscs) or bool(self.srcu_rscs)
+        self.has_gp = bool(S.Sync_rcu | S.Sync_srcu)
+
+
+def _setup(g: ExecutionGraph):
+    b = Base(g)
+    S = static(g.skel, "lkmm-sets", lambda: _Sets(b))
+    T = static(g.skel, "lkmm-static", lambda: _Static(b, S))
+    return b, S, T
+
+
+def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
+    """Does LKMM allow execution g? And which of its flags does g raise (data-race)?"""
+    b, S, T = _setup(g)
+    po, rf, co, fr = b.po, b.rf, b.co, b.fr
+    int_, ext, loc, id_ = b.int, b.ext, b.loc, b.id
+    M, R, W, IW = b.M, b.R, b.W, b.IW
+    Marked, Plain = S.Marked, S.Plain
+    rfe, rfi, coe, fre = b.rfe, b.rfi, b.coe, b.fre
+
+    # -- Fundamental coherence ordering ------------------------------------------------------
+    # coherence: acyclic po-loc | com
+    if not coherence(b):
+        return forbidden("coherence")
+    # atomic: empty rmw & (fre ; coe)   (rmw includes lock.cat's lk-rmw)
+    if not atomicity(b):
+        return forbidden("atomic")
+
+    # -- Basic relations needing rf ------------------------------------------------------------
+    # po-unlock-lock-po = po ; [UL] ; (po|rf) ; [LKR] ; po
+    po_unlock_lock_po = po @ [S.UL] @ (po | rf) @ [S.LKR] @ po
+    mb = T.mb_static
+    if S.After_unlock_lock:
+        mb = mb | ([M] @ po_unlock_lock_po @ [S.After_unlock_lock] @ po @ [M])
+    strong_fence = mb | T.gp
+    nonrw_fence = strong_fence | T.po_rel | T.acq_po
+    fence = nonrw_fence | T.wmb | T.rmb
+
+    # linux-kernel.bell: carry-dep = (data ; [~ Srcu-unlock] ; rfi)*, and addr, ctrl, data through it
+    carry_dep = (T.data0 @ [~S.Srcu_unlock] @ rfi).star
+    addr, ctrl, data = carry_dep @ T.addr0, carry_dep @ T.ctrl0, carry_dep @ T.data0
+
+    # -- Preserved Program Order ----------------------------------------------------------------
+    dep = addr | data
+    rwdep = (dep | ctrl) @ [W]
+    overwrite = co | fr
+    to_w = rwdep | (overwrite & int_) | (addr @ [Plain] @ T.wmb)
+    to_r = (addr @ [R]) | (dep @ [Marked] @ rfi)
+    ppo = to_r | to_w | (fence & int_) | (po_unlock_lock_po & int_)
+
+    # -- Propagation: ordering from release operations and strong fences -----------------------
+    def A_cumul(r: Rel) -> Rel:
+        return (rfe @ [Marked]).opt @ r
+
+    rmw_sequence = (rf @ b.rmw).star
+    cumul_fence = [Marked] @ (A_cumul(strong_fence | T.po_rel) | T.wmb | po_unlock_lock_po) @ [Marked] @ rmw_sequence
+    prop = [Marked] @ (overwrite & ext).opt @ cumul_fence.star @ [Marked] @ rfe.opt @ [Marked]
+
+    # -- Happens Before ------------------------------------------------------------------------
+    hb = [Marked] @ (ppo | rfe | ((prop - id_) & int_)) @ [Marked]
+    if not acyclic(hb):
+        return forbidden("happens-before")
+
+    # -- Write and fence propagation ordering --------------------------------------------------
+    pb = prop @ strong_fence @ hb.star @ [Marked]
+    if not acyclic(pb):
+        return forbidden("propagation")
+
+    # -- RCU -----------------------------------------------------------------------------------
+    rcu_fence = None
+    if T.has_rcu or T.has_gp:
+        rcu_fence = _rcu_fence(b, S, T, hb, pb, prop)
+        # rb = prop ; rcu-fence ; hb* ; pb* ; [Marked];  irreflexive rb as rcu
+        rb = prop @ rcu_fence @ hb.star @ pb.star @ [Marked]
+        if not irreflexive(rb):
+            return forbidden("rcu")
+        fence = fence | rcu_fence
+        strong_fence = strong_fence | rcu_fence
+    else:
+        rb = Rel(b.n)
+
+    if not (races and T.has_plain):
+        return ALLOWED
+    race = _data_race(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
+                      nonrw_fence, addr)
+    if race is None:
+        return forbidden("plain-coherence")
+    return Judgement(True, None, ("data-race",), tuple(race.pairs())) if race else ALLOWED
+
+
+def _rcu_fence(b: Base, S: _Sets, T: _Static, hb: Rel, pb: Rel, prop: Rel) -> Rel:
+    """rcu-fence = po ; rcu-order ; po?, with rcu-order the least fixed point of its definition."""
+    po, loc = b.po, b.loc
+    rcu_gp = Rel.ident(S.Sync_rcu)  # rcu-gp = [Sync-rcu]
+    srcu_gp = Rel.ident(S.Sync_srcu)  # srcu-gp = [Sync-srcu]
+    rcu_rscsi = T.rcu_rscs.inv
+    srcu_rscsi = T.srcu_rscs.inv
+    # rcu-link = po? ; hb* ; pb* ; prop ; po
+    rcu_link = po.opt @ hb.star @ pb.star @ prop @ po
+    # let rec rcu-order = ...
+    order = (rcu_gp | srcu_gp
+             | (rcu_gp @ rcu_link @ rcu_rscsi)
+             | ((srcu_gp @ rcu_link @ srcu_rscsi) & loc)
+             | (rcu_rscsi @ rcu_link @ rcu_gp)
+             | ((srcu_rscsi @ rcu_link @ srcu_gp) & loc))
+    while True:
+        nxt = (order
+               | (rcu_gp @ rcu_link @ order @ rcu_link @ rcu_rscsi)
+               | ((srcu_gp @ rcu_link @ order @ rcu_link @ srcu_rscsi) & loc)
+               | (rcu_rscsi @ rcu_link @ order @ rcu_link @ rcu_gp)
+               | ((srcu_rscsi @ rcu_link @ order @ rcu_link @ srcu_gp) & loc)
+               | (order @ rcu_link @ order))
+        if nxt == order:
+            break
+        order = nxt
+    return po @ order @ po.opt
+
+
+def _data_race(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
+               nonrw_fence, addr):
+    """The plain-access section: None when plain-coherence fails, else the racing pairs."""
+    po, rf, co, fr, ext = b.po, b.rf, b.co, b.fr, b.ext
+    M, W, IW = b.M, b.W, b.IW
+    Marked, Plain = S.Marked, S.Plain
+    rfe = b.rfe
+    # Executes-before and visibility
+    xbstar = (hb | pb | rb).star
+    vis = cumul_fence.star @ rfe.opt @ [Marked] @ ((strong_fence @ [Marked] @ xbstar) | (xbstar & b.int))
+    # Boundaries for lifetimes of plain accesses
+    rmb_rel = fencerel(po, S.Rmb)
+    w_pre_bounded = [Marked] @ (addr | fence).opt
+    r_pre_bounded = [Marked] @ (addr | nonrw_fence | ([T.R4rmb] @ rmb_rel @ [~S.Noreturn])).opt
+    w_post_bounded = fence.opt @ [Marked] @ rmw_sequence
+    r_post_bounded = (nonrw_fence | ([~S.Noreturn] @ rmb_rel @ [T.R4rmb])).opt @ [Marked]
+    # Visibility and executes-before for plain accesses
+    ww_vis = fence | (strong_fence @ xbstar @ w_pre_bounded) | (w_post_bounded @ vis @ w_pre_bounded)
+    wr_vis = fence | (strong_fence @ xbstar @ r_pre_bounded) | (w_post_bounded @ vis @ r_pre_bounded)
+    rw_xbstar = fence | (r_post_bounded @ xbstar @ w_pre_bounded)
+    # Potential races: pre-race = ext & ((Plain * M) | ((M \ IW) * Plain))
+    pre_race = ext & (cross(Plain, M) | cross(M - IW, Plain))
+    # Coherence requirements for plain accesses
+    wr_incoh = pre_race & rf & rw_xbstar.inv
+    rw_incoh = pre_race & fr & wr_vis.inv
+    ww_incoh = pre_race & co & ww_vis.inv
+    if wr_incoh or rw_incoh or ww_incoh:
+        return None
+    # Actual races
+    ww_nonrace = ww_vis & (cross(Marked, W) | rw_xbstar) & (cross(W, Marked) | wr_vis)
+    ww_race = (pre_race & co) - ww_nonrace
+    wr_race = ((pre_race & (co.opt @ rf)) - wr_vis) - rw_xbstar.inv
+    rw_race = (pre_race & fr) - rw_xbstar
+    return ww_race | wr_race | rw_race
+
+
+__all__ = ["judge"]

@@ -1,0 +1,341 @@
+"""Per-thread paths: each thread run alone, every shared read returning a value it could read.
+
+A path is what one thread does when its reads return given values: its events in program
+order (reads, writes, fences, lock and srcu operations, herd7's event kinds and tags) with
+the syntactic dependencies between them, and the final values of its private cells (the
+registers a litmus test's condition names). A read of cell a may return any value of the
+cell's *domain*: its initial value and every value some path writes to it. Domains grow to a
+fixed point (`thread_paths`), so every value a read can return in an execution is tried.
+
+Loops are unrolled: a path that passes one instruction more than `unwind` times is cut and
+the run is incomplete (herd7 also unrolls; it drops such executions silently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
+from rmapcheck.errors import RmapcheckError
+from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import expr_uses
+
+DEFAULT_UNWIND = 16
+MAX_DOMAIN = 64  # values per cell before the domain is called unbounded
+
+_LOAD_TAGS = {ir.PLAIN: "plain", ir.ONCE: "once", ir.ACQUIRE: "acquire", ir.DEREF: "once"}
+_STORE_TAGS = {ir.PLAIN: "plain", ir.ONCE: "once", ir.RELEASE: "release", ir.ASSIGN: "release"}
+_FENCES = {"mb": "smp_mb", "wmb": "smp_wmb", "rmb": "smp_rmb"}
+
+
+class Unsupported(RmapcheckError):
+    """The program uses something the axiomatic engine does not model."""
+
+
+@dataclass(frozen=True)
+class PathEvent:
+    kind: str  # R, W, F
+    addr: object  # global cell offset, or None
+    value: object
+    tags: frozenset
+    label: str
+    line: int
+    addr_deps: frozenset = frozenset()  # indices (in the path) of the reads the address comes from
+    data_deps: frozenset = frozenset()
+    ctrl_deps: frozenset = frozenset()
+
+
+@dataclass
+class Path:
+    tid: int
+    events: list  # list[PathEvent]
+    rmw: list = field(default_factory=list)  # [(read index, write index)]
+    rscs: list = field(default_factory=list)  # [(lock index, unlock index)]: rcu and srcu sections
+    private: dict = field(default_factory=dict)  # cell -> final value of a private cell
+    faults: list = field(default_factory=list)  # what went wrong (the path stops there)
+
+
+@dataclass
+class Paths:
+    per_thread: list  # list[list[Path]], one list per thread instance
+    names: list  # the thread instance names
+    cut: bool = False  # some path was cut by the unwinding bound
+    unbounded: bool = False  # some cell's domain did not converge
+
+
+class _Cut(Exception):
+    pass
+
+
+def _reads(e) -> frozenset:
+    """The locals an expression reads (its syntactic dependencies)."""
+    m, out, k = expr_uses(e), [], 0
+    while m:
+        if m & 1:
+            out.append(k)
+        m >>= 1
+        k += 1
+    return frozenset(out)
+
+
+class _Thread:
+    """One thread instance's code, compiled once; `run` enumerates its paths."""
+
+    def __init__(self, program: ir.Program, th: ir.Thread, tid: int, instance: int, ctx):
+        self.program, self.th, self.tid, self.instance, self.ctx = program, th, tid, instance, ctx
+        self._fn: dict = {}
+        self._dep: dict = {}
+
+    def ev(self, e, L):
+        f = self._fn.get(id(e))
+        if f is None:
+            f = self._fn[id(e)] = (compile_expr(e), e)
+        return f[0](L, self.tid)
+
+    def taint(self, e, T) -> frozenset:
+        d = self._dep.get(id(e))
+        if d is None:
+            d = self._dep[id(e)] = (_reads(e), e)
+        out = frozenset()
+        for off in d[0]:
+            out |= T[off]
+        return out
+
+    def run(self, domains: dict, unwind: int) -> tuple[list, bool]:
+        L = [0] * self.th.nlocals
+        if self.th.param_cell is not None:
+            L[self.th.param_cell] = self.instance
+        T = [frozenset()] * self.th.nlocals
+        out: list = []
+        cut = [False]
+        self._step(0, L, T, frozenset(), Path(self.tid, []), {}, [], domains, unwind, out, cut)
+        return out, cut[0]
+
+    # the interpreter: one call per instruction run, copying state only where a read branches
+    def _step(self, pc, L, T, ctrl, path, visits, stack, domains, unwind, out, cut):
+        code, ctx = self.th.code, self.ctx
+        while True:
+            i = code[pc]
+            n = visits.get(pc, 0) + 1
+            if n > unwind:
+                cut[0] = True
+                return
+            visits[pc] = n
+            line = i.loc.line
+            try:
+                if isinstance(i, ir.Assign):
+                    L[i.dst] = self.ev(i.expr, L)
+                    T[i.dst] = self.taint(i.expr, T)
+                    pc += 1
+                elif isinstance(i, ir.Copy):
+                    L[i.dst:i.dst + i.width] = L[i.src:i.src + i.width]
+                    T[i.dst:i.dst + i.width] = T[i.src:i.src + i.width]
+                    pc += 1
+                elif isinstance(i, ir.Kill):
+                    L[i.off:i.off + i.width] = [0] * i.width
+                    T[i.off:i.off + i.width] = [frozenset()] * i.width
+                    pc += 1
+                elif isinstance(i, ir.Branch):
+                    c = self.ev(i.cond, L)
+                    ctrl = ctrl | self.taint(i.cond, T)
+                    pc = i.target if c else i.other
+                elif isinstance(i, ir.Jump):
+                    pc = i.target
+                elif isinstance(i, ir.Assume):
+                    if not self.ev(i.cond, L):
+                        return
+                    pc += 1
+                elif isinstance(i, (ir.Assert, ir.Warn)):
+                    if isinstance(i, ir.Warn) and i.dst is not None:
+                        L[i.dst] = int(bool(self.ev(i.cond, L)))
+                        T[i.dst] = self.taint(i.cond, T)
+                    pc += 1
+                elif isinstance(i, ir.Nondet):
+                    for v in range(i.lo, i.hi + 1):
+                        L2, T2 = list(L), list(T)
+                        L2[i.dst], T2[i.dst] = v, frozenset()
+                        self._step(pc + 1, L2, T2, ctrl, _copy(path), dict(visits), list(stack), domains,
+                                   unwind, out, cut)
+                    return
+                elif isinstance(i, ir.Load):
+                    a = self.ev(i.addr, L)
+                    adeps = self.taint(i.addr, T)
+                    cells = [self.cell(a, k, i) for k in range(i.width)]
+                    if all(c[0] == "local" or c[1] in ctx.private for c in cells):
+                        for k, c in enumerate(cells):
+                            L[i.dst + k], T[i.dst + k] = self.local_read(c, L, T, path)
+                        pc += 1
+                        continue
+                    if i.width != 1:
+                        raise Unsupported(f"{i.loc}: a shared load of {i.width} cells")
+                    cell = cells[0][1]
+                    lock = cell in ctx.locks
+                    values = (0, 1) if lock else sorted(domains.get(cell, {ctx.init(cell)}), key=repr)
+                    for v in values:
+                        tags = {("RL" if v else "RU")} if lock else {_LOAD_TAGS[i.order]}
+                        e = PathEvent("R", cell, v, frozenset(tags), f"R[{'/'.join(sorted(tags))}] "
+                                      f"{ctx.name(cell)}={_show(v, ctx)}", line, adeps, frozenset(), ctrl)
+                        p2 = _copy(path)
+                        p2.events.append(e)
+                        L2, T2 = list(L), list(T)
+                        L2[i.dst], T2[i.dst] = v, frozenset((len(path.events),))
+                        self._step(pc + 1, L2, T2, ctrl, p2, dict(visits), list(stack), domains, unwind, out, cut)
+                    return
+                elif isinstance(i, ir.Store):
+                    a = self.ev(i.addr, L)
+                    adeps = self.taint(i.addr, T)
+                    for k, ve in enumerate(i.values):
+                        v = self.ev(ve, L)
+                        c = self.cell(a, k, i)
+                        if c[0] == "local":
+                            L[c[1]], T[c[1]] = v, self.taint(ve, T)
+                        elif c[1] in ctx.private:
+                            path.private[c[1]] = v
+                        else:
+                            tag = _STORE_TAGS[i.order]
+                            path.events.append(PathEvent("W", c[1], v, frozenset((tag,)),
+                                                         f"W[{tag}] {ctx.name(c[1])}={_show(v, ctx)}", line,
+                                                         adeps, self.taint(ve, T), ctrl))
+                    pc += 1
+                elif isinstance(i, ir.Lock):
+                    cell = self.cell(self.ev(i.addr, L), 0, i)[1]
+                    adeps = self.taint(i.addr, T)
+                    k = len(path.events)
+                    nm = ctx.name(cell)
+                    path.events.append(PathEvent("R", cell, 0, frozenset(("LKR",)), f"LKR {nm}", line, adeps,
+                                                 frozenset(), ctrl))
+                    path.events.append(PathEvent("W", cell, 1, frozenset(("LKW",)), f"LKW {nm}", line, adeps,
+                                                 frozenset(), ctrl))
+                    path.rmw.append((k, k + 1))
+                    pc += 1
+                elif isinstance(i, ir.Unlock):
+                    cell = self.cell(self.ev(i.addr, L), 0, i)[1]
+                    path.events.append(PathEvent("W", cell, 0, frozenset(("UL",)), f"UL {ctx.name(cell)}", line,
+                                                 self.taint(i.addr, T), frozenset(), ctrl))
+                    pc += 1
+                elif isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock, ir.SrcuSync)):
+                    cell = self.cell(self.ev(i.addr, L), 0, i)[1]
+                    rcu = cell in ctx.rcu
+                    kind = {ir.SrcuReadLock: "read_lock", ir.SrcuReadUnlock: "read_unlock",
+                            ir.SrcuSync: "sync"}[type(i)]
+                    name = ("rcu_" if rcu else "srcu_") + kind if kind != "sync" else (
+                        "synchronize_rcu" if rcu else "synchronize_srcu")
+                    k = len(path.events)
+                    path.events.append(PathEvent("F", None if rcu else cell, None, frozenset((name,)),
+                                                 f"F[{name}]" + ("" if rcu else f" {ctx.name(cell)}"), line,
+                                                 frozenset(), frozenset(), ctrl))
+                    if kind == "read_lock":
+                        stack.append((cell, k))
+                        if i.dst is not None:
+                            L[i.dst], T[i.dst] = 0, frozenset()
+                    elif kind == "read_unlock":
+                        for j in range(len(stack) - 1, -1, -1):
+                            if stack[j][0] == cell:
+                                path.rscs.append((stack[j][1], k))
+                                del stack[j]
+                                break
+                    pc += 1
+                elif isinstance(i, ir.Fence):
+                    name = _FENCES.get(i.kind, i.kind)
+                    path.events.append(PathEvent("F", None, None, frozenset((name,)), f"F[{name}]", line,
+                                                 frozenset(), frozenset(), ctrl))
+                    pc += 1
+                elif isinstance(i, ir.End):
+                    out.append(path)
+                    return
+                else:
+                    raise Unsupported(f"{i.loc}: the axiomatic engine does not model '{i.text}' "
+                                      f"({type(i).__name__})")
+            except (EvalError, _Fault) as e:
+                path.faults.append(f"{i.loc}: {e}")
+                out.append(path)
+                return
+
+    def cell(self, a, k: int, i):
+        """('local', offset) or ('global', offset) of cell k of the access at a."""
+        if a.__class__ is not tuple:
+            raise _Fault(f"'{i.text}' dereferences {a}" if a else f"'{i.text}' dereferences NULL")
+        base, off = a
+        if base == ir.GLOBAL:
+            return ("global", off + k)
+        if base == ir.local_base(self.tid):
+            return ("local", off + k)
+        raise Unsupported(f"{i.loc}: the axiomatic engine does not model heap objects ('{i.text}')")
+
+    def local_read(self, c, L, T, path):
+        if c[0] == "local":
+            return L[c[1]], T[c[1]]
+        return path.private.get(c[1], self.ctx.init(c[1])), frozenset()
+
+
+class _Fault(Exception):
+    pass
+
+
+def _copy(p: Path) -> Path:
+    return Path(p.tid, list(p.events), list(p.rmw), list(p.rscs), dict(p.private), list(p.faults))
+
+
+def _show(v, ctx) -> str:
+    if v.__class__ is tuple and v[0] == ir.GLOBAL:
+        return "&" + ctx.name(v[1])
+    return str(v)
+
+
+class Context:
+    """What the paths need to know about the program: cell names, initial values, which cells
+    are locks, RCU's srcu_struct, and private cells (a litmus test's register copies)."""
+
+    def __init__(self, program: ir.Program, private=(), rcu=()):
+        self.program = program
+        self.private = frozenset(private)
+        self.rcu = frozenset(rcu)
+        self.locks = frozenset(_static_locks(program))
+
+    def init(self, cell: int):
+        return self.program.global_init[cell]
+
+    def name(self, cell: int) -> str:
+        return self.program.global_cells[cell].name
+
+
+def _static_locks(program: ir.Program):
+    for th in program.threads:
+        for i in th.code:
+            if isinstance(i, (ir.Lock, ir.Unlock)) and isinstance(i.addr, ir.GlobalAddr):
+                yield i.addr.off
+
+
+def thread_paths(program: ir.Program, ctx: Context, unwind: int = DEFAULT_UNWIND) -> Paths:
+    """Every path of every thread instance, with read values drawn from the domains' fixed point."""
+    threads = []
+    for th in program.threads:
+        for k in range(th.instances):
+            name = th.name if th.instances == 1 else f"{th.name}#{k}"
+            threads.append((name, _Thread(program, th, len(threads), k, ctx)))
+    domains: dict = {}
+    result = Paths([], [n for n, _ in threads])
+    while True:
+        per, cut = [], False
+        for _, t in threads:
+            ps, c = t.run(domains, unwind)
+            per.append(ps)
+            cut |= c
+        grown = False
+        for ps in per:
+            for p in ps:
+                for e in p.events:
+                    if e.kind == "W" and e.addr not in ctx.locks:
+                        d = domains.setdefault(e.addr, {ctx.init(e.addr)})
+                        if e.value not in d:
+                            d.add(e.value)
+                            grown = True
+        if any(len(d) > MAX_DOMAIN for d in domains.values()):
+            result.per_thread, result.cut, result.unbounded = per, cut, True
+            return result
+        if not grown:
+            result.per_thread, result.cut = per, cut
+            return result
+
+
+__all__ = ["Path", "PathEvent", "Paths", "Context", "thread_paths", "Unsupported", "DEFAULT_UNWIND"]
