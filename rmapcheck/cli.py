@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "model (no load buffering). Default: lkmm")
     lt.add_argument("--states", action="store_true",
                     help="print every test's final states, as herd7 does, and the trace of a data race")
+    lt.add_argument("--dot", metavar="DIR",
+                    help="write DIR/TEST.dot: the execution graphs (po, rf, co, fr, dependencies) of the "
+                         "final states that satisfy the condition, as herd7 draws them (axiomatic models)")
     _add_limits(lt)
     from rmapcheck.proofs.cli import add_prove_parser  # rmapcheck prove: proofs/ (docs/proofs.md)
 
@@ -444,7 +447,7 @@ def cmd_new(args) -> int:
 def cmd_litmus(args) -> int:
     from rmapcheck.litmus import run_cli
 
-    return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr)
+    return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr, args.dot)
 
 
 def cmd_prove(args) -> int:

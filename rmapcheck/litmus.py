@@ -230,6 +230,37 @@ def race_trace(r: LitmusResult) -> str:
     return render_steps(pr.trace) + "\n" + render_diagram(pr.trace)
 
 
+def dot_text(r: LitmusResult) -> str:
+    """DOT graphs of the executions a test's condition is about, as herd7 -show prop draws them:
+    one per final state that satisfies the condition (every final state's when none does)."""
+    from rmapcheck.report.graph_dot import graph_dot
+
+    pairs = list(zip(r.states, r.executions))
+    chosen = [(env, sat, a) for (env, sat), a in pairs if sat] or [(env, sat, a) for (env, sat), a in pairs]
+    names = [th.name for th in r.program.threads]
+    cell = r.program.global_cells
+    out = []
+    for k, (env, sat, a) in enumerate(chosen):
+        title = (f"{r.name} under {r.memory_model}: {state_text(r.test, env)}"
+                 f"{' (satisfies the condition)' if sat else ''}")
+        out.append(graph_dot(a.graph, names, lambda c: cell[c].name, title, f"{r.name}_{k}"))
+    return "".join(out)
+
+
+def write_dot(directory: str, results: list, err) -> int:
+    """Write DIR/TEST.dot for every result; 0, or 2 when the directory cannot be used."""
+    import os
+
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        err.write(f"rmapcheck: error: --dot {directory}: exists and is not a directory\n")
+        return 2
+    os.makedirs(directory, exist_ok=True)
+    for r in results:
+        with open(os.path.join(directory, f"{r.name}.dot"), "w") as f:
+            f.write(dot_text(r))
+    return 0
+
+
 def exit_code(results: list, errors: int) -> int:
     if errors:
         return 2
@@ -241,10 +272,14 @@ def exit_code(results: list, errors: int) -> int:
 
 
 def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, states: bool = False,
-            out=None, err=None) -> int:
+            out=None, err=None, dot: str | None = None) -> int:
     """`rmapcheck litmus FILE...`: a table of results; exit 1 on a Result: mismatch, 2 on a bad file."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if dot is not None and memory_model not in AXIOMATIC:
+        err.write(f"rmapcheck: error: --dot draws execution graphs of the axiomatic models "
+                  f"({', '.join(AXIOMATIC)}), not of {memory_model}\n")
+        return 2
     results: list = []
     errors = 0
     for path in files:
@@ -263,6 +298,8 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
             out.write(herd_block(r) + "\n")
             if r.race:
                 out.write(race_trace(r) + "\n")
+    if dot is not None and write_dot(dot, results, err):
+        return 2
     if results:
         out.write(results_table(results))
     for r in results:

@@ -189,3 +189,25 @@ def test_models_nest_and_sc_axioms_match_the_explicit_engine(path):
     explicit = L._explore(test, prog, "sc")
     assert states["sc"] == {tuple(sorted(map(str, env.items()))) for env, _ in explicit.states}
     assert states["sc"] <= states["tso"] <= states["lkmm"]
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+def test_litmus_dot_draws_po_rf_co_fr(tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    from rmapcheck.cli import main
+
+    sb = ROOT / "tests" / "litmus" / "SB+poonceonces.litmus"
+    assert main(["litmus", "--dot", str(tmp_path / "g"), str(sb)]) == 0
+    text = (tmp_path / "g" / "SB+poonceonces.dot").read_text()
+    assert "satisfies the condition" in text
+    for rel in ("po", "rf", "co", "fr"):
+        assert f"[label={rel}" in text
+    if shutil.which("dot"):
+        subprocess.run(["dot", "-Tsvg", "-o", str(tmp_path / "g.svg"), str(tmp_path / "g" / "SB+poonceonces.dot")],
+                       check=True)
+    capsys.readouterr()
+    assert main(["litmus", "--memory-model", "ra", "--dot", str(tmp_path / "h"), str(sb)]) == 2
+    assert "--dot draws execution graphs of the axiomatic models" in capsys.readouterr().err

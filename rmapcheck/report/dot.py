@@ -36,14 +36,19 @@ def _ident(s: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in s)
 
 
+def graph_head(name: str, title: str) -> list:
+    """The first lines of an execution graph: its name, caption and node and edge styles."""
+    return [f"digraph {q(_ident(name))} {{",
+            f"  label={q(title)}; labelloc=t; fontname=Helvetica;",
+            "  node [shape=box, fontname=Courier, fontsize=10, style=rounded];",
+            "  edge [fontname=Helvetica, fontsize=9];",
+            "  rankdir=TB; newrank=true;"]
+
+
 def execution_dot(exe: Execution, name: str = "execution") -> str:
     tr = exe.trace
-    out = [f"digraph {q(_ident(name))} {{"]
+    out = graph_head(name, f"{tr.prop} violated: {tr.message}")
     w = out.append
-    w(f"  label={q(f'{tr.prop} violated: {tr.message}')}; labelloc=t; fontname=Helvetica;")
-    w("  node [shape=box, fontname=Courier, fontsize=10, style=rounded];")
-    w("  edge [fontname=Helvetica, fontsize=9];")
-    w("  rankdir=TB; newrank=true;")
     last_step = len(tr.steps) - 1
     by_tid: dict = {}
     for e in exe.events:
