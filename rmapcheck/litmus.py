@@ -23,6 +23,7 @@ does; the verdict word is the same either way.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -123,7 +124,11 @@ def _explore(test, program, memory_model: str, limits=None) -> LitmusResult:
     where = {}
     for k in keys:
         gname = k[1] if k[0] == "loc" else test.reg_globals[(k[1], k[2])]
-        where[k] = program.globals_by_name[gname][0]
+        elem = re.fullmatch(r"(\w+)\[(\d+)\]", gname)  # an array element: 'a[1]'
+        if elem:
+            where[k] = program.globals_by_name[elem.group(1)][0] + int(elem.group(2))
+        else:
+            where[k] = program.globals_by_name[gname][0]
     names = {off: n for n, (off, _w) in program.globals_by_name.items() if n in test.locations}
     seen: dict = {}
 

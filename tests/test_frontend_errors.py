@@ -57,7 +57,8 @@ def prog(body: str, globals_: str = "", header: str = HEADER) -> str:
 
 
 KVM = """
-struct kvm { struct mutex lock; spinlock_t mmu_lock; struct srcu_struct srcu; int *rmap; int x; bool flag; };
+struct kvm { struct mutex lock; spinlock_t mmu_lock; struct srcu_struct srcu; int *rmap; int x; bool flag;
+             atomic_t users; unsigned long bits; };
 struct kvm kvm;
 int arr[3];
 """
@@ -109,6 +110,24 @@ CASES = [
     Case("array-without-size", prog("int a[] = { 1, 2 };"), "int a[] =", r"arrays need a size"),
     # -- unknown functions, argument count and type ----------------------------------------------------
     Case("unknown-primitive", prog("kvm_mmu_zap_all(&kvm);", KVM), "kvm_mmu_zap_all", r"unknown function 'kvm_mmu_zap_all'"),
+    Case("misspelled-primitive", prog("int v = smp_load_aquire(&kvm.flag);", KVM), "smp_load_aquire",
+         r"unknown function 'smp_load_aquire': .*; did you mean 'smp_load_acquire'\?$"),
+    Case("misspelled-atomic", prog("atomic_inc_retrun(&kvm.users);", KVM), "atomic_inc_retrun",
+         r"did you mean 'atomic_inc_return'"),
+    Case("unsupported-primitive", prog("spin_trylock(&kvm.lock);", KVM), "spin_trylock",
+         r"'spin_trylock' is a kernel primitive rmapcheck does not model: a lock attempt that may fail is not "
+         r"modelled"),
+    Case("unsupported-refcount", prog("refcount_inc(&kvm.users);", KVM), "refcount_inc",
+         r"'refcount_inc' is a kernel primitive rmapcheck does not model: refcount_t is not modelled"),
+    Case("atomic-on-int", prog("atomic_inc(&kvm.x);", KVM), "&kvm.x", r"expected a pointer to atomic_t, not int \*"),
+    Case("cmpxchg-on-atomic", prog("int o = cmpxchg(&kvm.users, 0, 1);", KVM), "&kvm.users",
+         r"needs the atomic_ operations"),
+    Case("after-atomic-misplaced", prog("WRITE_ONCE(kvm.flag, 1);\nsmp_mb__after_atomic();", KVM),
+         "smp_mb__after_atomic();", r"must come right after an atomic read-modify-write operation"),
+    Case("before-atomic-misplaced", prog("smp_mb__before_atomic();\nWRITE_ONCE(kvm.flag, 1);", KVM),
+         "WRITE_ONCE(kvm.flag, 1);", r"smp_mb__before_atomic\(\) must come right before"),
+    Case("bit-out-of-range", prog("set_bit(64, &kvm.bits);", KVM), "64", r"bit number 64 is out of range"),
+    Case("lockdep-assert-on-int", prog("lockdep_assert_held(&kvm.flag);", KVM), "&kvm.flag", r"expected a pointer to a lock"),
     Case("primitive-arg-count", prog("mutex_lock();", KVM), "mutex_lock();", r"mutex_lock\(\) takes 1 argument\(s\), 0 given"),
     Case("srcu-unlock-arg-count", prog("int idx = srcu_read_lock(&kvm.srcu);\nsrcu_read_unlock(&kvm.srcu);", KVM),
          "srcu_read_unlock(&kvm.srcu);", r"srcu_read_unlock\(\) takes 2 argument\(s\), 1 given"),

@@ -299,11 +299,14 @@ def test_every_recorded_test_states_the_recorded_result():
 
 @pytest.mark.parametrize("text,where,msg", [
     ("X86 foo\n{}\n", "1:1", "only C litmus tests"),
-    ("C t\n{}\nP0(int *x) { atomic_inc(x); }\nexists (x=1)\n", "3:14", "unsupported primitive 'atomic_inc'"),
-    ("C t\n{}\nP0(int *x) {\n  int r;\n  r = cmpxchg(x, 0, 1);\n}\nexists (x=1)\n", "5:7",
-     "unsupported primitive 'cmpxchg'"),
-    ("C t\n{}\nP0(int *x) { smp_mb__before_atomic(); }\nexists (x=1)\n", "3:14", "atomic operations"),
-    ("C t\n{}\nP0(int *x) { foo(x); }\nexists (x=1)\n", "3:14", "unsupported primitive 'foo'"),
+    ("C t\n{}\nP0(int *x) { atomic_inc(x); }\nexists (x=1)\n", "3:25", "expected a pointer to atomic_t"),
+    ("C t\n{}\nP0(int *x) {\n  int r;\n  r = spin_trylock(x);\n}\nexists (x=1)\n", "5:7",
+     "'spin_trylock' is a kernel primitive rmapcheck does not model: a lock attempt that may fail"),
+    ("C t\n{}\nP0(int *x) { smp_mb__before_atomic(); WRITE_ONCE(*x, 1); }\nexists (x=1)\n", "3:39",
+     "must come right before an atomic read-modify-write"),
+    ("C t\n{}\nP0(int *x) { foo(x); }\nexists (x=1)\n", "3:14", "unknown primitive 'foo'"),
+    ("C t\n{}\nP0(int *x) { smp_load_aquire(x); }\nexists (x=1)\n", "3:14",
+     "did you mean 'smp_load_acquire'?"),
     ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (y=1)\n", "4:9", "unknown location 'y'"),
     ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (0:r9=1)\n", "4:11", "P0 has no register 'r9'"),
     ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (3:r0=1)\n", "4:9", "there is no process P3"),
@@ -311,7 +314,7 @@ def test_every_recorded_test_states_the_recorded_result():
     ("C t\n{}\nP1(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n", "3:1", "expected P0"),
     ("C t\n{}\nP0(int x) { }\nexists (x=1)\n", "3:4", "must be a pointer"),
     ("C t\n{ int *x; }\nP0(int *x) { }\nexists (x=1)\n", "3:9", "must be a pointer to it"),
-    ("C t\n{ atomic_t v; }\nP0(int *x) { }\nexists (x=1)\n", "2:3", "unsupported type 'atomic_t'"),
+    ("C t\n{ float v; }\nP0(int *x) { }\nexists (x=1)\n", "2:3", "unsupported type 'float'"),
     ("C t\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, );\n}\nexists (x=1)\n", "4:18", "before ')'"),
     ("C t\n{}\nP0(int *x) {\n  int r0;\n  r0 = READ_ONCE(*x);\n  return;\n}\nexists (x=1)\n", "6:3",
      "'return' is not supported"),
@@ -319,7 +322,9 @@ def test_every_recorded_test_states_the_recorded_result():
     ("C t\n(* unterminated\n{}\n", "2:1", "unterminated (* comment"),
     ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1);\nexists (x=1)\n", "3:12", "no matching '}'"),
     ("C t\n{}\nP0(int *x) { }\nexists (x=1) junk\n", "4:14", "after the final condition"),
-    ("C t\n{ 0:r0=1; }\nP0(int *x) { }\nexists (x=1)\n", "2:3", "initial register values"),
+    ("C t\n{ 0:r0=1; 0:r0=2; }\nP0(int *x) { }\nexists (x=1)\n", "2:13", "two initial values"),
+    ("C t\n{ 3:r0=1; }\nP0(int *x) { }\nexists (x=1)\n", "2:3", "there is no process P3"),
+    ("C t\n{ int a[2]; }\nP0(int *a) { }\nexists (a=1)\n", "4:10", "'a' is an array"),
 ])
 def test_errors_point_at_the_litmus_file(tmp_path, text, where, msg):
     p = lit(tmp_path, text)
@@ -332,12 +337,12 @@ def test_errors_point_at_the_litmus_file(tmp_path, text, where, msg):
 
 def test_error_column_after_a_rewrite_on_the_same_line(tmp_path):
     # 'y' is rewritten to '&y' before the error: the column is still the litmus file's
-    p = lit(tmp_path, "C t\n{}\nP0(int *x, int *y) {\n  smp_store_release(y, 1); WRITE_ONCE(*x, bad);\n}\n"
+    p = lit(tmp_path, "C t\n{}\nP0(int *x, int *y) {\n  smp_store_release(y, 1); WRITE_ONCE(*x, *bad);\n}\n"
                       "exists (x=1)\n")
     with pytest.raises(ModelError) as ei:
         load_litmus(p)
-    assert ei.value.loc.line == 4 and ei.value.loc.col == 43
-    assert ei.value.source_line == "  smp_store_release(y, 1); WRITE_ONCE(*x, bad);"
+    assert ei.value.loc.line == 4 and ei.value.loc.col == 44  # 'bad': an implicit int register
+    assert ei.value.source_line == "  smp_store_release(y, 1); WRITE_ONCE(*x, *bad);"
 
 
 # -- command line -----------------------------------------------------------------------------------
@@ -359,11 +364,11 @@ def test_cli_table_and_exit_codes(tmp_path, capsys):
 
 def test_cli_bad_file_exits_2_without_traceback(tmp_path):
     good = lit(tmp_path, MP, "good.litmus")
-    broken = lit(tmp_path, "C t\n{}\nP0(int *x) { xchg(x, 1); }\nexists (x=1)\n", "broken.litmus")
+    broken = lit(tmp_path, "C t\n{}\nP0(int *x) { xchgg(x, 1); }\nexists (x=1)\n", "broken.litmus")
     r = subprocess.run([sys.executable, "-m", "rmapcheck", "litmus", good, broken, str(tmp_path / "none.litmus")],
                        capture_output=True, text=True)
     assert r.returncode == 2
-    assert f"{broken}:3:14: error: unsupported primitive 'xchg'" in r.stderr
+    assert f"{broken}:3:14: error: unknown primitive 'xchgg'" in r.stderr
     assert "none.litmus: no such file" in r.stderr
     assert "Traceback" not in r.stderr
     assert "MP+test" in r.stdout  # the good file still ran

@@ -6,9 +6,17 @@ from pycparser import c_ast
 
 from rmapcheck.frontend.ctypes import ArrT, CType, StructT
 
+ATOMIC_INITS = ("ATOMIC_INIT", "ATOMIC64_INIT", "ATOMIC_LONG_INIT")
+
 
 def walk_init_list(env, init, t: CType, base: int = 0):
     """Yield (offset, scalar type, expression node) for every initialised scalar."""
+    if (isinstance(init, c_ast.FuncCall) and isinstance(init.name, c_ast.ID)
+            and init.name.name in ATOMIC_INITS and isinstance(t, StructT)):
+        # ATOMIC_INIT(i) is the kernel's { (i) } for an atomic_t
+        if not init.args or len(init.args.exprs) != 1:
+            raise env.error(init, f"{init.name.name}() takes one argument")
+        init = c_ast.InitList([init.args.exprs[0]], init.coord)
     if not isinstance(init, c_ast.InitList):
         if isinstance(t, (StructT, ArrT)):
             raise env.error(init, f"{t} needs a {{ ... }} initialiser")

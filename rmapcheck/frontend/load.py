@@ -115,6 +115,11 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
     for d in gdecls:
         env.last_node = d
         gl.add(d)
+    env.rcu_global = None
+    if _calls_any(funcs.values(), RCU_CALLS):
+        # rcu_read_lock() and synchronize_rcu() share one RCU domain: a hidden srcu_struct
+        env.rcu_global = "rcu" if "rcu" not in gl.globals else "__rcu"
+        gl.add_hidden(env.rcu_global, env.struct("srcu_struct"))
     sites: list[ir.AllocSite] = []
     for d in gdecls:
         env.last_node = d
@@ -141,7 +146,7 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
     props = list(ir.BUILTIN_PROPERTIES)
     for th in threads:
         for instr in th.code:
-            if isinstance(instr, ir.Assert) and instr.prop not in props:
+            if isinstance(instr, (ir.Assert, ir.AssertHeld)) and instr.prop not in props:
                 props.append(instr.prop)
     for inv in invariants:
         if inv.prop not in props:
@@ -214,6 +219,21 @@ def _lower_invariant(env, gl, funcs, sites, meta, prop: str, fname: str) -> ir.I
     return ir.Invariant(prop, fname, code, len(L.local_cells))
 
 
+RCU_CALLS = frozenset({"rcu_read_lock", "rcu_read_unlock", "synchronize_rcu", "synchronize_rcu_expedited"})
+
+
+def _calls_any(funcs, names: frozenset) -> bool:
+    """Does any of these function definitions call one of names? (No recursion: a deeply
+    nested expression is reported where the lowering meets it.)"""
+    stack = list(funcs)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, c_ast.FuncCall) and isinstance(n.name, c_ast.ID) and n.name.name in names:
+            return True
+        stack.extend(child for _, child in n.children())
+    return False
+
+
 class _GlobalLayout:
     """Assigns every global a range of cells and evaluates its constant initialiser."""
 
@@ -243,6 +263,13 @@ class _GlobalLayout:
         object_starts(d.name, t, len(self.cells), self.objects)
         for name, isptr, pointee in cell_names(d.name, t):
             self.cells.append(ir.Cell(name, isptr, pointee))
+            self.init.append(0)
+
+    def add_hidden(self, name: str, t) -> None:
+        """A global the model does not declare (the RCU domain)."""
+        self.globals[name] = (len(self.cells), t)
+        for cname, isptr, pointee in cell_names(name, t):
+            self.cells.append(ir.Cell(cname, isptr, pointee))
             self.init.append(0)
 
     def initialise(self, d: c_ast.Decl, sites, meta) -> None:

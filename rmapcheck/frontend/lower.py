@@ -9,6 +9,7 @@ from rmapcheck.frontend.ctypes import (
 )
 from rmapcheck.frontend.lvalues import LV, Label, addr_add, addr_index
 from rmapcheck.frontend.typeenv import ConstError, TypeEnv, arith
+from rmapcheck.frontend.unsupported import did_you_mean, unsupported_message
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.nodes import Const, LocalAddr, LocalRef
 
@@ -48,6 +49,7 @@ class ThreadLowerer:
         self.local_cells: list[ir.Cell] = []
         self.frames: list[_Frame] = []
         self.escaped: set[int] = set()  # locals whose address is taken: never dead before scope end
+        self.before_atomic = None  # a smp_mb__before_atomic() waiting for its atomic operation
         self.prims = Primitives(self)
 
     # -- emission ---------------------------------------------------------------
@@ -55,6 +57,9 @@ class ThreadLowerer:
         return self.env.error(node, msg)
 
     def emit(self, cls, node, **kw):
+        if self.before_atomic is not None and cls.visible and cls is not ir.Rmw:
+            raise self.error(node, "smp_mb__before_atomic() must come right before an atomic read-modify-write "
+                                   "operation (LKMM gives it no ordering otherwise)")
         loc = self.env.loc(node)
         text = " ".join((self.env.source_line(loc, blanked=True) or "").split())
         func = self.frames[-1].name if self.frames else "?"
@@ -880,9 +885,14 @@ class ThreadLowerer:
             return self.call_user(node, name)
         if self.prims.knows(name):
             return self.prims.call(node, name)
+        why = unsupported_message(name)
+        if why is not None:
+            raise self.error(node.name, why)
+        hint = did_you_mean(name, list(self.funcs) + list(self.prims.table))
         raise self.error(
             node.name,
-            f"unknown function '{name}': define it in the model, or use a kernel primitive (see docs/language.md)",
+            f"unknown function '{name}': define it in the model, or use a kernel primitive (see docs/language.md)"
+            + hint,
         )
 
 

@@ -19,6 +19,9 @@ typedef unsigned long hva_t;
 struct mutex { int __owner; };
 typedef struct spinlock { int __owner; } spinlock_t;
 struct srcu_struct { int __srcu; };
+typedef struct __atomic { int counter; } atomic_t;
+typedef struct __atomic64 { s64 counter; } atomic64_t;
+typedef struct __atomic_long { long counter; } atomic_long_t;
 """
 
 # Struct names of the synchronisation primitives (one cell each).

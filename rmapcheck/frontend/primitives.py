@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
+from rmapcheck.frontend.atomics import Atomics
 from rmapcheck.frontend.ctypes import cell_names, BOOL, INT, VOID, ArrT, CType, IntT, PtrT, StructT, VoidT
 from rmapcheck.frontend.lvalues import LV
 from rmapcheck.ir import nodes as ir
@@ -45,6 +46,11 @@ class Primitives:
             "rcu_dereference_protected": lambda n: self.load_lv(n, ir.PLAIN, ("cond",)),
             "rcu_access_pointer": lambda n: self.load_lv(n, ir.ONCE, ()),
             "lockdep_is_held": self.lockdep_is_held,
+            "lockdep_assert_held": self.lockdep_assert_held,
+            "rcu_read_lock": lambda n: self.rcu(n, ir.SrcuReadLock),
+            "rcu_read_unlock": lambda n: self.rcu(n, ir.SrcuReadUnlock),
+            "synchronize_rcu": lambda n: self.rcu(n, ir.SrcuSync),
+            "synchronize_rcu_expedited": lambda n: self.rcu(n, ir.SrcuSync),
             "smp_store_release": self.store_release,
             "smp_load_acquire": self.load_acquire,
             "smp_mb": lambda n: self.fence(n, "mb"),
@@ -75,6 +81,7 @@ class Primitives:
             self.table[name] = lambda n: self.alloc(n, None)
         for name in FREES:
             self.table[name] = self.free
+        Atomics(self).register(self.table)
 
     def knows(self, name: str) -> bool:
         return name in self.table
@@ -155,12 +162,32 @@ class Primitives:
         elif not (isinstance(t, PtrT) and isinstance(t.target, StructT) and t.target.primitive == kind):
             raise self.L.error(arg, f"expected a pointer to struct srcu_struct, not {t}")
 
-    def lockdep_is_held(self, node):
-        """lockdep_is_held(&lock): 1. Lockdep conditions are annotations, not checked."""
-        (arg,) = self.args(node, 1)
+    def lock_arg(self, arg):
         t = self.L.type_of(arg)
         if not (isinstance(t, PtrT) and isinstance(t.target, StructT) and t.target.primitive in ("mutex", "spin")):
             raise self.L.error(arg, f"expected a pointer to a lock, not {t}")
+
+    def lockdep_assert_held(self, node):
+        """lockdep_assert_held(&lock): a property (named 'lockdep') that the thread holds lock."""
+        (arg,) = self.args(node, 1)
+        self.lock_arg(arg)
+        p, _ = self.L.rv(arg)
+        self.L.emit(ir.AssertHeld, node, addr=p, prop=ir.P_LOCKDEP, what=self.what(arg))
+        return Const(0), VOID
+
+    def rcu(self, node, cls):
+        """rcu_read_lock(), rcu_read_unlock(), synchronize_rcu(): SRCU on one hidden domain."""
+        self.args(node, 0)
+        g = self.L.env.rcu_global
+        off, _ = self.L.globals[g]
+        kw = {"dst": None} if cls is ir.SrcuReadLock else {}
+        self.L.emit(cls, node, addr=ir.GlobalAddr(off), what="rcu", **kw)
+        return Const(0), VOID
+
+    def lockdep_is_held(self, node):
+        """lockdep_is_held(&lock): 1. Lockdep conditions are annotations, not checked."""
+        (arg,) = self.args(node, 1)
+        self.lock_arg(arg)
         return Const(1), INT
 
     def load_lv(self, node, order: str, extras: tuple):

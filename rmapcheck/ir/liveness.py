@@ -40,7 +40,7 @@ def uses_defs(i) -> tuple[int, int]:
         return u, 0
     if isinstance(i, ir.Branch):
         return expr_uses(i.cond), 0
-    if isinstance(i, (ir.Lock, ir.Unlock, ir.SrcuReadUnlock, ir.SrcuSync)):
+    if isinstance(i, (ir.Lock, ir.Unlock, ir.SrcuReadUnlock, ir.SrcuSync, ir.AssertHeld)):
         return expr_uses(i.addr), 0
     if isinstance(i, ir.SrcuReadLock):
         return expr_uses(i.addr), (1 << i.dst) if i.dst is not None else 0
@@ -54,6 +54,11 @@ def uses_defs(i) -> tuple[int, int]:
         return expr_uses(i.cond), (1 << i.dst) if i.dst is not None else 0
     if isinstance(i, ir.Nondet):
         return 0, 1 << i.dst
+    if isinstance(i, ir.Rmw):
+        u = expr_uses(i.addr) | expr_uses(i.operand)
+        if i.expected is not None:
+            u |= expr_uses(i.expected)
+        return u, (1 << i.dst) if i.dst is not None else 0
     return 0, 0
 
 

@@ -116,6 +116,7 @@ P_BADUNLOCK = "no-bad-unlock"
 P_LOCKORDER = "lock-order"
 P_BOUNDS = "no-out-of-bounds"
 P_RACE = "no-data-race"
+P_LOCKDEP = "lockdep"  # lockdep_assert_held(): only in models that call it
 
 
 @dataclass(slots=True)
@@ -244,6 +245,16 @@ class Assert(Instr):
 
 
 @dataclass(slots=True)
+class AssertHeld(Instr):
+    """lockdep_assert_held(&lock): property ``prop`` fails unless this thread holds lock."""
+
+    addr: Expr
+    prop: str
+    what: str = ""
+    visible = False
+
+
+@dataclass(slots=True)
 class Warn(Instr):
     """WARN_ON(cond): reports when cond holds and execution goes on."""
 
@@ -269,6 +280,37 @@ class Nondet(Instr):
 @dataclass(slots=True)
 class Fence(Instr):
     kind: str  # "mb", "wmb", "rmb"
+
+
+# Orderings of a read-modify-write step (LKMM's names: the suffix of the kernel primitive).
+RELAXED = "relaxed"
+MB = "mb"  # fully ordered: smp_mb() before and after (atomic_inc_return, xchg, cmpxchg)
+RMW_ORDERS = (RELAXED, ACQUIRE, RELEASE, MB)
+# Operations: the value written, from the old value v and the operand x.
+RMW_OPS = ("xchg", "add", "sub", "and", "or", "xor", "andnot", "cmpxchg", "add_unless")
+# Results returned to the thread: the old value, the new one, new == 0, new < 0, the
+# tested bit (old & x != 0), whether the conditional write happened, or nothing.
+RMW_RESULTS = ("old", "new", "zero", "negative", "bit", "done", "none")
+
+
+@dataclass(slots=True)
+class Rmw(Instr):
+    """An atomic read-modify-write of one cell: read v, write op(v, x), in one step that no
+    other write to the cell can come between (LKMM's rmw relation).
+
+    ``cmpxchg`` writes x only when v == expected and ``add_unless`` adds x only when
+    v != expected; when they do not write, the step is a plain marked read and has no
+    ordering (LKMM: a failed cmpxchg is relaxed). ``order`` applies to the read (acquire),
+    the write (release), or both with a full fence on each side (mb)."""
+
+    dst: int | None  # local that receives the result, if used
+    addr: Expr
+    op: str  # one of RMW_OPS
+    operand: Expr
+    expected: Expr | None  # cmpxchg's old value, add_unless's "unless" value
+    result: str  # one of RMW_RESULTS
+    order: str  # one of RMW_ORDERS
+    what: str = ""
 
 
 @dataclass(slots=True)

@@ -69,6 +69,8 @@ def instr_str(i, cells=None, gcells=None) -> str:
         return f"free {e(i.ptr)}    // {i.what}"
     if isinstance(i, ir.Assert):
         return f"assert[{i.prop}] {e(i.cond)}"
+    if isinstance(i, ir.AssertHeld):
+        return f"assert[{i.prop}] held {e(i.addr)}    // {i.what}"
     if isinstance(i, ir.Warn):
         return f"{loc(i.dst) if i.dst is not None else '_'} = WARN_ON {e(i.cond)}"
     if isinstance(i, ir.Assume):
@@ -77,6 +79,10 @@ def instr_str(i, cells=None, gcells=None) -> str:
         return f"{loc(i.dst)} = nondet {i.lo}..{i.hi}"
     if isinstance(i, ir.Fence):
         return f"smp_{i.kind}"
+    if isinstance(i, ir.Rmw):
+        dst = loc(i.dst) if i.dst is not None else "_"
+        exp = f" if {e(i.expected)}" if i.expected is not None else ""
+        return f"{dst} = rmw.{i.order} {i.op}{exp} {e(i.addr)}, {e(i.operand)} -> {i.result}    // {i.what}"
     if isinstance(i, ir.End):
         return "end"
     return repr(i)

@@ -292,7 +292,7 @@ def _events(ex: Executor, names: _Names, step: int, tid: int, log: list, events:
                 vals.append((name, shown if isinstance(shown, str) else str(shown)))
                 if kind == "write":
                     writes.append((name, shown))
-            order = getattr(cur, "order", ir.PLAIN) if isinstance(cur, (ir.Load, ir.Store)) else ir.PLAIN
+            order = getattr(cur, "order", ir.PLAIN) if isinstance(cur, (ir.Load, ir.Store, ir.Rmw)) else ir.PLAIN
             e = new(READ if kind == "read" else WRITE, vals[0][0] if vals else "", cells=vals, order=order)
             pend = pending_missed if kind == "read" else pending_co
             for k in range(len(b)):

@@ -17,6 +17,7 @@ from rmapcheck.engines.explicit.state import HeapObj
 from rmapcheck.errors import SourceLoc
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.liveness import live_in
+from rmapcheck.ir.rmw import RmwError, new_value, result_value
 
 LOCAL_STEP_LIMIT = 100_000
 
@@ -131,7 +132,7 @@ class Executor:
     def _compile_thread(self, code, escaped, nlocals):
         handlers = [self._handler(i, pc) for pc, i in enumerate(code)]
         visible = [ir.is_scheduling_point(i, self.mem.name) for i in code]
-        addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store)) else None for i in code]
+        addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store, ir.Rmw)) else None for i in code]
         live_masks = live_in(code, escaped)
         live = [_zero_dead(nlocals, m) for m in live_masks]
         return handlers, visible, live, addrf
@@ -177,6 +178,22 @@ class Executor:
 
             def h(c):
                 mem.store(c, fa(c.L, c.tid), [f(c.L, c.tid) for f in fvs], i)
+                return nxt
+        elif isinstance(i, ir.Rmw):
+            fa, fx, d = ex(i.addr), ex(i.operand), i.dst
+            fe = ex(i.expected) if i.expected is not None else None
+            op, res = i.op, i.result
+
+            def h(c):
+                x = fx(c.L, c.tid)
+                e = fe(c.L, c.tid) if fe is not None else None
+                try:
+                    old, new = mem.rmw(c, fa(c.L, c.tid), i, lambda v: new_value(op, v, x, e))
+                    r = result_value(res, old, new, x)
+                except RmwError as err:
+                    raise EvalError(str(err)) from None
+                if d is not None:
+                    c.L[d] = r
                 return nxt
         elif isinstance(i, ir.Lock):
             fa = ex(i.addr)
@@ -282,6 +299,14 @@ class Executor:
             def h(c):
                 if not f(c.L, c.tid):
                     raise Stop(prop, f"{what} {i.text}")
+                return nxt
+        elif isinstance(i, ir.AssertHeld):
+            fa, prop = ex(i.addr), i.prop
+
+            def h(c):
+                a = fa(c.L, c.tid)
+                if not any(k == "m" and x == a for k, x, _ in c.held):
+                    raise Stop(prop, f"lockdep_assert_held({i.what}) fails: the thread does not hold it")
                 return nxt
         elif isinstance(i, ir.Warn):
             f, d = ex(i.cond), i.dst
@@ -496,12 +521,12 @@ class Executor:
         if th[0] < 0:
             return None
         i = self.threads[tid].ir.code[th[0]]
-        if not isinstance(i, (ir.Load, ir.Store)) or not self.enabled(state, tid):
+        if not isinstance(i, (ir.Load, ir.Store, ir.Rmw)) or not self.enabled(state, tid):
             return None
         a = self.mem.addr(i, th[1], tid)
         if a.__class__ is not tuple or a[0] < ir.GLOBAL:
             return None
-        return (a, isinstance(i, ir.Store), i.order == ir.PLAIN, i)
+        return (a, not isinstance(i, ir.Load), i.order == ir.PLAIN, i)
 
     def lock_edges(self, state, tid: int):
         """Lock-order edges (held -> wanted) of thread tid about to lock or synchronize_srcu."""

@@ -190,6 +190,19 @@ class SCMemory:
         if c.log is not None:
             c.log.append(("write", a, vals))
 
+    def rmw(self, c, a, instr, new_of) -> tuple:
+        """An atomic read-modify-write: (old value, new value or None if nothing was written).
+        Under sc every step is atomic and ordered, so it is a read and a write at once."""
+        (old,) = self.read_cells(c, a, 1, instr)
+        new = new_of(old)
+        if c.log is not None:
+            c.log.append(("read", a, [old]))
+        if new is not None:
+            self.write_cells(c, a, [new], instr)
+            if c.log is not None:
+                c.log.append(("write", a, [new]))
+        return old, new
+
     def lock_free(self, state, instr, tid: int, th) -> bool:
         a = self.addr(instr, th[1], tid)
         if a.__class__ is not tuple:

@@ -35,6 +35,11 @@ _ACQ_LOADS = (ir.ACQUIRE, ir.DEREF)
 _REL_STORES = (ir.RELEASE, ir.ASSIGN)
 
 
+def _is_rmw(m) -> bool:
+    """Was this message written by a read-modify-write (it then carries a sixth field)?"""
+    return len(m) > 5
+
+
 def freeze(d: dict) -> tuple:
     return tuple(sorted((k, v) for k, v in d.items() if v))
 
@@ -83,8 +88,11 @@ class RAMemory(SCMemory):
         super().__init__(program)
         kinds = {i.kind for th in program.threads for i in th.code if isinstance(i, ir.Fence)}
         has_sync = any(isinstance(i, ir.SrcuSync) for th in program.threads for i in th.code)
-        self.uses_acq = bool(kinds & {"rmb", "mb"}) or has_sync
-        self.uses_rel = bool(kinds & {"wmb", "mb"}) or has_sync
+        rmws = [i for th in program.threads for i in th.code if isinstance(i, ir.Rmw)]
+        self.has_rmw = bool(rmws)
+        full_rmw = any(i.order == ir.MB for i in rmws)
+        self.uses_acq = bool(kinds & {"rmb", "mb"}) or has_sync or full_rmw
+        self.uses_rel = bool(kinds & {"wmb", "mb"}) or has_sync or full_rmw
         self.code_by_tid = [th.code for th in program.threads for _ in range(th.instances)]
         self.names_by_tid = [th.name if th.instances == 1 else f"{th.name}.{k}"
                              for th in program.threads for k in range(th.instances)]
@@ -192,11 +200,11 @@ class RAMemory(SCMemory):
             loc = (base, off + k)
             hist = self._hist(c, base, off + k)
             lo = w.cur.get(loc, 0)
-            n = len(hist) - lo  # positions after cur: lo+1 .. len(hist)
-            p = len(hist) - c.choose(n) if n > 1 else len(hist)
+            p = self._store_position(c, hist, lo)
             self._race(c, loc, hist, lo, instr, plain, True)
             if p < len(hist):
                 self._shift(c, w, loc, p)
+                hist = self._hist(c, base, off + k)  # the shift renumbered its views too
             view = dict(w.cur) if instr.order in _REL_STORES else dict(w.rel)
             view[loc] = p
             msg = (v, freeze(view), c.tid, pc, plain)
@@ -207,6 +215,97 @@ class RAMemory(SCMemory):
                 c.log.append(("ra_write", loc, (v, later)))
         if c.log is not None:
             c.log.append(("write", a, list(vals)))
+
+    def _store_position(self, c, hist: tuple, lo: int) -> int:
+        """Where a store enters coherence order: any position after the thread's view
+        (lo+1 .. len(hist)), newest first, but never between a read-modify-write and the
+        message it read (that would break its atomicity)."""
+        n = len(hist) - lo
+        if n <= 1:
+            return len(hist)
+        if not self.has_rmw or not any(_is_rmw(m) for m in hist[lo + 1:]):
+            return len(hist) - c.choose(n)
+        cands = [q for q in range(len(hist), lo, -1) if q == len(hist) or not _is_rmw(hist[q])]
+        return cands[c.choose(len(cands))] if len(cands) > 1 else cands[0]
+
+    def rmw(self, c, a, instr, new_of) -> tuple:
+        """An atomic read-modify-write: read a message m, write right after it in coherence
+        order (no write may ever come between, and no other read-modify-write may read m).
+
+        A step that does not write (a failed cmpxchg) is a relaxed marked read. A writing
+        step's read is acquire for _acquire and fully ordered forms; its message carries the
+        thread's view for _release and fully ordered forms (its release view otherwise),
+        joined with m's view (LKMM's rmw-sequence: a release that m heads extends to it);
+        a fully ordered form is smp_mb() before and after."""
+        where = self._where(c, a, 1, instr, True)
+        if where is None:
+            old = c.L[a[1]]
+            new = new_of(old)
+            if new is not None:
+                c.L[a[1]] = new
+            return old, new
+        base, off = where
+        loc = (base, off)
+        w = self._w(c)
+        hist = self._hist(c, base, off)
+        order = instr.order
+        full = order == ir.MB
+        lo_read = w.cur.get(loc, 0)
+        lo_write = lo_read
+        if full:  # where cur will be after the leading smp_mb()
+            lo_write = max(lo_read, w.acq.get(loc, 0), dict(w.F).get(loc, 0))
+        options = []
+        for i in range(len(hist) - 1, lo_read - 1, -1):
+            writes = new_of(hist[i][0]) is not None
+            if not writes:
+                options.append((i, False))
+            elif i >= lo_write and not (i + 1 < len(hist) and _is_rmw(hist[i + 1])):
+                options.append((i, True))
+        i, writes = options[c.choose(len(options))] if len(options) > 1 else options[0]
+        self._race(c, loc, hist, lo_read, instr, False, True)
+        m = hist[i]
+        old = m[0]
+        if not writes:
+            if i > lo_read:
+                w.cur[loc] = i
+            if self.uses_acq:
+                join_into(w.acq, m[1])
+            if c.log is not None:
+                self._log_read(c, loc, hist, i, m)
+                c.log.append(("read", a, [old]))
+            return old, None
+        new = new_of(old)
+        if full:
+            self.fence(c, "mb")
+        if i > w.cur.get(loc, 0):
+            w.cur[loc] = i
+        if order in (ir.ACQUIRE, ir.MB):
+            join_into(w.cur, m[1])
+        elif self.uses_acq:
+            join_into(w.acq, m[1])
+        p = i + 1
+        if p < len(hist):
+            self._shift(c, w, loc, p)
+            hist = self._hist(c, base, off)
+            m = hist[i]
+        view = dict(w.cur) if order in (ir.RELEASE, ir.MB) else dict(w.rel)
+        join_into(view, m[1])
+        view[loc] = p
+        msg = (new, freeze(view), c.tid, c.pc, False, True)
+        self._set_hist(c, base, off, hist[:p] + (msg,) + hist[p:])
+        w.cur[loc] = p
+        if full:
+            self.fence(c, "mb")
+        if c.log is not None:
+            self._log_read(c, loc, hist, i, m)
+            c.log.append(("read", a, [old]))
+            c.log.append(("write", a, [new]))
+        return old, new
+
+    def _log_read(self, c, loc, hist: tuple, i: int, m) -> None:
+        if i < len(hist) - 1:
+            missed = [(self.names_by_tid[x[2]], self._line(x[2], x[3]), x[0]) for x in hist[i + 1:] if x[2] >= 0]
+            c.log.append(("ra_read", loc, (m[0], missed)))
 
     def _shift(self, c, w: _Work, loc, p: int) -> None:
         """A store entered coherence order before newer messages: renumber loc's timestamps >= p."""

@@ -210,8 +210,29 @@ def run_bmc(program: ir.Program, limits: Limits, progress=None) -> RunResult:
     return run.result("bmc", results, depth, False, stopped)
 
 
+# Steps the z3 encoding does not have yet, and why it answers 'unknown' for them.
+NOT_ENCODED = {
+    ir.Rmw: "atomic read-modify-write steps (atomic_*, xchg, cmpxchg, bit operations) are not encoded for z3",
+    ir.AssertHeld: "lockdep_assert_held() is not encoded for z3",
+}
+
+
+def not_encoded(program: ir.Program) -> str | None:
+    """Why the z3 engine cannot check this program, or None."""
+    for th in program.threads:
+        for i in th.code:
+            why = NOT_ENCODED.get(type(i))
+            if why is not None:
+                return f"{why} (line {i.loc.line}); use --engine explicit"
+    return None
+
+
 def check_z3(program: ir.Program, mode: str = "bmc", limits: Limits | None = None, progress=None) -> RunResult:
     limits = limits or Limits()
+    why = not_encoded(program)
+    if why is not None:
+        run = Z3Run(program, limits, progress)
+        return run.result(mode, run.results(UNKNOWN, why, False), 0, False, "unsupported")
     if mode == "bmc":
         return run_bmc(program, limits, progress)
     if mode == "prove":
