@@ -78,6 +78,15 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show-invariant", action="store_true", help="z3 prove: print the inductive invariant")
 
 
+def _add_trace_layout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--width", type=_positive(int), default=80, metavar="N",
+                   help="the columns of the step lists, race diagrams and tables (default: 80, which a "
+                        "quoted email keeps; names are never split)")
+    p.add_argument("--max-trace-steps", type=_positive(int), metavar="N",
+                   help="show at most N steps of each counterexample: its first and last, with a line "
+                        "saying how many were left out")
+
+
 def _engine(args) -> str:
     if args.bmc_depth is not None and (args.engine == "explicit" or args.mode != "bmc"):
         raise UsageError("--bmc-depth bounds z3's bounded model checking: it needs --engine z3 or both "
@@ -104,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "Informal Trace Format (ITF) of the TLA+ tools, one document per violation; dot: "
                         "Graphviz execution graphs, and the state graph of a small model")
     c.add_argument("--property", metavar="NAME", help="show only this property's counterexample")
+    _add_trace_layout(c)
     _add_engine(c)
     _add_limits(c)
 
@@ -122,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only this configuration: 'default', or a @config as the table shows it "
                         "(repeatable)")
     v.add_argument("--traces", action="store_true", help="print the trace of every violation")
+    _add_trace_layout(v)
     v.add_argument("-j", "--jobs", type=_positive(int), metavar="N",
                    help="run N models (model, memory model, config) at once, in worker processes "
                         "(default: the number of CPUs available); the output does not depend on N")
@@ -196,7 +207,7 @@ def _limits(args):
 
 
 def cmd_check(args) -> int:
-    from rmapcheck.engines.explicit.search import stderr_progress
+    from rmapcheck.progress import Progress
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.report.diagram import render_diagram
     from rmapcheck.report.json_out import dumps, result_doc
@@ -207,15 +218,19 @@ def cmd_check(args) -> int:
     defines = dict(_define(d) for d in args.defines)
     program = load_for(args.model, args.memory_model, defines, args.faults)  # with the model's @defines for it
     if args.property is not None and args.property not in program.properties:
-        raise UsageError(f"--property {args.property}: {args.model} has no such property "
+        raise UsageError(f"--property {args.property}: {args.model} has no such property"
+                         f"{_did_you_mean(args.property, program.properties)} "
                          f"(its properties: {', '.join(program.properties)})")
-    res = check_program(program, args.memory_model, _engine(args), _limits(args), stderr_progress(args.model))
+    with Progress("check", [1.0], unit="run") as bar:
+        res = check_program(program, args.memory_model, _engine(args), _limits(args),
+                            bar.run_callback(f"{args.model} [{args.memory_model}]"))
     if args.trace_format in ("json", "dot"):
         sys.stdout.write(_trace_exports(program, res, args))
     elif args.format == "json":
         sys.stdout.write(dumps(result_doc(res)))
     else:
-        out = [check_table(res)]
+        overrides = {**program.meta.mm_defines.get(args.memory_model, {}), **defines}
+        out = [check_table(res, overrides, args.width)]
         if args.engine != "explicit":
             from rmapcheck.engines.z3.both import report_extra
 
@@ -227,15 +242,23 @@ def cmd_check(args) -> int:
                 continue
             out.append("")
             if args.trace_format in ("both", "steps"):
-                out.append(render_steps(r.trace))
+                out.append(render_steps(r.trace, width=args.width, max_steps=args.max_trace_steps))
             if args.trace_format in ("both", "diagram"):
-                out.append(render_diagram(r.trace))
+                out.append(render_diagram(r.trace, width=args.width, max_steps=args.max_trace_steps))
         sys.stdout.write("\n".join(out))
     if res.violated() or any(r.verdict == "error" for r in res.results.values()):
         return EXIT_VIOLATED
     if res.incomplete():
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _did_you_mean(name: str, known) -> str:
+    """', did you mean X?' for a misspelt name (difflib), else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _trace_exports(program, res, args) -> str:
@@ -287,7 +310,7 @@ def cmd_verify(args) -> int:
             stream.run(outcome, len(outcomes), len(plan))
     outcomes.sort(key=lambda o: o.run.index)
     code = exit_code([row for o in outcomes for row in o.rows])
-    stream.close(outcomes, code, args.traces)
+    stream.close(outcomes, code, (args.width, args.max_trace_steps) if args.traces else None)
     return code
 
 
@@ -316,7 +339,7 @@ def _verify_stream(fmt: str, out):
             if fmt == "table":
                 out.write(verify_table([r for o in outcomes for r in o.rows]))
             if traces:
-                out.write(_verify_traces(outcomes))
+                out.write(_verify_traces(outcomes, *traces))
             out.write(verify_summary(outcomes, code))
 
     class Tap:
@@ -367,7 +390,7 @@ def _verify_stream(fmt: str, out):
     return {"tap": Tap, "junit": JUnit, "json": Json, "jsonl": Json}.get(fmt, Text)()
 
 
-def _verify_traces(outcomes) -> str:
+def _verify_traces(outcomes, width: int = 80, max_steps: int | None = None) -> str:
     """--traces: every violation's step list and race diagram, in plan order."""
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.report.diagram import render_diagram
@@ -379,7 +402,8 @@ def _verify_traces(outcomes) -> str:
         for r in res.results.values() if res is not None else ():
             if r.verdict == VIOLATED and r.trace is not None:
                 out.append(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
-                out.append(render_steps(r.trace) + "\n" + render_diagram(r.trace))
+                out.append(render_steps(r.trace, width=width, max_steps=max_steps) + "\n"
+                           + render_diagram(r.trace, width=width, max_steps=max_steps))
     return "".join(out) + ("\n" if out else "")
 
 

@@ -246,6 +246,47 @@ def test_golden_traces(name):
     assert text == path.read_text(), f"{path.name} differs (RMAPCHECK_REGEN=1 regenerates it)"
 
 
+def split_names(rendered: str, trace) -> list[str]:
+    """The words of rendered that are in none of the trace's own texts: pieces of a name that
+    a wrap cut in two (the renderer's own words and numbers aside)."""
+    material = [trace.prop, trace.message, trace.final]
+    for s in trace.steps:
+        material += [s.thread, s.func, s.text, *s.ops, s.note, *(t for _, t in s.locals_)]
+    words = set(re.findall(r"\w+", " ".join(m for m in material if m)))
+    words |= {"Counterexample", "for", "CPU", "is", "steps", "left", "out", "max", "trace"}
+    return [w for w in re.findall(r"\w+", rendered) if w not in words and not re.fullmatch(r"CPU\d+|\d+", w)]
+
+
+@pytest.mark.parametrize("name", [m for m in MODELS if VIOLATED_PROPS[m]])
+def test_golden_traces_fit_80_columns_and_split_no_name(name):
+    """Every trace of the golden set, as step list and race diagram at --width 80: no line over
+    80 columns, no identifier cut in two (every word shown is a word of the trace)."""
+    for r in run_model(name)[1].results.values():
+        if r.trace is None:
+            continue
+        for text in (render_steps(r.trace, width=80), render_diagram(r.trace, width=80)):
+            assert max(len(ln) for ln in text.splitlines()) <= 80, (name, r.name, text)
+            assert split_names(text, r.trace) == [], (name, r.name, text)
+
+
+def test_three_threads_keep_their_names_and_split_none():
+    """A three-thread diagram too narrow for 'CPUk (name)' headers: a legend with the full names."""
+    import dataclasses
+
+    res = run_model("srcu_grace_period")[1]
+    trace = res.results["gp-ignores-later-readers"].trace
+    long = {"writer": "synchronize_srcu_writer", "early": "reader_before_the_grace_period",
+            "late": "reader_after_the_grace_period"}
+    trace = dataclasses.replace(trace, steps=[dataclasses.replace(s, thread=long[s.thread]) for s in trace.steps])
+    text = render_diagram(trace, width=72)
+    assert max(len(ln) for ln in text.splitlines()) <= 72
+    assert split_names(text, trace) == []
+    names = sorted({s.thread for s in trace.steps})
+    assert len(names) == 3
+    for name in names:
+        assert re.search(rf"CPU\d is {re.escape(name)}\b", " ".join(text.split())), (name, text)
+
+
 def test_golden_files_have_no_machine_paths():
     for p in GOLDEN.glob("*.txt"):
         text = p.read_text()

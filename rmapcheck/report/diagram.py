@@ -27,7 +27,16 @@ WIDTH = 80
 # Where a statement may be broken: after a space, a comma or an opening parenthesis; a token
 # longer than a line is broken before '->' or '.', and only then cut.
 _BREAK = re.compile(r"(?<=[ ,(])")
-_BREAK2 = re.compile(r"(?=->|\.(?!\d))")
+_BREAK2 = re.compile(r"(?=->|\.(?!\d)|\[)|(?<=[A-Za-z]-)(?=[A-Za-z])")
+
+
+def longest_token(text: str, lead: int = 0, indent: int = 0) -> int:
+    """The columns text needs for wrap_code to break no name: its first piece after lead, every
+    other after lead + indent (a continuation line)."""
+    pieces = [q for p in _BREAK.split(_ascii(text)) for q in _BREAK2.split(p.strip()) if q]
+    if not pieces:
+        return 0
+    return max(lead + len(pieces[0]), max((lead + indent + len(p) for p in pieces[1:]), default=0))
 
 
 def wrap_code(text: str, width: int, indent: str = "    ") -> list[str]:
@@ -105,7 +114,7 @@ def _note(note: str, text: str) -> str:
     return note
 
 
-def render_diagram(trace: Trace, width: int = WIDTH) -> str:
+def render_diagram(trace: Trace, width: int = WIDTH, max_steps: int | None = None) -> str:
     tids = []
     for s in trace.steps:
         if s.shared and s.tid not in tids:
@@ -118,11 +127,23 @@ def render_diagram(trace: Trace, width: int = WIDTH) -> str:
     entries = _entries(trace)
     widths = _widths(trace, tids, names, entries, width)
     sep = " | "
-    header = sep.join(_ascii(f"CPU{k} ({names[t]})")[:widths[k]].ljust(widths[k]) for k, t in enumerate(tids))
+    heads = [_ascii(f"CPU{k} ({names[t]})") for k, t in enumerate(tids)]
+    out = []
+    if any(len(h) > w for h, w in zip(heads, widths)):  # a name does not fit: a legend, full names
+        out.extend(textwrap.wrap(", ".join(f"CPU{k} is {_ascii(names[t])}" for k, t in enumerate(tids)), width,
+                                 break_on_hyphens=False, break_long_words=False))
+        heads = [f"CPU{k}" for k in range(len(tids))]
+    header = sep.join(h.ljust(w) for h, w in zip(heads, widths))
     rule = "-+-".join("-" * w for w in widths)
-    out = [header.rstrip(), rule]
+    out += [header.rstrip(), rule]
     last_func: dict = {}
-    for tid, func, text, vals, notes, _line in entries:
+    from rmapcheck.report.steps import elide, elision_line
+
+    shown, gap, left_out = elide(entries, max_steps)
+    for k, (tid, func, text, vals, notes, _line) in enumerate(shown):
+        if left_out and k == gap:
+            out.append(elision_line(left_out))
+            last_func.clear()
         col = tids.index(tid)
         colw = widths[col]
         lines = _cell_lines(func if last_func.get(tid) != func else "", text, vals, notes, colw)
@@ -158,16 +179,46 @@ def _widths(trace, tids: list, names: dict, entries: list, width: int) -> list[i
     """Column widths: what each column's widest line needs, shrunk to fit ``width`` if it must."""
     avail = width - 3 * (len(tids) - 1)
     need = []
+    least = []  # what a column needs to break no name: its longest unbreakable piece, indented
     for k, t in enumerate(tids):
         n = len(f"CPU{k} ({names[t]})")
+        m = len(f"CPU{k}")
         for tid, func, text, vals, notes, _ in entries:
             if tid == t:
                 n = max(n, len(func) + 2, len(text) + 2,
                         min(len("    // " + "; ".join(vals)) if vals else 0, 48),
                         max((min(len(x) + 7, 48) for x in notes), default=0))
+                m = max(m, len(func) + 2, longest_token(text, 2, 4),
+                        *(longest_token(x, 4, 3) + 3 for x in [*vals, *notes]))
         need.append(n)
+        least.append(min(m, n))
     if sum(need) <= avail:
         return need
+    return _share(need, least, avail)
+
+
+def _share(need: list[int], least: list[int], avail: int) -> list[int]:
+    """Widths summing to avail at most: each column at least its least (if they all fit), the
+    rest shared so that no column gets more than it needs."""
+    even = _even(need, avail)
+    if sum(least) > avail or all(w >= m for w, m in zip(even, least)):
+        return even  # an even share splits no name (or nothing can help: the names do not fit)
+    out = list(least)
+    spare = avail - sum(out)
+    while spare > 0:
+        want = [k for k in range(len(out)) if out[k] < need[k]]
+        if not want:
+            break
+        share = max(1, spare // len(want))
+        for k in want:
+            give = min(share, need[k] - out[k], spare)
+            out[k] += give
+            spare -= give
+    return out
+
+
+def _even(need: list[int], avail: int) -> list[int]:
+    tids = need
     out = [avail // len(tids)] * len(tids)
     # give the columns that need less what they need, and share the rest
     small = [k for k, n in enumerate(need) if n < avail // len(tids)]

@@ -18,11 +18,29 @@ def _prose(text: str, first: str, rest: str, width: int) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
-def render_steps(trace: Trace, path: str = "", width: int = WIDTH) -> str:
+def elide(items: list, max_steps: int | None) -> tuple[list, int, int]:
+    """The items to show of a trace limited to max_steps: its first and its last (where it goes
+    wrong), and (where the gap is, how many left out)."""
+    if max_steps is None or len(items) <= max_steps:
+        return items, len(items), 0
+    head = max_steps // 2
+    tail = max_steps - head
+    return items[:head] + items[len(items) - tail:], head, len(items) - max_steps
+
+
+def elision_line(count: int) -> str:
+    return f"  ... {count} step{'s' if count != 1 else ''} left out (--max-trace-steps) ..."
+
+
+def render_steps(trace: Trace, path: str = "", width: int = WIDTH, max_steps: int | None = None) -> str:
     out = _prose(f"Counterexample for {trace.prop}: {trace.message}", "", "    ", width)
     tw = min(max([len(s.thread) for s in trace.steps] + [6]), 16)
     pad = " " * (6 + tw + 2)  # under the "where" column
-    for n, s in enumerate(trace.steps, 1):
+    numbered = list(enumerate(trace.steps, 1))
+    shown, gap, left_out = elide(numbered, max_steps)
+    for k, (n, s) in enumerate(shown):
+        if left_out and k == gap:
+            out.append(elision_line(left_out))
         head = f"{n:4d}  {s.thread:<{tw}}  {s.func}:{pos_text(s.line, s.file):<4} "
         if len(head) > width - 30:  # a long function name: the statement goes on its own line
             out.append(head.rstrip())

@@ -5,30 +5,40 @@ from __future__ import annotations
 from tabulate import tabulate
 
 
-def check_table(result) -> str:
-    rows = []
-    for r in result.results.values():
-        rows.append([r.name, r.verdict, _short(r.message)])
+def check_header(result, overrides: dict | None = None, width: int = 80) -> str:
+    """What was checked, in a line or two: the model, the engine, the memory model, and only
+    the defines that differ from the model's own #define values (-D, a memory model's @defines)."""
+    import textwrap
+
+    head = f"{result.model}: engine {result.engine}, memory model {result.memory_model}"
+    if overrides:
+        shown = {k: result.defines.get(k, v) for k, v in overrides.items()}
+        head += f"; defines other than the model's: {fmt_defines(shown)}"
+    return "\n".join(textwrap.wrap(head, width, subsequent_indent="    ", break_on_hyphens=False,
+                                   break_long_words=False)) + "\n"
+
+
+def check_table(result, overrides: dict | None = None, width: int = 80) -> str:
+    """The header, a row per property with its whole message wrapped in the detail column,
+    and the search's statistics."""
+    rows = [[r.name, r.verdict, r.message.replace("\n", " ")] for r in result.results.values()]
+    pw = max([len("property")] + [len(r[0]) for r in rows])
+    vw = max([len("verdict")] + [len(r[1]) for r in rows])
+    detail = max(20, width - pw - vw - 4)
     s = result.stats
-    head = (
-        f"{result.model} [{result.engine}, {result.memory_model}]"
-        + (f" {fmt_defines(result.defines)}" if result.defines else "")
-    )
+    head = check_header(result, overrides, width)
     foot = (
         f"{s.states} states, {s.transitions} transitions, depth {s.depth}, "
         f"{s.seconds:.2f} s, {s.states_per_s:.0f} states/s, peak {s.peak_mb:.0f} MiB"
         + ("" if s.complete else f", INCOMPLETE ({s.limit})")
     )
-    return head + "\n" + tabulate(rows, headers=["property", "verdict", "detail"], tablefmt="simple") + "\n" + foot + "\n"
+    table = tabulate(rows, headers=["property", "verdict", "detail"], tablefmt="simple",
+                     maxcolwidths=[None, None, detail])
+    return head + table + "\n" + foot + "\n"
 
 
 def fmt_defines(d: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(d.items()))
-
-
-def _short(msg: str, n: int = 70) -> str:
-    msg = msg.replace("\n", " ")
-    return msg if len(msg) <= n else msg[: n - 3] + "..."
 
 
 def verify_table(rows: list) -> str:
