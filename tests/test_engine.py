@@ -251,7 +251,7 @@ def split_names(rendered: str, trace) -> list[str]:
     a wrap cut in two (the renderer's own words and numbers aside)."""
     material = [trace.prop, trace.message, trace.final]
     for s in trace.steps:
-        material += [s.thread, s.func, s.text, *s.ops, s.note, *(t for _, t in s.locals_)]
+        material += [s.thread, s.func, s.text, s.file, *s.ops, s.note, *(loc[1] for loc in s.locals_)]
     words = set(re.findall(r"\w+", " ".join(m for m in material if m)))
     words |= {"Counterexample", "for", "CPU", "is", "steps", "left", "out", "max", "trace"}
     return [w for w in re.findall(r"\w+", rendered) if w not in words and not re.fullmatch(r"CPU\d+|\d+", w)]
