@@ -152,7 +152,9 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
         if inv.prop not in props:
             props.append(inv.prop)
     for ex in meta.expectations:
-        if ex.prop != "*" and ex.prop not in props and ex.prop != ir.P_RACE:
+        # a line for one @config names a property of that configuration (an #if'd assertion)
+        scoped_elsewhere = ex.config is not None and any(pre.defines.get(k) != v for k, v in ex.config.items())
+        if ex.prop != "*" and ex.prop not in props and ex.prop != ir.P_RACE and not scoped_elsewhere:
             raise ModelError(
                 ex.loc,
                 f"@expect names an unknown property '{ex.prop}' (this model has: {', '.join(props)})",
