@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -201,14 +202,14 @@ class Browser:
 
 
 class Page:
-    def __init__(self, browser: Browser, url: str):
+    def __init__(self, browser: Browser, url: str, width: int = 1400, height: int = 900):
         self.b = browser
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.s = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             browser.send(f"{domain}.enable", session=self.s)
         browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=self.s)
+                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=self.s)
         browser.send("Page.navigate", {"url": url}, session=self.s)
         browser.wait_event("Page.loadEventFired")
 
@@ -226,6 +227,13 @@ class Page:
         for kind in ("mousePressed", "mouseReleased"):
             self.b.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
                                                      "clickCount": 1}, session=self.s)
+
+    def key(self, key: str) -> None:
+        """A real key press (down and up), as the keyboard sends it."""
+        codes = {"ArrowRight": 39, "ArrowLeft": 37, "Home": 36, "End": 35}
+        for kind in ("rawKeyDown", "keyUp"):
+            self.b.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": key,
+                                                   "windowsVirtualKeyCode": codes[key]}, session=self.s)
 
     def errors(self) -> list:
         out = []
@@ -336,3 +344,48 @@ def test_browser_test_sees_console_errors(tmp_path, browser):
     page.eval("1")
     errs = page.errors()
     assert any("boom" in e for e in errs) and any("no_such_function" in e or "Uncaught" in e for e in errs)
+
+
+def test_first_violation_in_view_and_arrow_keys_step(site, browser):
+    """A model page on a laptop screen (1280x720): the first counterexample is in view without
+    scrolling, every stepper is ready at its first step, and the arrow keys walk the trace."""
+    page = Page(browser, (site / "tests__models__unit__srcu_abba_deadlock.html").as_uri(), 1280, 720)
+    assert page.eval("window.scrollY") == 0
+    box = page.eval("(function(){var r=document.getElementById('trace-0').getBoundingClientRect();"
+                    "return [r.top, r.bottom, window.innerHeight];})()")
+    assert 0 <= box[0] and box[1] <= box[2], box  # the heading of the first violation, in view
+    assert page.eval("document.getElementById('stepper-0').getBoundingClientRect().top") < 720
+    # every stepper is ready: its position and current step are shown before any click
+    for t in (0, 1):
+        assert page.eval(f"document.querySelector('#stepper-{t} .pos').textContent").startswith("step 1 / ")
+        assert page.eval(f"document.querySelector('#stepper-{t} .now').textContent").startswith("1. ")
+    data = page.eval("JSON.parse(document.getElementById('traces').textContent)")
+    steps = data[0]["steps"]
+    seen = []
+    for k in range(len(steps)):
+        assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == f"step {k + 1} / {len(steps)}"
+        assert page.eval("document.querySelector('table.src tr.cur').id") == f"L{steps[k]['line']}"
+        seen.append(steps[k]["line"])
+        page.key("ArrowRight")
+    page.key("ArrowRight")  # past the end: stays on the last step
+    assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == f"step {len(steps)} / {len(steps)}"
+    page.key("ArrowLeft")
+    assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == \
+        f"step {len(steps) - 1} / {len(steps)}"
+    assert page.eval("document.querySelector('table.src tr.cur').id") == f"L{steps[-2]['line']}"
+    page.key("Home")
+    assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == f"step 1 / {len(steps)}"
+    # a click on the second stepper makes it the one the keys move
+    page.click("#stepper-1 button.first")
+    page.key("ArrowRight")
+    assert page.eval("document.querySelector('#stepper-1 .pos').textContent").startswith("step 2 / ")
+    assert page.eval("document.querySelector('#stepper-0 .pos').textContent").startswith("step 1 / ")
+    assert page.errors() == []
+
+
+def test_violations_come_first_in_the_verdict_table(site):
+    page = (site / "tests__models__unit__srcu_abba_deadlock.html").read_text()
+    table = page.split("<h2>Verdicts</h2>")[1].split("</table>")[0]
+    verdicts = re.findall(r'<td class="(holds|violated|incomplete)">', table)
+    assert verdicts[:2] == ["violated", "violated"] and set(verdicts[2:]) == {"holds"}
+    assert page.index('id="stepper-0"') < page.index("<h2>Verdicts</h2>")
