@@ -23,7 +23,6 @@ does; the verdict word is the same either way.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -74,11 +73,21 @@ class LitmusResult:
 
     @property
     def status(self) -> str:
+        """ok, MISMATCH, known limitation (rmapcheck/litmus_known.py), incomplete or - (no Result:)."""
         if self.limit is not None:
             return "incomplete"
         if self.expected is None:
             return "-"
-        return "ok" if self.expected == self.result else "MISMATCH"
+        if self.expected == self.result:
+            return "ok"
+        return "known limitation" if self.limitation is not None else "MISMATCH"
+
+    @property
+    def limitation(self) -> str | None:
+        """Why the result differs from the Result: line, when that is a documented limitation."""
+        from rmapcheck.litmus_known import known_limitation
+
+        return known_limitation(self.memory_model, self.name, self.expected, self.result)
 
     @property
     def validation(self) -> str:
@@ -116,19 +125,14 @@ def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=
 def _explore(test, program, memory_model: str, limits=None) -> LitmusResult:
     """The explicit engine's answer (ra; sc for the differential tests)."""
     from rmapcheck.engines.explicit.search import explore
-    from rmapcheck.frontend.litmus import eval_prop
+    from rmapcheck.frontend.litmus import eval_prop, key_cell
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.runner import memory_for
 
     keys = test.keys()
     where = {}
     for k in keys:
-        gname = k[1] if k[0] == "loc" else test.reg_globals[(k[1], k[2])]
-        elem = re.fullmatch(r"(\w+)\[(\d+)\]", gname)  # an array element: 'a[1]'
-        if elem:
-            where[k] = program.globals_by_name[elem.group(1)][0] + int(elem.group(2))
-        else:
-            where[k] = program.globals_by_name[gname][0]
+        where[k] = key_cell(test, program, k)
     names = {off: n for n, (off, _w) in program.globals_by_name.items() if n in test.locations}
     seen: dict = {}
 
@@ -312,6 +316,13 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
             out.write(f"\n{r.name}: DATARACE: {r.race_message}\n")
         for note in r.notes:
             out.write(f"\n{r.name}: note: {note} (executions stopped there have no final state)\n")
+        if r.status == "known limitation":
+            import textwrap
+
+            head = (f"{r.name}: known limitation of {r.memory_model} (expected '{r.expected}', got "
+                    f"'{r.result}'; rmapcheck/litmus_known.py):")
+            out.write("\n" + textwrap.fill(head, 80) + "\n" + textwrap.fill(r.limitation, 80, initial_indent="  ",
+                                                                            subsequent_indent="  ") + "\n")
         if r.status == "MISMATCH":
             loc = r.test.expected_loc
             out.write(f"\n{loc}: {r.name}: expected '{r.expected}', got '{r.result}' under {r.memory_model}\n")

@@ -89,11 +89,11 @@ class Atomics:
             table[name] = lambda n, o=op, r=res, od=order: self.bit(n, o, r, od)
         table["test_bit"] = self.test_bit
         table["smp_mb__before_atomic"] = self.before_atomic
-        table["smp_mb__after_atomic"] = lambda n: self.fence_after(n, (ir.Rmw,), "an atomic read-modify-write operation")
-        table["smp_mb__after_srcu_read_unlock"] = (
-            lambda n: self.fence_after(n, (ir.SrcuReadUnlock,), "srcu_read_unlock()"))
-        table["smp_mb__after_unlock_lock"] = lambda n: self.fence_after(n, (ir.Lock,), "a lock acquisition")
-        table["smp_mb__after_spinlock"] = lambda n: self.fence_after(n, (ir.Lock,), "a lock acquisition")
+        for name, kinds, what in (("smp_mb__after_atomic", (ir.Rmw,), "an atomic read-modify-write operation"),
+                                  ("smp_mb__after_srcu_read_unlock", (ir.SrcuReadUnlock,), "srcu_read_unlock()"),
+                                  ("smp_mb__after_unlock_lock", (ir.Lock,), "a lock acquisition"),
+                                  ("smp_mb__after_spinlock", (ir.Lock,), "a lock acquisition")):
+            table[name] = lambda n, k=kinds, w=what: self.fence_after(n, k, w)
 
     # -- operands ---------------------------------------------------------------------
     def target(self, arg, family: str | None):
@@ -125,7 +125,7 @@ class Atomics:
         """The ir.Rmw step (after the smp_mb() of a pending smp_mb__before_atomic())."""
         if self.L.before_atomic is not None:
             self.L.before_atomic = None
-            self.L.emit(ir.Fence, node, kind="mb")
+            self.L.emit(ir.Fence, node, kind="mb__before_atomic")
         dst = None if result == "none" else self.L.temp(t if result in ("old", "new") else INT)
         self.L.emit(ir.Rmw, node, dst=dst, addr=addr, op=op, operand=operand, expected=expected,
                     result=result, order=order, what=what)
@@ -243,7 +243,7 @@ class Atomics:
         if not isinstance(prev, kinds):
             raise self.L.error(node, f"{name}() must come right after {what} (LKMM gives it no "
                                      "ordering otherwise)")
-        self.L.emit(ir.Fence, node, kind="mb")
+        self.L.emit(ir.Fence, node, kind=name[len("smp_"):])
         return Const(0), VOID
 
 

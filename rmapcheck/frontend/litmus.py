@@ -214,6 +214,16 @@ def key_text(key) -> str:
     return key[1] if key[0] == "loc" else f"{key[1]}:{key[2]}"
 
 
+def key_cell(test, program, key) -> int:
+    """The global cell a condition key reads: a location, an array element ('a[1]') or the
+    copy of a register ('1:r0')."""
+    gname = key[1] if key[0] == "loc" else test.reg_globals[(key[1], key[2])]
+    elem = re.fullmatch(r"(\w+)\[(\d+)\]", gname)
+    if elem:
+        return program.globals_by_name[elem.group(1)][0] + int(elem.group(2))
+    return program.globals_by_name[gname][0]
+
+
 # -- condition evaluation ------------------------------------------------------------------------
 
 def eval_prop(p, env: dict) -> bool:
@@ -647,7 +657,7 @@ def _check_init(s: _Scanner, test: LitmusTest, loc: Location) -> None:
 
 _C_TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<comment>/\*.*?\*/|//[^\n]*)
+  | (?P<comment>/\*.*?\*/|//[^\n]*|\(\*\s.*?\s\*\))
   | (?P<id>[A-Za-z_]\w*)
   | (?P<num>0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*)
   | (?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')

@@ -277,9 +277,20 @@ class Nondet(Instr):
     visible = False
 
 
+# Barriers that strengthen the step right next to them (the front end checks it is there):
+# smp_mb() at their place for the explicit engine; their own LKMM meaning for the axioms.
+MB_NEXT_TO = ("mb__before_atomic", "mb__after_atomic", "mb__after_unlock_lock", "mb__after_spinlock",
+              "mb__after_srcu_read_unlock")
+
+
+def fence_effect(kind: str) -> str:
+    """What a fence does under an operational memory model: mb, wmb or rmb."""
+    return "mb" if kind in MB_NEXT_TO else kind
+
+
 @dataclass(slots=True)
 class Fence(Instr):
-    kind: str  # "mb", "wmb", "rmb"
+    kind: str  # "mb", "wmb", "rmb", or one of MB_NEXT_TO (smp_<kind> is the kernel's name)
 
 
 # Orderings of a read-modify-write step (LKMM's names: the suffix of the kernel primitive).

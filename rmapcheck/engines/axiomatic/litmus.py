@@ -16,14 +16,13 @@ from rmapcheck.engines.axiomatic.run import enumerate_executions
 def run_axiomatic(test, program, memory_model: str, result_cls, value_of):
     """Judge a loaded litmus test; result_cls is litmus.LitmusResult, value_of turns a cell's
     value into what the condition compares with."""
-    from rmapcheck.frontend.litmus import eval_prop
+    from rmapcheck.frontend.litmus import eval_prop, key_cell
     from rmapcheck.litmus import verdict_word
 
     keys = test.keys()
     where = {}
     for k in keys:
-        gname = k[1] if k[0] == "loc" else test.reg_globals[(k[1], k[2])]
-        where[k] = program.globals_by_name[gname][0]
+        where[k] = key_cell(test, program, k)
     private = [program.globals_by_name[g][0] for g in test.reg_globals.values()]
     rcu = [program.globals_by_name[test.rcu_global][0]] if test.rcu_global else []
     names = {off: n for n, (off, _w) in program.globals_by_name.items() if n in test.locations}

@@ -19,13 +19,21 @@ from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
 from rmapcheck.errors import RmapcheckError
 from rmapcheck.ir import nodes as ir
 from rmapcheck.ir.liveness import expr_uses
+from rmapcheck.ir.rmw import RmwError, new_value, result_value
 
 DEFAULT_UNWIND = 16
 MAX_DOMAIN = 64  # values per cell before the domain is called unbounded
 
 _LOAD_TAGS = {ir.PLAIN: "plain", ir.ONCE: "once", ir.ACQUIRE: "acquire", ir.DEREF: "once"}
 _STORE_TAGS = {ir.PLAIN: "plain", ir.ONCE: "once", ir.RELEASE: "release", ir.ASSIGN: "release"}
-_FENCES = {"mb": "smp_mb", "wmb": "smp_wmb", "rmb": "smp_rmb"}
+_FENCES = {"mb": "smp_mb", "wmb": "smp_wmb", "rmb": "smp_rmb",
+           "mb__before_atomic": "smp_mb__before_atomic", "mb__after_atomic": "smp_mb__after_atomic",
+           "mb__after_unlock_lock": "smp_mb__after_unlock_lock", "mb__after_spinlock": "smp_mb__after_spinlock",
+           # right after srcu_read_unlock() (the front end checks): smp_mb() there orders the same
+           "mb__after_srcu_read_unlock": "smp_mb"}
+# linux-kernel.def: the tags of an RMW's read and write per ordering (fully ordered: Mb)
+_RMW_TAGS = {ir.RELAXED: ("once", "once"), ir.ACQUIRE: ("acquire", "once"), ir.RELEASE: ("once", "release"),
+             ir.MB: ("mb", "mb")}
 
 
 class Unsupported(RmapcheckError):
@@ -197,6 +205,11 @@ class _Thread:
                                                          f"W[{tag}] {ctx.name(c[1])}={_show(v, ctx)}", line,
                                                          adeps, self.taint(ve, T), ctrl))
                     pc += 1
+                elif isinstance(i, ir.Rmw):
+                    if self.rmw(i, pc, L, T, ctrl, path, visits, stack, domains, unwind, out, cut):
+                        pc += 1
+                        continue
+                    return
                 elif isinstance(i, ir.Lock):
                     cell = self.cell(self.ev(i.addr, L), 0, i)[1]
                     adeps = self.taint(i.addr, T)
@@ -250,6 +263,58 @@ class _Thread:
                 path.faults.append(f"{i.loc}: {e}")
                 out.append(path)
                 return
+
+    def rmw(self, i, pc, L, T, ctrl, path, visits, stack, domains, unwind, out, cut) -> bool:
+        """An atomic read-modify-write: a read and (unless it fails) a write linked by rmw,
+        tagged as linux-kernel.def tags them. Returns True when it ran in place (a private
+        cell), False when it branched on the value read (the branches continue the path)."""
+        ctx = self.ctx
+        a = self.ev(i.addr, L)
+        adeps = self.taint(i.addr, T)
+        x = self.ev(i.operand, L)
+        e = self.ev(i.expected, L) if i.expected is not None else None
+        xdeps = self.taint(i.operand, T) | (self.taint(i.expected, T) if i.expected is not None else frozenset())
+        c = self.cell(a, 0, i)
+        try:
+            if c[0] == "local" or c[1] in ctx.private:
+                old, _ = self.local_read(c, L, T, path)
+                new = new_value(i.op, old, x, e)
+                if new is not None:
+                    if c[0] == "local":
+                        L[c[1]], T[c[1]] = new, xdeps
+                    else:
+                        path.private[c[1]] = new
+                if i.dst is not None:
+                    L[i.dst], T[i.dst] = result_value(i.result, old, new, x), xdeps
+                return True
+        except RmwError as err:
+            raise EvalError(str(err)) from None
+        cell = c[1]
+        rtag, wtag = _RMW_TAGS[i.order]
+        rtags = {"rmw", rtag} | ({"noreturn"} if i.result == "none" else set())
+        nm = ctx.name(cell)
+        for v in sorted(domains.get(cell, {ctx.init(cell)}), key=repr):
+            p2 = _copy(path)
+            L2, T2 = list(L), list(T)
+            k = len(path.events)
+            try:
+                new = new_value(i.op, v, x, e)
+                r = result_value(i.result, v, new, x)
+            except RmwError as err:
+                p2.faults.append(f"{i.loc}: {err}")
+                out.append(p2)
+                continue
+            tags = rtags if new is not None else rtags | {"failed-rmw"}
+            p2.events.append(PathEvent("R", cell, v, frozenset(tags), f"R[{'/'.join(sorted(tags))}] {nm}="
+                                       f"{_show(v, ctx)}", i.loc.line, adeps, frozenset(), ctrl))
+            if new is not None:
+                p2.events.append(PathEvent("W", cell, new, frozenset(("rmw", wtag)), f"W[rmw/{wtag}] {nm}="
+                                           f"{_show(new, ctx)}", i.loc.line, adeps, xdeps, ctrl))
+                p2.rmw.append((k, k + 1))
+            if i.dst is not None:
+                L2[i.dst], T2[i.dst] = r, frozenset((k,))
+            self._step(pc + 1, L2, T2, ctrl, p2, dict(visits), list(stack), domains, unwind, out, cut)
+        return False
 
     def cell(self, a, k: int, i):
         """('local', offset) or ('global', offset) of cell k of the access at a."""
@@ -315,12 +380,22 @@ def thread_paths(program: ir.Program, ctx: Context, unwind: int = DEFAULT_UNWIND
             threads.append((name, _Thread(program, th, len(threads), k, ctx)))
     domains: dict = {}
     result = Paths([], [n for n, _ in threads])
+    rounds = 0
     while True:
         per, cut = [], False
         for _, t in threads:
             ps, c = t.run(domains, unwind)
             per.append(ps)
             cut |= c
+        # A value an execution reads is derived through at most as many events as the
+        # execution has (reads-from and the thread's own computation, no value out of thin
+        # air): after that many rounds every such value is in the domains. Values only
+        # read-modify-write loops keep adding (a read of 5 incremented to 6, ...) are past
+        # that bound and have no write to read them from.
+        rounds += 1
+        if rounds > sum(max((len(p.events) for p in ps), default=0) for ps in per) + 1:
+            result.per_thread, result.cut = per, cut
+            return result
         grown = False
         for ps in per:
             for p in ps:

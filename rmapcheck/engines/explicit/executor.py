@@ -334,7 +334,7 @@ class Executor:
                     c.log.append(("nondet", "", c.L[d]))
                 return nxt
         elif isinstance(i, ir.Fence):
-            kind = i.kind
+            kind = ir.fence_effect(i.kind)
 
             def h(c):
                 mem.fence(c, kind)

@@ -260,7 +260,7 @@ class SCMemory:
 
     def fence(self, c, kind: str) -> None:
         if c.log is not None and isinstance(c.instr, ir.Fence):
-            c.log.append(("fence", kind, None))
+            c.log.append(("fence", c.instr.kind, None))
 
     def describe_addr(self, c, a) -> str:
         if a.__class__ is not tuple:

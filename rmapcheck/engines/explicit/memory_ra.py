@@ -86,7 +86,7 @@ class RAMemory(SCMemory):
 
     def __init__(self, program: ir.Program):
         super().__init__(program)
-        kinds = {i.kind for th in program.threads for i in th.code if isinstance(i, ir.Fence)}
+        kinds = {ir.fence_effect(i.kind) for th in program.threads for i in th.code if isinstance(i, ir.Fence)}
         has_sync = any(isinstance(i, ir.SrcuSync) for th in program.threads for i in th.code)
         rmws = [i for th in program.threads for i in th.code if isinstance(i, ir.Rmw)]
         self.has_rmw = bool(rmws)
