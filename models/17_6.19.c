@@ -17,6 +17,7 @@
  * @param WRITER_CHANGE -1 (default): any of the four changes; 0 to 3: only CREATE, DELETE, MOVE or FLAGS_ONLY
  * @param AGING_6_13 1: the aging path of 5.17 to 6.13 (acquire of the flag, iterator walk that ends at a NULL rmap head) instead of 6.19's
  * @param FIX 0: 6.19 as released; 1: NULL checks that answer "not tracked" and skip; 2: NULL checks that answer "tracked" and skip; 3: the allocator also fills the inactive sets; 4: the readers resolve the slot again after the flag's acquire (recommended)
+ * @param READERS what vcpu.1 runs: 1 the write fault, 2 the aging notifier, 3 (default) the aging notifier, then the write fault
  * @param FIELD_READS 1 (the ra runs): the writer reads only old's range and flags, one field a step; 0 (sc): the whole struct in one step
  * @thread kvm_set_user_memory_region
  * @thread vcpu x2
@@ -114,6 +115,7 @@
 #define AGING_6_13 0
 #define FIX 0
 #define FIELD_READS 0
+#define READERS 3
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 
@@ -464,8 +466,10 @@ void vcpu(int id)
 		if (!mmu_first_shadow_root_alloc(&kvm))	/* mmu_alloc_shadow_roots */
 			account_shadowed(&kvm);
 	} else {
-		kvm_age_gfn(&kvm);			/* host reclaim in this task */
-		tdp_write_fault(&kvm);
+		if (READERS & 2)
+			kvm_age_gfn(&kvm);		/* host reclaim in this task */
+		if (READERS & 1)
+			tdp_write_fault(&kvm);
 	}
 	srcu_read_unlock(&kvm.srcu, idx);
 }

@@ -69,3 +69,32 @@ def test_ra_finds_what_sc_finds_in_the_ra_configuration(rows):
     sc = check_file(str(MODEL), {"FIELD_READS": 1, "NR_AS": 1}, "sc")
     sc_bad = {n for n, r in sc.results.items() if r.verdict == "violated"}
     assert sc_bad and sc_bad <= violated(rows, "ra", "FIELD_READS=1 NR_AS=1")
+
+
+# ------------------------------------------------------------------ docs/findings.md
+
+DOC = ROOT / "docs" / "findings.md"
+
+
+def test_findings_traces_are_the_tools_output():
+    """Every race diagram in docs/findings.md is what rmapcheck prints for the run its marker
+    names (python -m rmapcheck.report.tracedoc docs/findings.md regenerates them)."""
+    from rmapcheck.report.tracedoc import blocks, regenerate
+
+    text = DOC.read_text()
+    runs = blocks(text)
+    assert len(runs) >= 8 and all(r.model == "models/17_6.19.c" for r in runs)
+    assert regenerate(text, ROOT) == text, "docs/findings.md drifted: python -m rmapcheck.report.tracedoc docs/findings.md"
+
+
+def test_tracedoc_refuses_a_block_whose_race_is_gone(tmp_path):
+    from rmapcheck.errors import UsageError
+    from rmapcheck.report.tracedoc import regenerate
+
+    doc = "<!-- rmapcheck: tests/models/readme_example.c sc {} -->\n```\nold\n```\n"
+    new = regenerate(doc.format("rmaps-present"), ROOT)
+    assert "old" not in new and "smp_store_release(&kvm.flag, true);" in new
+    with pytest.raises(UsageError, match="no-deadlock is holds, not violated"):
+        regenerate(doc.format("no-deadlock"), ROOT)
+    with pytest.raises(UsageError, match="-D takes NAME=INTEGER"):
+        regenerate(doc.replace("sc {}", "sc -D X=y {}").format("rmaps-present"), ROOT)
