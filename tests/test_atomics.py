@@ -351,6 +351,8 @@ HAND = {
     "after_unlock_lock_missing": {"sc": set(), "ra": {"not-both-missed"}},
     "after_srcu_read_unlock": {"sc": set(), "ra": set()},
     "after_srcu_read_unlock_missing": {"sc": set(), "ra": {"not-both-missed"}},
+    "after_spinlock": {"sc": set(), "ra": set()},
+    "after_spinlock_missing": {"sc": set(), "ra": {"not-both-missed"}},
     "ternary_select": {"sc": set(), "ra": set()},
     "ternary_select_relaxed": {"sc": set(), "ra": {"slot-ready"}},
 }
