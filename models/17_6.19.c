@@ -374,6 +374,18 @@ static struct kvm_memory_slot *lookup_slot0(struct kvm *kvm)
 	return slots->slots[0];
 }
 
+#if FIX == 4
+/* fix (c): the gfn's slot looked up again, after the flag's acquire (__gfn_to_memslot of the
+ * memslots srcu_dereference gives now) */
+static struct kvm_memory_slot *resolve_again(struct kvm *kvm)
+{
+	struct kvm_memslots *slots;
+
+	slots = srcu_dereference(kvm->memslots[0], &kvm->srcu);
+	return slots->slots[0];
+}
+#endif
+
 /* the gfn is write-tracked in the object the active set has for it now */
 static bool gfn_tracked_now(void)
 {
@@ -396,8 +408,7 @@ static bool kvm_gfn_is_write_tracked(struct kvm *kvm, struct kvm_memory_slot *sl
 	if (!kvm_page_track_write_tracking_enabled(kvm))
 		return false;
 #if FIX == 4
-	/* fix (c): resolve the gfn's slot again, now that the flag's acquire is done */
-	slot = lookup_slot0(kvm);
+	slot = resolve_again(kvm);	/* fix (c) */
 	if (!slot)
 		return false;
 #endif
@@ -441,7 +452,7 @@ static void kvm_age_gfn(struct kvm *kvm)
 		return;
 #endif
 #if FIX == 4
-	slot = lookup_slot0(kvm);
+	slot = resolve_again(kvm);	/* fix (c) */
 	if (!slot)
 		return;
 #endif
