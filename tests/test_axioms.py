@@ -211,3 +211,84 @@ def test_litmus_dot_draws_po_rf_co_fr(tmp_path, capsys):
     capsys.readouterr()
     assert main(["litmus", "--memory-model", "ra", "--dot", str(tmp_path / "h"), str(sb)]) == 2
     assert "--dot draws execution graphs of the axiomatic models" in capsys.readouterr().err
+
+
+LB_HIDDEN = """\
+C LB+hidden-ctrl
+(* A write after an if is not control-dependent on the if's condition (LKMM's ctrl reaches only
+   the arms), and the value it writes is a constant the branch chose: no dependency at all, so
+   LKMM allows the load-buffering cycle, although the value 1 is written only when 1 was read. *)
+{}
+P0(int *x, int *y)
+{
+	int r1;
+	int t;
+
+	r1 = 1;
+	t = READ_ONCE(*x);
+	if (t == 0)
+		r1 = 0;
+	WRITE_ONCE(*y, r1);
+}
+P1(int *x, int *y)
+{
+	int r2;
+
+	r2 = READ_ONCE(*y);
+	WRITE_ONCE(*x, r2);
+}
+exists (1:r2=1)
+"""
+
+
+def test_ctrl_covers_the_arms_only_and_cycles_of_constants_are_found(tmp_path):
+    p = tmp_path / "lb.litmus"
+    p.write_text(LB_HIDDEN)
+    assert run_litmus(str(p), "lkmm").result == "Sometimes"
+    assert run_litmus(str(p), "sc").result == "Never"
+    # the same write inside the if's arm is control-dependent: the cycle is gone
+    p.write_text(LB_HIDDEN.replace("\tif (t == 0)\n\t\tr1 = 0;\n\tWRITE_ONCE(*y, r1);",
+                                   "\tif (t != 0)\n\t\tWRITE_ONCE(*y, 1);"))
+    assert run_litmus(str(p), "lkmm").result == "Never"
+
+
+SRCU_OVERLAP = """\
+C srcu-overlap
+(* Two SRCU read-side sections of one srcu_struct that overlap without nesting: the first ends
+   (its own index passed back) while the second is still open. No one section holds both reads,
+   so the grace period may fall between them: LKMM allows r2=0 with r1=1. Matching the unlocks
+   by nesting instead would make one section hold both reads and answer Never. *)
+{}
+P0(int *x, int *y, struct srcu_struct *s)
+{
+	int r1;
+	int r2;
+	int i1;
+	int i2;
+
+	i1 = srcu_read_lock(s);
+	r2 = READ_ONCE(*y);
+	i2 = srcu_read_lock(s);
+	srcu_read_unlock(s, i1);
+	r1 = READ_ONCE(*x);
+	srcu_read_unlock(s, i2);
+}
+P1(int *x, int *y, struct srcu_struct *s)
+{
+	WRITE_ONCE(*y, 1);
+	synchronize_srcu(s);
+	WRITE_ONCE(*x, 1);
+}
+exists (0:r1=1 /\\ 0:r2=0)
+"""
+
+
+def test_srcu_sections_are_matched_by_their_index(tmp_path):
+    p = tmp_path / "srcu.litmus"
+    p.write_text(SRCU_OVERLAP)
+    assert run_litmus(str(p), "lkmm").result == "Sometimes"
+    # properly nested (the inner index first): one section holds both reads, the grace period
+    # cannot fall between them
+    p.write_text(SRCU_OVERLAP.replace("srcu_read_unlock(s, i1);\n\tr1 = READ_ONCE(*x);\n\tsrcu_read_unlock(s, i2);",
+                                      "srcu_read_unlock(s, i2);\n\tr1 = READ_ONCE(*x);\n\tsrcu_read_unlock(s, i1);"))
+    assert run_litmus(str(p), "lkmm").result == "Never"

@@ -137,8 +137,8 @@ class Primitives:
     def srcu_read_unlock(self, node):
         arg, idx = self.args(node, 2)
         p, _ = self.pointer_to(arg, "srcu")
-        self.L.rv(idx)
-        self.L.emit(ir.SrcuReadUnlock, node, addr=p, what=self.what(arg))
+        ix, _ = self.L.rv(idx)
+        self.L.emit(ir.SrcuReadUnlock, node, addr=p, what=self.what(arg), index=ix)
         return Const(0), VOID
 
     def synchronize_srcu(self, node):

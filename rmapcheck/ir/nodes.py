@@ -210,6 +210,7 @@ class SrcuReadLock(Instr):
 class SrcuReadUnlock(Instr):
     addr: Expr
     what: str = ""
+    index: Expr | None = None  # the srcu_read_lock() result passed back: which section ends (LKMM)
 
 
 @dataclass(slots=True)

@@ -93,6 +93,7 @@ class _Thread:
         self.program, self.th, self.tid, self.instance, self.ctx = program, th, tid, instance, ctx
         self._fn: dict = {}
         self._dep: dict = {}
+        self.joins = _joins(th.code)
 
     def ev(self, e, L):
         f = self._fn.get(id(e))
@@ -116,14 +117,19 @@ class _Thread:
         T = [frozenset()] * self.th.nlocals
         out: list = []
         cut = [False]
-        self._step(0, L, T, frozenset(), Path(self.tid, []), {}, [], domains, unwind, out, cut)
+        self._step(0, L, T, (), Path(self.tid, []), {}, [], domains, unwind, out, cut)
         return out, cut[0]
 
     # the interpreter: one call per instruction run, copying state only where a read branches
     def _step(self, pc, L, T, ctrl, path, visits, stack, domains, unwind, out, cut):
+        """ctrl: the control dependencies in force, as (join pc, reads) pairs: the reads a branch
+        condition depends on govern the events up to the branch's join (its immediate
+        post-dominator), the arms of the if, as LKMM's ctrl does."""
         code, ctx = self.th.code, self.ctx
         while True:
             i = code[pc]
+            if ctrl and any(j == pc for j, _ in ctrl):
+                ctrl = tuple(c for c in ctrl if c[0] != pc)
             n = visits.get(pc, 0) + 1
             if n > unwind:
                 cut[0] = True
@@ -145,7 +151,9 @@ class _Thread:
                     pc += 1
                 elif isinstance(i, ir.Branch):
                     c = self.ev(i.cond, L)
-                    ctrl = ctrl | self.taint(i.cond, T)
+                    t = self.taint(i.cond, T)
+                    if t:
+                        ctrl = ctrl + ((self.joins.get(pc), t),)
                     pc = i.target if c else i.other
                 elif isinstance(i, ir.Jump):
                     pc = i.target
@@ -182,7 +190,7 @@ class _Thread:
                     for v in values:
                         tags = {("RL" if v else "RU")} if lock else {_LOAD_TAGS[i.order]}
                         e = PathEvent("R", cell, v, frozenset(tags), f"R[{'/'.join(sorted(tags))}] "
-                                      f"{ctx.name(cell)}={_show(v, ctx)}", line, adeps, frozenset(), ctrl)
+                                      f"{ctx.name(cell)}={_show(v, ctx)}", line, adeps, frozenset(), _union(ctrl))
                         p2 = _copy(path)
                         p2.events.append(e)
                         L2, T2 = list(L), list(T)
@@ -203,7 +211,7 @@ class _Thread:
                             tag = _STORE_TAGS[i.order]
                             path.events.append(PathEvent("W", c[1], v, frozenset((tag,)),
                                                          f"W[{tag}] {ctx.name(c[1])}={_show(v, ctx)}", line,
-                                                         adeps, self.taint(ve, T), ctrl))
+                                                         adeps, self.taint(ve, T), _union(ctrl)))
                     pc += 1
                 elif isinstance(i, ir.Rmw):
                     if self.rmw(i, pc, L, T, ctrl, path, visits, stack, domains, unwind, out, cut):
@@ -216,15 +224,15 @@ class _Thread:
                     k = len(path.events)
                     nm = ctx.name(cell)
                     path.events.append(PathEvent("R", cell, 0, frozenset(("LKR",)), f"LKR {nm}", line, adeps,
-                                                 frozenset(), ctrl))
+                                                 frozenset(), _union(ctrl)))
                     path.events.append(PathEvent("W", cell, 1, frozenset(("LKW",)), f"LKW {nm}", line, adeps,
-                                                 frozenset(), ctrl))
+                                                 frozenset(), _union(ctrl)))
                     path.rmw.append((k, k + 1))
                     pc += 1
                 elif isinstance(i, ir.Unlock):
                     cell = self.cell(self.ev(i.addr, L), 0, i)[1]
                     path.events.append(PathEvent("W", cell, 0, frozenset(("UL",)), f"UL {ctx.name(cell)}", line,
-                                                 self.taint(i.addr, T), frozenset(), ctrl))
+                                                 self.taint(i.addr, T), frozenset(), _union(ctrl)))
                     pc += 1
                 elif isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock, ir.SrcuSync)):
                     cell = self.cell(self.ev(i.addr, L), 0, i)[1]
@@ -236,22 +244,26 @@ class _Thread:
                     k = len(path.events)
                     path.events.append(PathEvent("F", None if rcu else cell, None, frozenset((name,)),
                                                  f"F[{name}]" + ("" if rcu else f" {ctx.name(cell)}"), line,
-                                                 frozenset(), frozenset(), ctrl))
+                                                 frozenset(), frozenset(), _union(ctrl)))
                     if kind == "read_lock":
                         stack.append((cell, k))
-                        if i.dst is not None:
-                            L[i.dst], T[i.dst] = 0, frozenset()
+                        if i.dst is not None:  # the index: data-dependent on the lock (srcu-rscs)
+                            L[i.dst], T[i.dst] = 0, frozenset((k,))
                     elif kind == "read_unlock":
-                        for j in range(len(stack) - 1, -1, -1):
-                            if stack[j][0] == cell:
-                                path.rscs.append((stack[j][1], k))
-                                del stack[j]
-                                break
+                        # the section the index came from (LKMM matches srcu sections by data
+                        # dependency, so they may overlap without nesting); else the innermost
+                        given = self.taint(i.index, T) if i.index is not None else frozenset()
+                        match = [j for j, (c, lk) in enumerate(stack) if c == cell and lk in given]
+                        if len(match) != 1:
+                            match = [j for j, (c, _) in enumerate(stack) if c == cell][-1:]
+                        for j in match:
+                            path.rscs.append((stack[j][1], k))
+                            del stack[j]
                     pc += 1
                 elif isinstance(i, ir.Fence):
                     name = _FENCES.get(i.kind, i.kind)
                     path.events.append(PathEvent("F", None, None, frozenset((name,)), f"F[{name}]", line,
-                                                 frozenset(), frozenset(), ctrl))
+                                                 frozenset(), frozenset(), _union(ctrl)))
                     pc += 1
                 elif isinstance(i, ir.End):
                     out.append(path)
@@ -337,6 +349,35 @@ class _Fault(Exception):
     pass
 
 
+def _union(ctrl: tuple) -> frozenset:
+    out = frozenset()
+    for _, t in ctrl:
+        out |= t
+    return out
+
+
+def _joins(code: list) -> dict:
+    """pc of each branch -> its immediate post-dominator (where its arms join), or None."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_node("exit")
+    for pc, i in enumerate(code):
+        if isinstance(i, ir.Branch):
+            succ = [i.target, i.other]
+        elif isinstance(i, ir.Jump):
+            succ = [i.target]
+        elif isinstance(i, ir.End):
+            succ = ["exit"]
+        else:
+            succ = [pc + 1]
+        for s in succ:
+            g.add_edge(s, pc)  # reversed: dominators of the reverse graph are post-dominators
+    idom = nx.immediate_dominators(g, "exit")
+    return {pc: (idom.get(pc) if idom.get(pc) != "exit" else None)
+            for pc, i in enumerate(code) if isinstance(i, ir.Branch)}
+
+
 def _copy(p: Path) -> Path:
     return Path(p.tid, list(p.events), list(p.rmw), list(p.rscs), dict(p.private), list(p.faults))
 
@@ -371,6 +412,34 @@ def _static_locks(program: ir.Program):
                 yield i.addr.off
 
 
+def _constants(program: ir.Program) -> set:
+    """The integer constants of the threads' code."""
+    out: set = set()
+
+    def walk(e) -> None:
+        if isinstance(e, ir.Const):
+            if e.value.__class__ is int:
+                out.add(e.value)
+        elif isinstance(e, ir.PtrAdd):
+            walk(e.ptr), walk(e.index)
+        elif isinstance(e, ir.Bin):
+            walk(e.left), walk(e.right)
+        elif isinstance(e, ir.Un):
+            walk(e.arg)
+        elif isinstance(e, ir.Cond):
+            walk(e.cond), walk(e.then), walk(e.other)
+
+    for th in program.threads:
+        for i in th.code:
+            for name in ("expr", "cond", "addr"):
+                e = getattr(i, name, None)
+                if e is not None and not isinstance(e, (int, str)):
+                    walk(e)
+            for e in getattr(i, "values", ()) or ():
+                walk(e)
+    return out
+
+
 def thread_paths(program: ir.Program, ctx: Context, unwind: int = DEFAULT_UNWIND) -> Paths:
     """Every path of every thread instance, with read values drawn from the domains' fixed point."""
     threads = []
@@ -378,7 +447,16 @@ def thread_paths(program: ir.Program, ctx: Context, unwind: int = DEFAULT_UNWIND
         for k in range(th.instances):
             name = th.name if th.instances == 1 else f"{th.name}#{k}"
             threads.append((name, _Thread(program, th, len(threads), k, ctx)))
+    # Seeds: a value can be written only when a read returns a value that is itself written
+    # later (a cycle LKMM allows: load buffering through a control-hidden dependency), so the
+    # fixed point from the initial values alone would miss it. Every cell some thread stores to
+    # starts with the program's constants as well, the values such cycles are made of.
+    consts = _constants(program)
     domains: dict = {}
+    for _, t in threads:
+        for i in t.th.code:
+            if isinstance(i, ir.Store) and isinstance(i.addr, ir.GlobalAddr) and i.addr.off not in ctx.private:
+                domains.setdefault(i.addr.off, {ctx.init(i.addr.off)}).update(consts)
     result = Paths([], [n for n, _ in threads])
     rounds = 0
     while True:

@@ -46,6 +46,8 @@ def enumerate_executions(program, memory_model: str, private=(), rcu=(), unwind:
     if paths.unbounded:
         out.incomplete = "unbounded values"
     for combo in product(*paths.per_thread):
+        if not _values_available(combo, ctx):
+            continue
         faults = [f for p in combo for f in p.faults]
         skel = skeleton(list(combo), ctx.init)
         private_vals: dict = {}
@@ -61,6 +63,14 @@ def enumerate_executions(program, memory_model: str, private=(), rcu=(), unwind:
                 out.faults += [f for f in faults if f not in out.faults]
             out.allowed.append(Allowed(g, g.final_values(), private_vals, j.flags, j.races))
     return out
+
+
+def _values_available(combo, ctx) -> bool:
+    """Can every read of this combination of paths read its value from some write (or the
+    initial value)? If not, no rf exists: skip it before building anything."""
+    written = {(e.addr, e.value) for p in combo for e in p.events if e.kind == "W"}
+    return all(e.value == ctx.init(e.addr) or (e.addr, e.value) in written
+               for p in combo for e in p.events if e.kind == "R")
 
 
 __all__ = ["enumerate_executions", "Enumeration", "Allowed"]
