@@ -292,3 +292,72 @@ def test_srcu_sections_are_matched_by_their_index(tmp_path):
     p.write_text(SRCU_OVERLAP.replace("srcu_read_unlock(s, i1);\n\tr1 = READ_ONCE(*x);\n\tsrcu_read_unlock(s, i2);",
                                       "srcu_read_unlock(s, i2);\n\tr1 = READ_ONCE(*x);\n\tsrcu_read_unlock(s, i1);"))
     assert run_litmus(str(p), "lkmm").result == "Never"
+
+
+ATOMIC_SB = """\
+C SB+atomics
+{}
+P0(int *x, atomic_t *a)
+{
+	int r0;
+	int t;
+
+	WRITE_ONCE(*x, 1);
+	t = atomic_add_return(1, a);
+	r0 = READ_ONCE(*x);
+}
+P1(int *x, atomic_t *a)
+{
+	int r1;
+	int u;
+
+	u = atomic_add_return(1, a);
+	r1 = READ_ONCE(*x);
+}
+exists (a=1)
+"""
+
+
+@pytest.mark.parametrize("variant,word", [
+    ("atomic_add_return", "Never"),  # two increments, each atomic: the final value is 2
+    ("atomic_add_return_relaxed", "Never"),  # atomicity does not depend on the ordering variant
+])
+def test_rmw_events_are_atomic(tmp_path, variant, word):
+    p = tmp_path / "a.litmus"
+    p.write_text(ATOMIC_SB.replace("atomic_add_return(", f"{variant}("))
+    for mm in ("lkmm", "tso", "sc"):
+        assert run_litmus(str(p), mm).result == word, mm
+
+
+CMPXCHG_SB = """\
+C SB+cmpxchg
+{ int y = 5; }
+P0(int *x, int *y)
+{
+	int r0;
+
+	WRITE_ONCE(*x, 1);
+	r0 = cmpxchg(y, 0, 1);
+	r0 = READ_ONCE(*z);
+}
+P1(int *x, int *z)
+{
+	int r1;
+
+	WRITE_ONCE(*z, 1);
+	smp_mb();
+	r1 = READ_ONCE(*x);
+}
+exists (0:r0=0 /\\ 1:r1=0)
+"""
+
+
+def test_failed_cmpxchg_orders_nothing_successful_one_is_a_full_fence(tmp_path):
+    """cmpxchg is fully ordered when it writes; when it fails (y is 5, not 0) it is a relaxed read
+    (linux-kernel.bell's FailedRMW), so store buffering stays possible."""
+    p = tmp_path / "c.litmus"
+    text = CMPXCHG_SB.replace("P0(int *x, int *y)", "P0(int *x, int *y, int *z)")
+    p.write_text(text)
+    assert run_litmus(str(p), "lkmm").result == "Sometimes"
+    p.write_text(text.replace("{ int y = 5; }", "{ int y = 0; }"))
+    assert run_litmus(str(p), "lkmm").result == "Never"

@@ -34,7 +34,7 @@ class _Sets:
         self.RL, self.RU = t("RL"), t("RU")
         self.LF = self.RL  # lock.cat: "Treat RL as a kind of LF"
         self.RMW = t("rmw")  # events of atomic read-modify-write operations
-        failed_rmw = t("failed-rmw")  # FailedRMW = RMW \ (domain(rmw) | range(rmw))
+        failed_rmw = self.RMW - (b.rmw.domain | b.rmw.range)  # FailedRMW = RMW \ (domain(rmw) | range(rmw))
         self.Noreturn = t("noreturn") - W  # Noreturn = NORETURN \ W
         # Acquire = ACQUIRE \ W \ FailedRMW (| LKR, lock.cat); Release likewise (| UL)
         self.Acquire = ((t("acquire") - W) - failed_rmw) | self.LKR

@@ -431,7 +431,7 @@ def _constants(program: ir.Program) -> set:
 
     for th in program.threads:
         for i in th.code:
-            for name in ("expr", "cond", "addr"):
+            for name in ("expr", "cond", "addr", "operand", "expected"):
                 e = getattr(i, name, None)
                 if e is not None and not isinstance(e, (int, str)):
                     walk(e)
@@ -455,7 +455,7 @@ def thread_paths(program: ir.Program, ctx: Context, unwind: int = DEFAULT_UNWIND
     domains: dict = {}
     for _, t in threads:
         for i in t.th.code:
-            if isinstance(i, ir.Store) and isinstance(i.addr, ir.GlobalAddr) and i.addr.off not in ctx.private:
+            if isinstance(i, (ir.Store, ir.Rmw)) and isinstance(i.addr, ir.GlobalAddr) and i.addr.off not in ctx.private:
                 domains.setdefault(i.addr.off, {ctx.init(i.addr.off)}).update(consts)
     result = Paths([], [n for n, _ in threads])
     rounds = 0
