@@ -107,11 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--memory-model", choices=["sc", "ra"], default="sc",
                    help="sc: sequential consistency; ra: release/acquire weak memory (see docs/memory-model.md)")
     c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
-    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
+                   help="text (default); json: the verdicts, statistics and traces as one document; jsonl "
+                        "with --trace-format json: one ITF document per line")
     c.add_argument("--trace-format", choices=["both", "steps", "diagram", "none", "json", "dot"], default="both",
                    help="how counterexamples are shown: step list and/or race diagram (text); json: the "
-                        "Informal Trace Format (ITF) of the TLA+ tools, one document per violation; dot: "
-                        "Graphviz execution graphs, and the state graph of a small model")
+                        "Informal Trace Format (ITF) of the TLA+ tools, one document (--property's trace, "
+                        "else an array of every violation's); dot: Graphviz execution graphs, and the "
+                        "state graph of a small model, one graph per file (see --dot-dir)")
+    c.add_argument("--dot-dir", metavar="DIR",
+                   help="--trace-format dot: write each graph to DIR/NAME.dot (NAME: the property, and "
+                        "state-graph for a small model); without it the one violation's graph (or "
+                        "--property's) goes to stdout")
     c.add_argument("--property", metavar="NAME", help="show only this property's counterexample")
     _add_trace_layout(c)
     _add_engine(c)
@@ -215,6 +222,10 @@ def cmd_check(args) -> int:
     from rmapcheck.report.tables import check_table
     from rmapcheck.runner import check_program, load_for
 
+    if args.format == "jsonl" and args.trace_format != "json":
+        raise UsageError("--format jsonl goes with --trace-format json (ITF) only")
+    if args.dot_dir is not None and args.trace_format != "dot":
+        raise UsageError("--dot-dir goes with --trace-format dot")
     defines = dict(_define(d) for d in args.defines)
     program = load_for(args.model, args.memory_model, defines, args.faults)  # with the model's @defines for it
     if args.property is not None and args.property not in program.properties:
@@ -262,7 +273,12 @@ def _did_you_mean(name: str, known) -> str:
 
 
 def _trace_exports(program, res, args) -> str:
-    """--trace-format json (ITF) or dot, for every violation (or --property's)."""
+    """--trace-format json (ITF) or dot, for every violation (or --property's).
+
+    JSON is one document: the ITF trace of --property, else an array of every violation's
+    (--format jsonl: one ITF document per line). DOT is one graph per file: on stdout when
+    there is one violation (or --property), else a file per graph in --dot-dir DIR, with the
+    state graph of a small model."""
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.report.dot import execution_dot, state_graph, state_graph_dot
     from rmapcheck.report.execution import build_execution
@@ -270,19 +286,45 @@ def _trace_exports(program, res, args) -> str:
 
     chosen = [r for r in res.results.values() if r.verdict == VIOLATED and r.path is not None and r.trace is not None
               and (args.property is None or r.name == args.property)]
-    if args.format == "json" and args.trace_format != "json":
-        raise UsageError("--format json goes with --trace-format json (ITF) only")
-    out = []
+    if args.format in ("json", "jsonl") and args.trace_format != "json":
+        raise UsageError(f"--format {args.format} goes with --trace-format json (ITF) only")
     if args.trace_format == "json":
         docs = [itf_trace(build_execution(program, r, res.memory_model), args.model) for r in chosen]
-        # one document: pretty; several: one compact document per line (JSON Lines)
-        return dumps_itf(docs[0]) if len(docs) == 1 else "".join(dumps_itf(d, compact=True) for d in docs)
-    for r in chosen:
-        out.append(execution_dot(build_execution(program, r, res.memory_model), f"{r.name} execution"))
-    g = state_graph(program, res.memory_model, [(r.name, r.path) for r in chosen])
-    if g is not None:
-        out.append(state_graph_dot(g, "state graph"))
-    return "".join(out)
+        if args.format == "jsonl":
+            return "".join(dumps_itf(d, compact=True) for d in docs)
+        if args.property is not None and len(docs) == 1:
+            return dumps_itf(docs[0])
+        import json
+
+        return json.dumps(docs, indent=2) + "\n"
+    graphs = [(r.name, execution_dot(build_execution(program, r, res.memory_model), f"{r.name} execution"))
+              for r in chosen]
+    if args.dot_dir is not None:  # the state graph of a small model, with the violations' paths in it
+        g = state_graph(program, res.memory_model, [(r.name, r.path) for r in chosen])
+        if g is not None:
+            graphs.append(("state-graph", state_graph_dot(g, "state graph")))
+    if args.dot_dir is None:
+        if len(graphs) > 1:
+            raise UsageError(f"{len(graphs)} graphs ({', '.join(n for n, _ in graphs)}): a DOT file holds one; "
+                             "give --dot-dir DIR for a file per graph, or --property NAME")
+        return "".join(text for _, text in graphs)
+    return _write_dot_dir(args.dot_dir, graphs)
+
+
+def _write_dot_dir(directory: str, graphs: list) -> str:
+    """Each graph in DIR/NAME.dot; an existing file is never overwritten. Returns the list written."""
+    from pathlib import Path
+
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise UsageError(f"--dot-dir {directory}: exists and is not a directory")
+    clash = [f"{name}.dot" for name, _ in graphs if (d / f"{name}.dot").exists()]
+    if clash:
+        raise UsageError(f"--dot-dir {directory}: {', '.join(clash)} exist already: refusing to overwrite them")
+    d.mkdir(parents=True, exist_ok=True)
+    for name, text in graphs:
+        (d / f"{name}.dot").write_text(text)
+    return "".join(f"{d / name}.dot\n" for name, _ in graphs)
 
 
 def cmd_verify(args) -> int:

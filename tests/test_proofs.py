@@ -301,9 +301,16 @@ def test_bundled_proofs_pass_quickly(capsys):
     assert main(["prove", str(ROOT / "proofs")]) == 0
     assert time.monotonic() - t0 < 30
     out = capsys.readouterr().out
-    assert out.startswith("proof")
+    # by default a line per proof, and the counterexamples to induction of the failing checks
+    # (those of the buggy designs, expected): no row per check
+    summaries = [ln for ln in out.splitlines() if re.match(r"^\S+: (proved|fails as expected|FAILS)", ln)]
+    assert len(summaries) == len(PROOFS), out
+    assert not out.startswith("proof")
     for p in PROOFS:
         assert re.search(rf"^{re.escape(p.stem)}: (proved|fails as expected):", out, re.M)
+    assert main(["prove", str(ROOT / "proofs" / "09_5.16.proof"), "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("proof") and len(out.splitlines()) > 20  # a row per check
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=ids(CORRECT))
@@ -405,7 +412,9 @@ def test_buggy_cti_is_readable_text_and_json(capsys):
     path = BUGGY[0]
     assert main(["prove", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "fails (expected)" in out
+    assert "(expected: " in out  # the CTI of the failing check, shown by default
+    assert main(["prove", str(path), "--verbose"]) == 0
+    assert "fails (expected)" in capsys.readouterr().out  # its row in the table of every check
     assert re.search(r"CTI: invariant \w+ \(line \d+\) is not preserved by transition \w+\(", out)
     assert "pre-state" in out and "post-state" in out
     assert main(["prove", str(path), "--format", "json"]) == 0

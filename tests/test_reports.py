@@ -57,7 +57,7 @@ def cli(*args):
 def test_cli_as_a_process():
     r = subprocess.run([sys.executable, "-m", "rmapcheck", "check", f"{UNIT}/lost_update_array_copy.c",
                         "--trace-format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1 and json.loads(r.stdout)["#meta"]["format"] == "ITF"
+    assert r.returncode == 1 and [d["#meta"]["format"] for d in json.loads(r.stdout)] == ["ITF"]
 
 
 _RUNS: dict = {}
@@ -230,16 +230,21 @@ def test_itf_under_weak_memory():
 def test_check_cli_trace_format_json():
     r = cli("check", f"{UNIT}/lost_update_array_copy.c", "--trace-format", "json")
     assert r.returncode == 1, r.stderr
-    check_itf(json.loads(r.stdout))
-    # several violations: one ITF document per line
+    (doc,) = json.loads(r.stdout)  # always an array (of one here): the same shape for any number
+    check_itf(doc)
+    # several violations: one document, an array of ITF traces
     r = cli("check", f"{UNIT}/srcu_abba_deadlock.c", "--trace-format", "json")
-    docs = [json.loads(ln) for ln in r.stdout.splitlines()]
+    docs = json.loads(r.stdout)
     assert len(docs) == 2 and {d["#meta"]["property"] for d in docs} == {"no-deadlock", "lock-order"}
     for d in docs:
         check_itf(d)
+    # or JSON Lines, asked for: one ITF document per line
+    r = cli("check", f"{UNIT}/srcu_abba_deadlock.c", "--trace-format", "json", "--format", "jsonl")
+    assert [json.loads(ln) for ln in r.stdout.splitlines()] == docs
     r = cli("check", f"{UNIT}/srcu_abba_deadlock.c", "--trace-format", "json", "--property", "no-deadlock")
     assert json.loads(r.stdout)["#meta"]["property"] == "no-deadlock"
-    assert cli("check", f"{UNIT}/srcu_abba_deadlock.c", "--property", "nonsense").returncode == 2
+    r = cli("check", f"{UNIT}/srcu_abba_deadlock.c", "--property", "no-deadlok")
+    assert r.returncode == 2 and "did you mean no-deadlock?" in r.stderr
 
 
 # -- DOT -------------------------------------------------------------------------------------------
@@ -264,13 +269,29 @@ def dot_accepts(text: str) -> str:
 
 @pytest.mark.parametrize("name", ["lost_update_array_copy", "srcu_abba_deadlock", "srcu_grace_period",
                                   "leak_overwrite_no_recheck"])
-def test_check_cli_trace_format_dot(name):
-    r = cli("check", f"{UNIT}/{name}.c", "--trace-format", "dot")
+def test_check_cli_trace_format_dot(name, tmp_path):
+    """One graph per DOT file: a file per graph in --dot-dir, stdout only when there is one."""
+    out = tmp_path / "graphs"
+    r = cli("check", f"{UNIT}/{name}.c", "--trace-format", "dot", "--dot-dir", out)
     assert r.returncode == 1, r.stderr
-    assert r.stdout.count("digraph") >= 1
+    files = sorted(out.iterdir())
+    assert r.stdout.splitlines() == [str(f) for f in sorted(files, key=lambda f: r.stdout.index(f.name))]
+    for f in files:
+        text = f.read_text()
+        assert text.count("digraph") == 1, f.name
+        dot_accepts(text)
     if name == "leak_overwrite_no_recheck":  # 33 states: small enough for its state graph too
-        assert 'digraph "state_graph"' in r.stdout
-    dot_accepts(r.stdout)
+        assert 'digraph "state_graph"' in (out / "state-graph.dot").read_text()
+    # again: the files are there, and are not overwritten
+    r = cli("check", f"{UNIT}/{name}.c", "--trace-format", "dot", "--dot-dir", out)
+    assert r.returncode == 2 and "refusing to overwrite" in r.stderr
+    violations = [f for f in files if f.name != "state-graph.dot"]
+    if len(violations) > 1:  # several graphs and no --dot-dir: a usage error, not two graphs in one stream
+        r = cli("check", f"{UNIT}/{name}.c", "--trace-format", "dot")
+        assert r.returncode == 2 and "--dot-dir" in r.stderr and r.stdout == ""
+    else:
+        r = cli("check", f"{UNIT}/{name}.c", "--trace-format", "dot")
+        assert r.stdout.count("digraph") == 1
 
 
 def test_execution_graph_has_herd7_relations():

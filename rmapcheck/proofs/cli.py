@@ -20,8 +20,13 @@ def add_prove_parser(sub, positive_float, positive_int) -> None:
     p.add_argument("--check-model", action="store_true",
                    help="also explore each proof's model and check that every reachable state satisfies the "
                         "abstraction of every clause, and every step is one of the proof's transitions")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="a row per check (clause, transition, result, seconds), every counterexample to "
+                        "induction, and which model steps realise each transition; by default a line per "
+                        "proof and the counterexample to induction of each failing check")
     p.add_argument("--all-rows", action="store_true",
-                   help="also list the checks that hold because the transition does not touch the clause")
+                   help="--verbose: also list the checks that hold because the transition does not touch the "
+                        "clause")
     p.add_argument("--ignore-expect", action="store_true",
                    help="treat the failures a proof declares with 'expect fail' as failures")
     p.add_argument("--timeout", type=positive_float, default=20.0, metavar="SECONDS",
@@ -103,7 +108,7 @@ def cmd_prove(args) -> int:
                 conf = check_model(pr, max_states=args.max_states)
             doc["model_check"] = _conf_doc(conf)
             summaries.append(_conf_summary(conf))
-            if not conf.skipped:
+            if not conf.skipped and args.verbose:
                 summaries.extend(_coverage_lines(pr, conf))
             if not conf.skipped and not conf.ok:
                 code = EXIT_FAIL
@@ -113,11 +118,10 @@ def cmd_prove(args) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"exit_code": code, "proofs": docs}, indent=2) + "\n")
         return code
-    out = [table(all_checks, args.all_rows)]
+    out = [table(all_checks, args.all_rows), ""] if args.verbose else []
     for b in blocks:
-        out.append("")
         out.append(b)
-    out.append("")
+        out.append("")
     out.extend(summaries)
     sys.stdout.write("\n".join(out) + "\n")
     return code

@@ -100,6 +100,7 @@ def verify_summary(outcomes: list, code: int) -> str:
                         else f"{r.prop}: expected {r.expected}, got {r.got}")
                 out.append(f"{r.status:<10} {o.run.label} {what}")
     nok = len(outcomes) - len(bad)
-    out.append(f"{len(rows)} verdicts over {len(outcomes)} runs: {nok} {'run' if nok == 1 else 'runs'} as expected"
+    runs = "run" if len(outcomes) == 1 else "runs"
+    out.append(f"{len(rows)} verdicts over {len(outcomes)} {runs}: {nok} {'run' if nok == 1 else 'runs'} as expected"
                + (f", {len(bad)} not" if bad else "") + f"; exit {code} ({meaning.get(code, '')})")
     return "\n".join(out) + "\n"
