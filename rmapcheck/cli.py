@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """Command line: check, verify, ir, litmus, explain, necessity, report. Exit codes as TLC and CI expect:
 
 0 every expectation met (check: every property holds); 1 a verdict differs from
@@ -8,6 +9,7 @@ its expectation (check: a property is violated); 2 bad input or usage;
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 
@@ -22,6 +24,39 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"rmapcheck: error: {message}\n")
         raise SystemExit(EXIT_USAGE)
+
+
+MODEL_HELP = "the model file (kernel C with an rmapcheck header: docs/language.md)"
+DEFINE_HELP = "give the model's #define NAME the value VALUE (repeatable), for example -D NR_SLOTS=3"
+
+# an example per command, shown at the end of its --help
+EXAMPLES = {
+    "check": ["rmapcheck check tests/models/readme_example.c",
+              "rmapcheck check models/10_5.17.c -D NR_SLOTS=1 --property rmaps-present --trace-format diagram",
+              "rmapcheck check models/14_mutant_flag_before_alloc.c --trace-format dot --dot-dir graphs"],
+    "verify": ["rmapcheck verify                      # every bundled model",
+               "rmapcheck verify --format junit models > verify.xml",
+               "rmapcheck verify --memory-model sc --config default -j 2 models/05_v3.c"],
+    "ir": ["rmapcheck ir tests/models/readme_example.c"],
+    "new": ["rmapcheck new my_patch.c --from models/10_5.17.c"],
+    "explain": ["rmapcheck explain tests/models/unit/lost_update_array_copy.c"],
+    "necessity": ["rmapcheck necessity models/10_5.17.c -D NR_SLOTS=1 --only acquire,release"],
+    "report": ["rmapcheck report --html site models"],
+    "litmus": ["rmapcheck litmus tests/litmus/*.litmus",
+               "rmapcheck litmus --memory-model ra --states tests/litmus/MP+poonceonces.litmus"],
+    "prove": ["rmapcheck prove", "rmapcheck prove --verbose proofs/09_5.16.proof",
+              "rmapcheck prove --check-model -j 2"],
+}
+
+
+def _with_examples(ap: argparse.ArgumentParser) -> None:
+    """Each command's --help ends with its examples."""
+    for action in ap._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, p in action.choices.items():
+                if name in EXAMPLES:
+                    p.formatter_class = argparse.RawDescriptionHelpFormatter
+                    p.epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES[name])
 
 
 def _define(text: str) -> tuple[str, int]:
@@ -61,10 +96,12 @@ def _add_include(p: argparse.ArgumentParser) -> None:
 
 def _add_limits(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("limits (hitting one gives the verdict 'incomplete', exit 3)")
-    g.add_argument("--max-states", type=_positive(int), metavar="N")
-    g.add_argument("--max-depth", type=_positive(int), metavar="N")
-    g.add_argument("--timeout", type=_positive(float), metavar="SECONDS")
-    g.add_argument("--max-memory", type=_positive(float), metavar="MiB")
+    g.add_argument("--max-states", type=_positive(int), metavar="N", help="stop a run after N distinct states")
+    g.add_argument("--max-depth", type=_positive(int), metavar="N",
+                   help="explore no path longer than N transitions")
+    g.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="stop a run after SECONDS seconds")
+    g.add_argument("--max-memory", type=_positive(float), metavar="MiB",
+                   help="stop a run when the process uses more than MiB mebibytes")
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:
@@ -101,9 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="check one model: every property, with counterexamples")
     _add_include(c)
-    c.add_argument("model")
-    c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a #define parameter of the model")
+    c.add_argument("model", help=MODEL_HELP)
+    c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
     c.add_argument("--memory-model", choices=["sc", "ra"], default="sc",
                    help="sc: sequential consistency; ra: release/acquire weak memory (see docs/memory-model.md)")
     c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
@@ -148,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ir", help="print a model's intermediate representation")
     _add_include(i)
-    i.add_argument("model")
-    i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    i.add_argument("model", help=MODEL_HELP)
+    i.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
 
     nw = sub.add_parser("new", help="start a model of your patch: a design file with an era's harness and "
                                     "a copy of its design functions")
@@ -160,19 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("explain", help="a model's header, threads, verdicts, and each violation in words")
     _add_include(ex)
-    ex.add_argument("model")
-    ex.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    ex.add_argument("model", help=MODEL_HELP)
+    ex.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
     ex.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                     help="only this memory model (repeatable; default: the model's own)")
     _add_limits(ex)
 
     ne = sub.add_parser("necessity", help="remove or weaken each synchronisation element in turn: what breaks?")
     _add_include(ne)
-    ne.add_argument("model")
-    ne.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    ne.add_argument("model", help=MODEL_HELP)
+    ne.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
     ne.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
                     help="only this memory model (repeatable; default: the model's own)")
-    ne.add_argument("--format", choices=["text", "json"], default="text")
+    ne.add_argument("--format", choices=["text", "json"], default="text",
+                    help="text: the table and the shortest traces (default); json: one document")
     ne.add_argument("--no-traces", action="store_true", help="the table only, without the shortest traces")
     ne.add_argument("--only", metavar="KIND|LINE,...",
                     help="only these elements: kinds (lock, error-unlock, release, acquire, srcu-section, "
@@ -184,13 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
     rp.add_argument("--html", required=True, metavar="DIR",
                     help="output directory (new, empty, or an earlier report; anything else is refused)")
-    rp.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models")
+    rp.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: each model's own)")
     rp.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                     help="override a #define parameter of every model given")
     _add_limits(rp)
 
     lt = sub.add_parser("litmus", help="run herd7 C litmus tests (the kernel's tools/memory-model format)")
-    lt.add_argument("files", nargs="+", metavar="FILE")
+    lt.add_argument("files", nargs="+", metavar="FILE", help="a herd7 C litmus test (.litmus), or several")
     lt.add_argument("--memory-model", choices=["lkmm", "sc", "tso", "ra"], default="lkmm",
                     help="lkmm, sc, tso: every candidate execution judged by the model's axioms "
                          "(docs/memory-model.md); ra: the explicit engine's operational release/acquire "
@@ -204,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     from rmapcheck.proofs.cli import add_prove_parser  # rmapcheck prove: proofs/ (docs/proofs.md)
 
     add_prove_parser(sub, _positive(float), _positive(int))
+    _with_examples(ap)
     return ap
 
 
@@ -538,6 +577,10 @@ def _set_include_dirs(dirs: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # shell completion: eval "$(register-python-argcomplete rmapcheck)"
+        import argcomplete
+
+        argcomplete.autocomplete(ap)
     args = ap.parse_args(argv)
     if args.cmd is None:
         ap.print_help(sys.stderr)

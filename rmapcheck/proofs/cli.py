@@ -15,8 +15,10 @@ SUFFIX = ".proof"
 
 def add_prove_parser(sub, positive_float, positive_int) -> None:
     p = sub.add_parser("prove", help="check the parameterised inductive invariants in proofs/ with z3")
-    p.add_argument("paths", nargs="*", metavar="PROOF|DIR", help="default: the bundled proofs/")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("paths", nargs="*", metavar="PROOF|DIR", help="proof files (.proof) or directories of them "
+                   "(default: the bundled proofs/)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text: a line per proof (default); json: every check and counterexample, one document")
     p.add_argument("--check-model", action="store_true",
                    help="also explore each proof's model and check that every reachable state satisfies the "
                         "abstraction of every clause, and every step is one of the proof's transitions")
