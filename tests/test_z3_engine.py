@@ -353,3 +353,29 @@ def test_kvm_prove_agrees(path):
     problems = [p for p in _compare(program, ex, z, "prove", require_prove=False) if "z3 prove violated" in p
                 or "holds, z3 prove violated" in p or "violated, z3 prove holds" in p]
     assert not problems, problems
+
+
+def test_pcs_on_a_cycle_are_those_that_reach_themselves():
+    """_in_cycle (networkx's strongly connected components) against the definition: a pc lies on a
+    cycle iff it can reach itself in one step or more, on every thread of the unit models."""
+    from rmapcheck.engines.z3.system import _in_cycle
+    from rmapcheck.ir.liveness import successors
+
+    checked = 0
+    for path in sorted((MODELS / "unit").glob("*.c")):
+        for th in load_model(str(path)).threads:
+            code = th.code
+            succ = {pc: [w for w in successors(code, pc) if 0 <= w < len(code)] for pc in range(len(code))}
+            expected = set()
+            for pc in succ:
+                seen, todo = set(), list(succ[pc])
+                while todo:
+                    w = todo.pop()
+                    if w not in seen:
+                        seen.add(w)
+                        todo.extend(succ[w])
+                if pc in seen:
+                    expected.add(pc)
+            assert _in_cycle(code) == expected, (path.name, th.name)
+            checked += bool(expected)
+    assert checked >= 3  # threads with loops were among them

@@ -62,52 +62,18 @@ class InitState:
 
 
 def _in_cycle(code: list) -> set:
-    """pcs that lie on a cycle of the control-flow graph."""
+    """pcs that lie on a cycle of the control-flow graph: the strongly connected components
+    (networkx) of more than one pc, and the pcs that jump to themselves."""
+    import networkx as nx
+
     n = len(code)
-    succ = [successors(code, pc) for pc in range(n)]
-    index, low, on, stack, out = {}, {}, set(), [], set()
-    counter = [0]
-
-    def strong(v):
-        work = [(v, 0)]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on.add(v)
-        while work:
-            u, k = work[-1]
-            if k < len(succ[u]):
-                work[-1] = (u, k + 1)
-                w = succ[u][k]
-                if w < 0 or w >= n:
-                    continue
-                if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, 0))
-                elif w in on:
-                    low[u] = min(low[u], index[w])
-            else:
-                work.pop()
-                if work:
-                    p = work[-1][0]
-                    low[p] = min(low[p], low[u])
-                if low[u] == index[u]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp.append(w)
-                        if w == u:
-                            break
-                    if len(comp) > 1 or u in succ[u]:
-                        out.update(comp)
-
-    for v in range(n):
-        if v not in index:
-            strong(v)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((pc, w) for pc in range(n) for w in successors(code, pc) if 0 <= w < n)
+    out: set = set()
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1 or any(g.has_edge(v, v) for v in comp):
+            out.update(comp)
     return out
 
 
