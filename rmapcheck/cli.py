@@ -369,7 +369,7 @@ def _write_dot_dir(directory: str, graphs: list) -> str:
 def cmd_verify(args) -> int:
     """Each run's line (or TAP test lines, or JUnit suite) as it finishes, then the summary."""
     from rmapcheck.jobs import default_jobs, weight
-    from rmapcheck.progress import Progress
+    from rmapcheck.progress import CurrentStdout, Progress
     from rmapcheck.verify import exit_code, iter_verify, plan_runs
 
     fmt = "table" if args.verbose and args.format == "text" else args.format
@@ -381,7 +381,7 @@ def cmd_verify(args) -> int:
     outcomes = []
     weights = [weight(r.base, r.memory_model, r.cfg) if r.base is not None else 0.0 for r in plan]
     with Progress("verify", weights) as bar:
-        stream = _verify_stream(fmt, _CurrentStdout())  # on a terminal, the progress line redirects stdout
+        stream = _verify_stream(fmt, CurrentStdout())  # on a terminal, the progress line redirects stdout
         factory = None if jobs > 1 else bar.run_callback
         for outcome in iter_verify(plan, _engine(args), _limits(args), jobs, factory):
             if outcome.error and not outcome.run.error:  # a @config that does not load
@@ -393,17 +393,6 @@ def cmd_verify(args) -> int:
     code = exit_code([row for o in outcomes for row in o.rows])
     stream.close(outcomes, code, (args.width, args.max_trace_steps) if args.traces else None)
     return code
-
-
-class _CurrentStdout:
-    """sys.stdout as it is when written to: the progress line on a terminal replaces it for a
-    while, to print the results above itself."""
-
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
 
 
 def _verify_stream(fmt: str, out):
@@ -504,7 +493,10 @@ def cmd_necessity(args) -> int:
 
     defines = dict(_define(d) for d in args.defines)
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
-    baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args), only=only)
+    from rmapcheck.progress import Progress
+
+    with Progress("necessity", [], unit="elements") as bar:
+        baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args), bar, only=only)
     if args.format == "json":
         sys.stdout.write(json.dumps(json_doc(args.model, baseline, outcomes), indent=2) + "\n")
     else:
@@ -517,13 +509,12 @@ def cmd_necessity(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from rmapcheck.progress import Progress
     from rmapcheck.report.html import build_report
 
-    def progress(model: str, mm: str) -> None:
-        sys.stderr.write(f"rmapcheck report: {model} [{mm}]\n")
-
     defines = dict(_define(d) for d in args.defines)
-    return build_report(args.paths, args.html, args.memory_models, _limits(args), progress, defines)
+    with Progress("report", [], unit="models") as bar:
+        return build_report(args.paths, args.html, args.memory_models, _limits(args), bar, defines)
 
 
 def cmd_ir(args) -> int:

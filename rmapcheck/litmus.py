@@ -23,6 +23,7 @@ does; the verdict word is the same either way.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -283,7 +284,9 @@ def exit_code(results: list, errors: int) -> int:
 def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, states: bool = False,
             out=None, err=None, dot: str | None = None) -> int:
     """`rmapcheck litmus FILE...`: a table of results; exit 1 on a Result: mismatch, 2 on a bad file."""
-    out = out or sys.stdout
+    from rmapcheck.progress import CurrentStdout, Progress
+
+    out = out or CurrentStdout()  # late: on a terminal the progress line redirects stdout for a while
     err = err or sys.stderr
     if dot is not None and memory_model not in AXIOMATIC:
         err.write(f"rmapcheck: error: --dot draws execution graphs of the axiomatic models "
@@ -291,26 +294,40 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
         return 2
     results: list = []
     errors = 0
-    for path in files:
-        try:
-            r = run_litmus(path, memory_model, limits)
-        except ModelError as e:
-            err.write(e.render() + "\n")
-            errors += 1
-            continue
-        except RmapcheckError as e:
-            err.write(f"rmapcheck: error: {e}\n")
-            errors += 1
-            continue
-        results.append(r)
-        if states:
-            out.write(herd_block(r) + "\n")
-            if r.race:
-                out.write(race_trace(r) + "\n")
+    with Progress("litmus", [1.0] * len(files), unit="tests") as bar:
+        for k, path in enumerate(files):
+            bar.started(os.path.basename(path))
+            before = len(results)
+            errors += _run_one(path, memory_model, limits, states, results, out, err)
+            bar.finished(k, results[-1].explored if len(results) > before else 0)
     if dot is not None and write_dot(dot, results, err):
         return 2
     if results:
         out.write(results_table(results))
+    return _report(results, errors, out)
+
+
+def _run_one(path, memory_model, limits, states, results, out, err) -> int:
+    """Run one litmus file into results (its states and race trace with --states); 1 if the
+    file could not be read, else 0."""
+    try:
+        r = run_litmus(path, memory_model, limits)
+    except ModelError as e:
+        err.write(e.render() + "\n")
+        return 1
+    except RmapcheckError as e:
+        err.write(f"rmapcheck: error: {e}\n")
+        return 1
+    results.append(r)
+    if states:
+        out.write(herd_block(r) + "\n")
+        if r.race:
+            out.write(race_trace(r) + "\n")
+    return 0
+
+
+def _report(results: list, errors: int, out) -> int:
+    """After the table: each data race, note, known limitation, mismatch and cut run; the exit code."""
     for r in results:
         if r.race:
             out.write(f"\n{r.name}: DATARACE: {r.race_message}\n")

@@ -206,9 +206,11 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
                              f"(kinds: {', '.join(KINDS)})")
         elements = [e for e in elements if e.kind in only or str(e.line) in only]
     outcomes = []
-    for el in elements:
+    if progress:  # a rmapcheck.progress.Progress
+        progress.set_total(len(elements))
+    for k, el in enumerate(elements):
         if progress:
-            progress(el)
+            progress.started(f"line {el.line}: {el.kind}")
         out = Outcome(el)
         try:
             if el.define:
@@ -237,7 +239,11 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
                         out.trace, out.trace_prop, out.trace_mm = r.trace, name, mm
             if any(r.verdict in (INCOMPLETE, UNKNOWN) for r in res.results.values()):
                 out.incomplete.append(mm)
+            if progress:
+                progress.states_done += res.stats.states
         outcomes.append(out)
+        if progress:
+            progress.finished(k)
     return baseline, outcomes
 
 

@@ -77,6 +77,12 @@ class Progress:
 
         return report
 
+    def set_total(self, total: int, weights: list[float] | None = None) -> None:
+        """The number of runs, once the command knows it (each of cost 1 unless weights say)."""
+        self.total = total
+        self.weights = [max(w, 1e-9) for w in weights] if weights else [1.0] * max(total, 1)
+        self._update()
+
     def started(self, label: str) -> None:
         self.current = label
         self.states_now = 0
@@ -131,3 +137,14 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class CurrentStdout:
+    """sys.stdout as it is when written to: on a terminal the progress line replaces it for a
+    while (rich), to print the results above itself."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()

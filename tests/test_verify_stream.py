@@ -158,15 +158,15 @@ def test_progress_estimate_is_by_cost_and_only_once_a_run_is_done():
     assert bar.estimate(40.0) is None
 
 
-def test_progress_on_a_terminal_is_cleared(tmp_path):
-    """Under a pseudo-terminal the live line is redrawn with carriage returns and erased at the end."""
+def on_terminal(*args: str) -> tuple[int, list[str]]:
+    """Run rmapcheck with stdout and stderr on a pseudo-terminal: its exit code and the lines
+    the terminal shows at the end."""
     import pty
 
     pid, fd = pty.fork()
-    if pid == 0:  # the child: a verify with its stdout and stderr on the terminal
+    if pid == 0:  # the child
         os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "-m", "rmapcheck", "verify", "-j", "1",
-                                  str(UNIT / "srcu_abba_fixed.c"), str(UNIT / "lock_leak_error_path.c")])
+        os.execv(sys.executable, [sys.executable, "-m", "rmapcheck", *args])
     chunks = []
     while True:
         try:
@@ -177,12 +177,25 @@ def test_progress_on_a_terminal_is_cleared(tmp_path):
             break
         chunks.append(data)
     _, status = os.waitpid(pid, 0)
-    text = b"".join(chunks).decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0
-    screen = _terminal(text)
+    return os.waitstatus_to_exitcode(status), _terminal(b"".join(chunks).decode(errors="replace"))
+
+
+def test_progress_on_a_terminal_is_cleared():
+    """Under a pseudo-terminal the live line is redrawn in place and erased at the end."""
+    code, screen = on_terminal("verify", "-j", "1", str(UNIT / "srcu_abba_fixed.c"),
+                               str(UNIT / "lock_leak_error_path.c"))
+    assert code == 0
     assert len(screen) == 3, screen  # no progress line left, none written onto
     assert screen[0].startswith("[1/2] ok ") and screen[1].startswith("[2/2] ok ")
     assert screen[2].startswith("22 verdicts over 2 runs")
+
+
+def test_litmus_batch_progress_leaves_only_the_table():
+    tests = [str(ROOT / "tests" / "litmus" / f) for f in ("MP+poonceonces.litmus", "SB+poonceonces.litmus",
+                                                          "LB+poonceonces.litmus")]
+    code, screen = on_terminal("litmus", *tests)
+    assert code == 0, screen
+    assert screen[0].split()[:2] == ["test", "memory"] and len(screen) == 5, screen
 
 
 def _terminal(text: str) -> list[str]:

@@ -64,20 +64,28 @@ def collect(paths: list) -> list:
 
 
 def cmd_prove(args) -> int:
-    from rmapcheck.proofs.conformance import check_model
+    from rmapcheck.progress import Progress
     from rmapcheck.proofs.parser import load_proof
-    from rmapcheck.proofs.report import cti_doc, render_cti, summary, table
-    from rmapcheck.proofs.solver import check_proof
 
     files = collect(args.paths)
     proofs = [load_proof(f) for f in files]  # every file parses before anything is checked
     confs = _conformance_in_workers(proofs, args) if args.check_model else [None] * len(proofs)
+    with Progress("prove", [1.0] * len(proofs), unit="proofs") as bar:
+        return _prove_all(args, proofs, confs, bar)
+
+
+def _prove_all(args, proofs, confs, bar) -> int:
+    from rmapcheck.proofs.conformance import check_model
+    from rmapcheck.proofs.report import cti_doc, render_cti, summary, table
+    from rmapcheck.proofs.solver import check_proof
+
     code = EXIT_OK
     docs = []
     all_checks = []
     blocks = []
     summaries = []
-    for pr, conf in zip(proofs, confs):
+    for k, (pr, conf) in enumerate(zip(proofs, confs)):
+        bar.started(pr.name)
         t0 = time.monotonic()
         checks = check_proof(pr, int(args.timeout * 1000), ignore_expect=args.ignore_expect)
         secs = time.monotonic() - t0
@@ -117,6 +125,7 @@ def cmd_prove(args) -> int:
             if not conf.skipped and conf.failures:
                 blocks.extend(_conf_blocks(pr, conf))
         docs.append(doc)
+        bar.finished(k)
     if args.format == "json":
         sys.stdout.write(json.dumps({"exit_code": code, "proofs": docs}, indent=2) + "\n")
         return code

@@ -177,7 +177,10 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
     pages: dict = {}
     entries = []
     code = 0
-    for path in collect_models(paths):
+    todo = collect_models(paths)
+    if progress:  # a rmapcheck.progress.Progress
+        progress.set_total(len(todo))
+    for k, path in enumerate(todo):
         program = load_model(path, defines or {})
         display = display_name(path)
         runs = []
@@ -185,15 +188,20 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
             if memory_models and mm not in memory_models:
                 continue
             if progress:
-                progress(display, mm)
+                progress.started(f"{display} [{mm}]")
             prog = load_for(path, mm, defines, program=program)  # with its @defines, as in verify
-            res = check_program(prog, mm, limits=limits)
+            res = check_program(prog, mm, limits=limits,
+                                progress=progress.run_callback(f"{display} [{mm}]") if progress else None)
+            if progress:
+                progress.states_done += res.stats.states
             runs.append((mm, res, {n: expectation(prog, mm, n, defines) for n in res.results}))
         text, summary = model_page(display, program, runs)
         text = text.replace(os.path.abspath(path), display)
         page = slug(display)
         pages[page] = text
         entries.append((display, page, program.meta.title, summary))
+        if progress:
+            progress.finished(k)
         if summary["mismatch"]:
             code = 1
         elif summary["other"] and code == 0:
