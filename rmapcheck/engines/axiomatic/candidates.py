@@ -12,7 +12,7 @@ break coherence (which no model allows) left out early.
 
 from __future__ import annotations
 
-from itertools import permutations, product
+from itertools import product
 
 from rmapcheck.axioms.graph import Event, ExecutionGraph, Skeleton
 from rmapcheck.axioms.relation import Rel, acyclic
@@ -65,30 +65,53 @@ def _cell_choices(skel: Skeleton, cell) -> list:
         members |= 1 << e
     for e in [iw] + writes + reads:
         po_loc.rows[e] = po.rows[e] & members
-    rmw = [(a, b) for a, b in skel.rmw if ev[a].addr == cell]
-    tid = {e.eid: e.tid for e in ev}
+    # co: the orders of the cell's writes that keep each thread's writes in program order
+    # (CoWW). The read of a read-modify-write reads from the write just before the rmw's
+    # write in co: a write of another thread between them breaks atomicity, one of its own
+    # thread breaks coherence. So that read's rf is fixed by the order, and an order that puts
+    # a write of the wrong value there is dropped while it is built.
+    rmw_read = {w: r for r, w in skel.rmw if ev[r].addr == cell}
+    fixed = set(rmw_read.values())
+    free = [k for k, r in enumerate(reads) if r not in fixed]
+    before = {w: po.inv.rows[w] & sum(1 << x for x in writes) for w in writes}
     out = []
-    for order in permutations(writes):
-        chain = [iw, *order]
+    for chain in _orders(iw, writes, before, rmw_read, ev):
         co_pairs = list(zip(chain, chain[1:]))
-        pos = {w: k for k, w in enumerate(chain)}
         co = Rel.of(n, co_pairs).plus
-        for pick in product(*sources):
-            rf_pairs = list(zip(pick, reads))
+        prev = {w: chain[k - 1] for k, w in enumerate(chain) if k}
+        rf_fixed = [(prev[w], r) for w, r in rmw_read.items()]
+        for pick in product(*[sources[k] for k in free]):
+            rf_pairs = rf_fixed + [(w, reads[k]) for w, k in zip(pick, free)]
             rf = Rel.of(n, rf_pairs)
             fr = rf.inv @ co
-            if not acyclic(po_loc | rf | co | fr):
-                continue
-            if any(_breaks(a, b, chain, pos, dict(zip(reads, pick)), tid) for a, b in rmw):
-                continue
-            out.append((rf_pairs, co_pairs))
+            if acyclic(po_loc | rf | co | fr):
+                out.append((rf_pairs, co_pairs))
     return out
 
 
-def _breaks(r, w, chain, pos, rf_of, tid) -> bool:
-    """Does another thread's write come between the write read by rmw read r and the rmw's write w?"""
-    src = rf_of[r]
-    return any(tid[x] != tid[r] for x in chain[pos[src] + 1:pos[w]])
+def _orders(iw, writes, before, rmw_read, ev):
+    """Every co order of the writes (initial write first) that respects `before` (the writes
+    each must follow) and puts before each rmw write a write of the value its read returned."""
+    chain, placed = [iw], 1 << iw
+
+    def extend():
+        if len(chain) == len(writes) + 1:
+            yield list(chain)
+            return
+        nonlocal placed
+        for w in writes:
+            if placed >> w & 1 or before[w] & ~placed:
+                continue
+            r = rmw_read.get(w)
+            if r is not None and ev[chain[-1]].value != ev[r].value:
+                continue
+            chain.append(w)
+            placed |= 1 << w
+            yield from extend()
+            placed &= ~(1 << w)
+            chain.pop()
+
+    yield from extend()
 
 
 def candidates(skel: Skeleton):
