@@ -98,3 +98,20 @@ def test_tracedoc_refuses_a_block_whose_race_is_gone(tmp_path):
         regenerate(doc.format("no-deadlock"), ROOT)
     with pytest.raises(UsageError, match="-D takes NAME=INTEGER"):
         regenerate(doc.replace("sc {}", "sc -D X=y {}").format("rmaps-present"), ROOT)
+
+
+def test_the_proof_fails_for_6_19_as_released_and_holds_with_the_fix():
+    """The recommended fix's proof is not vacuous: the same proof with 6.19's reader (slot first,
+    then the flag) fails at the flag check, and --check-model finds the clause false in
+    reachable states of the model; with the fix it is proved and the model conforms."""
+    from rmapcheck.cli import main
+    from rmapcheck.proofs import check_model, load_proof
+
+    bad = ROOT / "tests" / "proofs" / "17_6.19_as_released.proof"
+    good = ROOT / "proofs" / "17_6.19_reresolve.proof"
+    assert main(["prove", str(bad)]) == 0 and main(["prove", str(bad), "--ignore-expect"]) == 1
+    assert [(x.clause, x.transition) for x in load_proof(str(bad)).expects] == [("held_arrays", "r_check_flag")]
+    conf = check_model(load_proof(str(bad)))
+    assert conf.ok and conf.complete and conf.buggy
+    assert {f.what for f in conf.violations} >= {"held_arrays", "reader_finds_arrays"}
+    assert main(["prove", str(good), "--check-model"]) == 0
