@@ -361,3 +361,15 @@ def test_failed_cmpxchg_orders_nothing_successful_one_is_a_full_fence(tmp_path):
     assert run_litmus(str(p), "lkmm").result == "Sometimes"
     p.write_text(text.replace("{ int y = 5; }", "{ int y = 0; }"))
     assert run_litmus(str(p), "lkmm").result == "Never"
+
+
+def test_the_axioms_are_independent_of_the_engines_and_z3():
+    """The judge of executions computes on its own: importing it loads no engine and no z3."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import rmapcheck.axioms.lkmm, rmapcheck.axioms.sc, rmapcheck.axioms.tso; "
+            "bad = [m for m in sys.modules if m == 'z3' or m.startswith(('z3.', 'rmapcheck.engines'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
