@@ -373,3 +373,33 @@ def test_the_axioms_are_independent_of_the_engines_and_z3():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+LB_RMW = """\
+C LB+ctrl-atomicinc+atomicread-data
+{}
+P0(int *x, atomic_t *y)
+{
+	int r0;
+
+	r0 = READ_ONCE(*x);
+	if (r0)
+		atomic_inc(y);
+}
+P1(int *x, atomic_t *y)
+{
+	int r1;
+
+	r1 = atomic_read(y);
+	WRITE_ONCE(*x, r1);
+}
+exists (0:r0=1 /\\ 1:r1=1)
+"""
+
+
+def test_a_read_modify_write_in_an_if_arm_is_control_dependent(tmp_path):
+    p = tmp_path / "lb.litmus"
+    p.write_text(LB_RMW)
+    assert run_litmus(str(p), "lkmm").result == "Never"  # ctrl ; rfe ; data ; rfe: an hb cycle
+    p.write_text(LB_RMW.replace("\tif (r0)\n\t\tatomic_inc(y);", "\tatomic_inc(y);"))
+    assert run_litmus(str(p), "lkmm").result == "Sometimes"  # no dependency: load buffering

@@ -318,10 +318,10 @@ class _Thread:
                 continue
             tags = rtags if new is not None else rtags | {"failed-rmw"}
             p2.events.append(PathEvent("R", cell, v, frozenset(tags), f"R[{'/'.join(sorted(tags))}] {nm}="
-                                       f"{_show(v, ctx)}", i.loc.line, adeps, frozenset(), ctrl))
+                                       f"{_show(v, ctx)}", i.loc.line, adeps, frozenset(), _union(ctrl)))
             if new is not None:
                 p2.events.append(PathEvent("W", cell, new, frozenset(("rmw", wtag)), f"W[rmw/{wtag}] {nm}="
-                                           f"{_show(new, ctx)}", i.loc.line, adeps, xdeps, ctrl))
+                                           f"{_show(new, ctx)}", i.loc.line, adeps, xdeps, _union(ctrl)))
                 p2.rmw.append((k, k + 1))
             if i.dst is not None:
                 L2[i.dst], T2[i.dst] = r, frozenset((k,))
