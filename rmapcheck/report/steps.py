@@ -18,6 +18,19 @@ def _prose(text: str, first: str, rest: str, width: int) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
+def _locals_once(steps: list) -> list:
+    """Each step's local lines, without a last one that its thread's next step shows again as
+    its own line (a condition whose shared read is that next step: shown once, where evaluated)."""
+    out = []
+    for k, s in enumerate(steps):
+        loc = list(s.locals_)
+        nxt = next((t for t in steps[k + 1:] if t.tid == s.tid), None)
+        if loc and nxt is not None and (loc[-1][0], loc[-1][2]) == (nxt.line, nxt.file):
+            loc.pop()
+        out.append(loc)
+    return out
+
+
 def elide(items: list, max_steps: int | None) -> tuple[list, int, int]:
     """The items to show of a trace limited to max_steps: its first and its last (where it goes
     wrong), and (where the gap is, how many left out)."""
@@ -36,6 +49,7 @@ def render_steps(trace: Trace, path: str = "", width: int = WIDTH, max_steps: in
     out = _prose(f"Counterexample for {trace.prop}: {trace.message}", "", "    ", width)
     tw = min(max([len(s.thread) for s in trace.steps] + [6]), 16)
     pad = " " * (6 + tw + 2)  # under the "where" column
+    locals_ = _locals_once(trace.steps)
     numbered = list(enumerate(trace.steps, 1))
     shown, gap, left_out = elide(numbered, max_steps)
     for k, (n, s) in enumerate(shown):
@@ -50,7 +64,7 @@ def render_steps(trace: Trace, path: str = "", width: int = WIDTH, max_steps: in
         out.extend(" " * len(head) + c for c in code[1:])
         for op in s.ops:
             out.extend(_prose(op, pad + "    ", pad + "        ", width))
-        for line, text, file in s.locals_:
+        for line, text, file in locals_[n - 1]:
             first = f"{pad}  ..{pos_text(line, file):<4} "
             code = wrap_code(text.strip(), width - len(first))
             out.append(first + code[0])

@@ -6,6 +6,8 @@ replayed too, so a trace that does not replay is caught as an internal error.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 
 from rmapcheck.engines.explicit.executor import Executor
@@ -97,6 +99,18 @@ def walk(ex: Executor, state, labels, leading: bool, logs: bool = False) -> Iter
         state = out.state
 
 
+_CONDITION = re.compile(r"\s*(?:\}\s*)?(?:else\s+)?(?:if|while|for|switch)\s*\(")
+
+
+def _shown_as_local(instr) -> bool:
+    """Whether a local instruction is a line of the step list: not a declaration's scope
+    bookkeeping (Kill), and a condition only where it is evaluated (its Branch), not where a
+    call in it is set up or its temporaries are dropped."""
+    if isinstance(instr, ir.Kill):
+        return False
+    return isinstance(instr, ir.Branch) or not _CONDITION.match(instr.text or "")
+
+
 def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
     ti = ex.threads[tid]
     code = ti.ir.code
@@ -112,7 +126,8 @@ def _step(ex: Executor, names: _Names, tid: int, log: list, out) -> TraceStep:
             if first is None:
                 first = cur
             elif ((cur.loc.line, cur.loc.file) != (first.loc.line, first.loc.file)
-                  and (not locals_ or locals_[-1][::2] != (cur.loc.line, cur.loc.incl_file))):
+                  and (not locals_ or locals_[-1][::2] != (cur.loc.line, cur.loc.incl_file))
+                  and _shown_as_local(cur)):
                 locals_.append((cur.loc.line, cur.text, cur.loc.incl_file))
             continue
         text = _op(names, tid, cur, kind, a, b, cells)
