@@ -119,8 +119,12 @@ def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
     fence = nonrw_fence | T.wmb | T.rmb
 
     # linux-kernel.bell: carry-dep = (data ; [~ Srcu-unlock] ; rfi)*, and addr, ctrl, data through it
-    carry_dep = (T.data0 @ [~S.Srcu_unlock] @ rfi).star
-    addr, ctrl, data = carry_dep @ T.addr0, carry_dep @ T.ctrl0, carry_dep @ T.data0
+    carried = T.data0 @ [~S.Srcu_unlock] @ rfi
+    if carried:
+        carry_dep = carried.star
+        addr, ctrl, data = carry_dep @ T.addr0, carry_dep @ T.ctrl0, carry_dep @ T.data0
+    else:  # carry-dep is the identity: nothing flows through memory inside a thread
+        addr, ctrl, data = T.addr0, T.ctrl0, T.data0
 
     # -- Preserved Program Order ----------------------------------------------------------------
     dep = addr | data

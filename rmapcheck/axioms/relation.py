@@ -138,14 +138,13 @@ class Rel:
 
     @property
     def plus(self) -> "Rel":
+        """Warshall's algorithm, a whole column of rows at a time."""
         rows = list(self.rows)
         for k in range(self.n):
-            bk, rk = 1 << k, rows[k]
-            if not rk:
-                continue
-            for i in range(self.n):
-                if rows[i] & bk:
-                    rows[i] |= rk
+            rk = rows[k]
+            if rk:
+                bk = 1 << k
+                rows = [a | rk if a & bk else a for a in rows]
         return Rel(self.n, rows)
 
     @property
