@@ -43,28 +43,32 @@ class Progress:
         self.current = ""
         self.start = time.monotonic()
         self._last_plain = self.start
+        self._counted_at = self.start  # when the states were last counted: the rate is up to then
         self._rich = None
-        self._task = None
 
     # -- life cycle -------------------------------------------------------------------------------
 
     def __enter__(self) -> "Progress":
         if self.live:
             from rich.console import Console
-            from rich.progress import Progress as RichProgress, TextColumn
+            from rich.live import Live
 
             console = Console(file=self.stream, highlight=False, soft_wrap=True)
-            self._rich = RichProgress(TextColumn("{task.description}"), console=console, transient=True,
-                                      redirect_stdout=_isatty(sys.stdout), redirect_stderr=False,
-                                      refresh_per_second=4)
+            # rich redraws the line four times a second (the elapsed time moves on its own)
+            self._rich = Live(self, console=console, transient=True, refresh_per_second=4,
+                              redirect_stdout=_isatty(sys.stdout), redirect_stderr=False)
             self._rich.start()
-            self._task = self._rich.add_task(self.line(), total=None)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._rich is not None:
             self._rich.stop()  # transient: the line is cleared
             self._rich = None
+
+    def __rich__(self):
+        from rich.text import Text
+
+        return Text(self.line(), no_wrap=True, overflow="ellipsis")
 
     # -- what the command reports -----------------------------------------------------------------
 
@@ -73,6 +77,7 @@ class Progress:
         def report(states: int, depth: int, seconds: float) -> None:
             self.current = f"{label}, depth {depth}"
             self.states_now = states
+            self._counted_at = time.monotonic()
             self._update()
 
         return report
@@ -91,6 +96,7 @@ class Progress:
     def finished(self, index: int, states: int = 0) -> None:
         self.done.add(index)
         self.states_done += states
+        self._counted_at = time.monotonic()
         self.states_now = 0
         self.current = ""
         self._update()
@@ -102,7 +108,7 @@ class Progress:
         states = self.states_done + self.states_now
         parts = [f"rmapcheck {self.command}: {len(self.done)}/{self.total} {self.unit}"]
         if states:
-            parts.append(f"{states} states, {states / max(elapsed, 1e-9):.0f} states/s")
+            parts.append(f"{states} states, {states / max(self._counted_at - self.start, 1e-9):.0f} states/s")
         parts.append(f"{_duration(elapsed)} elapsed")
         est = self.estimate(elapsed)
         if est is not None:
@@ -122,8 +128,7 @@ class Progress:
 
     def _update(self) -> None:
         if self._rich is not None:
-            self._rich.update(self._task, description=self.line())
-            return
+            return  # the live display asks for the line itself
         now = time.monotonic()
         if now - self._last_plain < PLAIN_EVERY:  # a short command prints no progress at all
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import resource
-import sys
 import time
 from dataclasses import dataclass
 
@@ -332,19 +331,3 @@ def explore(program: ir.Program, limits: Limits | None = None, memory=None, prog
     ended), with the final value of every global cell (litmus tests use this).
     """
     return Search(program, limits or Limits(), memory, progress, on_final).run()
-
-
-def stderr_progress(model: str):
-    """A progress line on stderr, for runs longer than a second."""
-    tty = sys.stderr.isatty()
-    last = [0.0]
-
-    def report(states: int, depth: int, seconds: float) -> None:
-        if not tty and seconds - last[0] < 10:
-            return
-        last[0] = seconds
-        line = f"{model}: {states} states, depth {depth}, {seconds:.0f} s, {states / max(seconds, 1e-9):.0f} states/s"
-        sys.stderr.write(("\r" + line + "   ") if tty else line + "\n")
-        sys.stderr.flush()
-
-    return report
