@@ -19,7 +19,8 @@ becomes a model in rmapcheck's own C language:
   (``P1_r0``) at the end of their thread, so the condition can be evaluated on
   the final states the engine reports;
 * ``rcu_read_lock()``/``rcu_read_unlock()``/``synchronize_rcu()`` use one global
-  ``struct srcu_struct``; ``smp_mb__after_spinlock()`` is ``smp_mb()``;
+  ``struct srcu_struct``; the atomic operations and the smp_mb__*() barriers are the model
+  language's (docs/language.md);
   ``spin_is_locked(l)`` reads the lock word with ``READ_ONCE``.
 
 The generated text keeps every body on its own lines (everything else is blanked
@@ -53,7 +54,7 @@ MARKED = frozenset({
 # Primitives the translation rewrites (the model language spells them differently or not at all).
 REWRITTEN = frozenset({
     "rcu_read_lock", "rcu_read_unlock", "synchronize_rcu", "synchronize_rcu_expedited",
-    "smp_mb__after_spinlock", "spin_is_locked",
+    "spin_is_locked",
 })
 # What LKMM has and the model language has in another shape (LKMM has no mutexes).
 LITMUS_UNSUPPORTED = {
@@ -856,8 +857,7 @@ def _check_call(s: _Scanner, name: str, off: int) -> None:
 def _rewrite_call(s: _Scanner, test: LitmusTest, proc: Proc, toks: list, k: int) -> int:
     """Rewrite the primitives the model language spells differently; return the next index."""
     kind, name, a, b = toks[k]
-    if name in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu", "synchronize_rcu_expedited",
-                "smp_mb__after_spinlock"):
+    if name in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu", "synchronize_rcu_expedited"):
         close = toks[k + 2] if k + 2 < len(toks) else None
         if close is None or close[1] != ")":
             raise s.error(a, f"{name}() takes no arguments")
@@ -867,10 +867,8 @@ def _rewrite_call(s: _Scanner, test: LitmusTest, proc: Proc, toks: list, k: int)
             "rcu_read_unlock": f"srcu_read_unlock(&{rcu}, 0)",
             "synchronize_rcu": f"synchronize_srcu(&{rcu})",
             "synchronize_rcu_expedited": f"synchronize_srcu(&{rcu})",
-            "smp_mb__after_spinlock": "smp_mb()",
         }[name]
-        if name != "smp_mb__after_spinlock":
-            proc.uses_rcu = True
+        proc.uses_rcu = True
         proc.edits.append((a, close[3], new))
         return k + 3
     if name == "spin_is_locked":

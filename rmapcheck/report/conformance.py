@@ -218,9 +218,9 @@ def render(rows: list, seconds: dict) -> str:
       "acquire load under `ra`: stronger than LKMM there, so an access after it that does not depend on "
       "the pointer is ordered under `ra` and not in LKMM, a possible source of UNSOUND results under `ra` "
       "that none of these tests exercises.")
-    w("- `smp_mb__after_spinlock()` is translated to `smp_mb()` right after the lock acquisition (LKMM "
-      "orders the accesses before the lock acquisition with those after the barrier; `smp_mb()` at that "
-      "point orders both and also the lock acquisition itself).")
+    w("- `smp_mb__after_spinlock()` must follow a lock acquisition directly: under `lkmm` it is LKMM's "
+      "After-spinlock fence, under `ra` `smp_mb()` at its place (which orders the same accesses plus the lock "
+      "acquisition itself).")
     w("- `spin_is_locked(l)` is a `READ_ONCE()` of the lock word; under `lkmm` it is lock.cat's RL or RU "
       "event (see MP+polockonce+poacquiresilsil).")
     w("- Positive and Negative count distinct final states (of the locations and registers the test "
