@@ -32,8 +32,17 @@ def check_table(result, overrides: dict | None = None, width: int = 80) -> str:
         f"{s.seconds:.2f} s, {s.states_per_s:.0f} states/s, peak {s.peak_mb:.0f} MiB"
         + ("" if s.complete else f", INCOMPLETE ({s.limit})")
     )
-    table = tabulate(rows, headers=["property", "verdict", "detail"], tablefmt="simple",
-                     maxcolwidths=[None, None, detail])
+    import textwrap
+
+    def render(w: int) -> str:  # the whole message, wrapped between words (tabulate keeps a cell's lines)
+        body = [[a, b, "\n".join(textwrap.wrap(c, w, break_on_hyphens=False, break_long_words=False))]
+                for a, b, c in rows]
+        return tabulate(body, headers=["property", "verdict", "detail"], tablefmt="simple")
+
+    table = render(detail)
+    over = max(len(ln) for ln in table.splitlines()) - width
+    if over > 0 and detail - over >= 20:  # tabulate's own spacing: narrow the detail column to fit
+        table = render(detail - over)
     return head + table + "\n" + foot + "\n"
 
 
