@@ -13,8 +13,8 @@ import os
 import re
 
 from rmapcheck.errors import UsageError
-from rmapcheck.frontend.load import include_dirs_from_env, read_model_text
-from rmapcheck.frontend.preprocess import resolve_include
+from rmapcheck.frontend.load import _const_eval, include_dirs_from_env, read_model_text
+from rmapcheck.frontend.preprocess import preprocess, resolve_include
 
 # header keys copied as they are: how the design is run, not what it is
 _RUN_KEYS = ("param", "thread", "faults", "invariant", "memory-models", "config", "defines")
@@ -68,6 +68,66 @@ def _rebase_includes(body: str, src: str, dst: str) -> str:
     return "\n".join(out)
 
 
+_COND = re.compile(r"^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)$")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _false_value(kind: str, expr: str) -> bool:
+    """The value of a conditional whose names are all undefined (each is 0, as in C)."""
+    if kind in ("ifdef", "ifndef"):
+        return kind == "ifndef"
+    expr = re.sub(r"defined\s*\(?\s*[A-Za-z_]\w*\s*\)?", "0", expr)
+    expr = _NAME.sub("0", expr).replace("&&", " and ").replace("||", " or ")
+    expr = re.sub(r"!(?!=)", " not ", expr)
+    try:
+        return bool(eval(expr, {"__builtins__": {}}, {}))  # digits, operators and parentheses only
+    except Exception:
+        return False
+
+
+def resolve_switches(body: str, defined: set[str]) -> str:
+    """Drop the conditionals that test only names the design leaves undefined (the switches of
+    its variants and mutants: MUTANT_..., POSTING_...), keeping the branch the design itself
+    compiles; a conditional on a parameter the design #defines (WRITE_BACK_POINTERS) stays."""
+    out: list[str] = []
+    stack: list[list] = []  # ["keep"] or ["drop", a branch was taken, this branch is on]
+
+    def shown(upto: int) -> bool:
+        return all(f[0] == "keep" or f[2] for f in stack[:upto])
+
+    for line in body.split("\n"):
+        m = _COND.match(line)
+        if not m:
+            if shown(len(stack)):
+                out.append(line)
+            continue
+        kind, rest = m.group(1), m.group(2)
+        names = set(_NAME.findall(rest)) - {"defined"}
+        if kind in ("if", "ifdef", "ifndef"):
+            if names and not names & defined:
+                on = _false_value(kind, rest)
+                stack.append(["drop", on, on])
+            else:
+                stack.append(["keep"])
+                if shown(len(stack) - 1):
+                    out.append(line)
+        elif not stack:
+            out.append(line)
+        elif stack[-1][0] == "keep":
+            if shown(len(stack) - 1):
+                out.append(line)
+            if kind == "endif":
+                stack.pop()
+        elif kind == "elif":
+            on = not stack[-1][1] and not names & defined and _false_value("if", rest)
+            stack[-1][1:] = [stack[-1][1] or on, on]
+        elif kind == "else":
+            stack[-1][1:] = [True, not stack[-1][1]]
+        else:
+            stack.pop()
+    return "\n".join(out)
+
+
 def new_design(dst: str, src: str) -> str:
     """Write the new design file; return what to tell the user."""
     if os.path.exists(dst):
@@ -86,14 +146,16 @@ def new_design(dst: str, src: str) -> str:
         "/*",
         f" * @title  {name}: TODO one line: what the patch does",
         " * @source TODO the patch: commit SHA (\"subject\") or Message-ID of its posting",
-        " * @description TODO what the patch changes and what it should guarantee; the",
-        " *   functions below are copies of those of " + os.path.basename(src)
-        + (f" ({title.group(1).strip()})" if title else "") + ": edit them as the patch does.",
+        " * @description TODO what the patch changes and what it should guarantee.",
+        f" * The functions below are copies of those of {os.path.basename(src)}: edit them as the patch does.",
+        *([f" *   {os.path.basename(src)}: {title.group(1).strip()}"] if title else []),
         *keep,
         f" * The expectations of {os.path.basename(src)}: change them to what you expect of the patch.",
         *expect,
         " */",
     ]
+    defined = set(preprocess(src, text, {}, _const_eval, include_dirs_from_env()).defines)
+    body = re.sub(r"\n{3,}", "\n\n", resolve_switches(body, defined))
     out = "\n".join(lines) + _rebase_includes(body, src, dst)
     try:
         with open(dst, "x", encoding="utf-8") as f:

@@ -24,7 +24,7 @@ def _step(st: dict) -> dict:
     return {
         "tid": st["tid"], "thread": st["thread"], "func": st["func"], "text": st["text"],
         "op": scrub(st["op"]), "ops": [scrub(o) for o in st["ops"]],
-        "locals": [t for _, t in st["locals_"]], "note": scrub(st["note"]),
+        "locals": [loc[1] for loc in st["locals_"]], "note": scrub(st["note"]),
     }
 
 

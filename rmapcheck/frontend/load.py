@@ -11,7 +11,7 @@ from rmapcheck.errors import ModelError, SourceLoc, UsageError
 from rmapcheck.frontend.ctypes import ArrT, FuncT, IntT, PtrT, StructT, VoidT, cell_names, object_starts
 from rmapcheck.frontend.initializers import walk_init_list
 from rmapcheck.frontend.lower import ThreadLowerer, _Frame
-from rmapcheck.frontend.metadata import parse_metadata
+from rmapcheck.frontend.metadata import included_params, parse_metadata
 from rmapcheck.frontend.prelude import PRELUDE
 from rmapcheck.frontend.preprocess import preprocess
 from rmapcheck.frontend.typeenv import TypeEnv
@@ -61,6 +61,8 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
     pre = preprocess(path, text, overrides, _const_eval, include_dirs_from_env() if include_dirs is None else include_dirs)
     try:
         raw = parse_metadata(path, pre.comments, lines)
+        for f, comments in pre.included_comments.items():
+            included_params(f, comments, raw)
         meta = raw.meta
         if faults is not None:
             meta.faults = faults
@@ -180,8 +182,11 @@ def _build(path: str, lines: list[str], pre, raw, ast: c_ast.FileAST, env: TypeE
 def _check_parameters(path: str, raw, pre, lines: list[str]) -> None:
     """@param and @config must name #define constants of the model (what -D can override)."""
     for name, loc in raw.params:
-        if name not in pre.define_locs:
-            raise ModelError(loc, f"@param {name}: the model has no #define {name}", lines[loc.line - 1])
+        if name not in pre.define_locs and loc.included:
+            raw.meta.params.pop(name, None)  # a harness's parameter this configuration does not define
+        elif name not in pre.define_locs:
+            src = pre.files.get(loc.file, (lines,))[0]
+            raise ModelError(loc, f"@param {name}: the model has no #define {name}", src[loc.line - 1])
     mms = raw.meta.config_mms or [None] * len(raw.meta.configs)
     for ex in raw.meta.expectations:
         if ex.config is not None and not any(c == ex.config and m in (None, ex.memory_model)

@@ -46,6 +46,21 @@ class RawMeta:
         self.define_locs: list[tuple[dict, SourceLoc]] = []  # each @defines line, for its errors
 
 
+def included_params(path: str, comments: list, raw: RawMeta) -> None:
+    """`@param NAME text` of an included file: a harness documents the parameters it #defines.
+    Every other key of an included file's comments is that file's own business (a design a
+    mutant includes has its own header), so it is not read."""
+    for lineno, text in comments:
+        m = _KEY.match(text)
+        if not m or m.group(1) != "param":
+            continue
+        name, _, doc = m.group(2).partition(" ")
+        name = name.rstrip(":")
+        if re.fullmatch(r"[A-Za-z_]\w*", name) and name not in raw.meta.params:
+            raw.meta.params[name] = doc.strip()
+            raw.params.append((name, SourceLoc(path, lineno, 1, True)))
+
+
 def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
     raw = RawMeta()
     meta = raw.meta

@@ -38,6 +38,7 @@ class Preprocessed:
     comments: list = field(default_factory=list)  # (line, text) of each comment line of the model
     files: dict = field(default_factory=dict)  # path -> (its raw lines, its blanked lines)
     included_from: dict = field(default_factory=dict)  # path -> [SourceLoc of each #include, innermost first]
+    included_comments: dict = field(default_factory=dict)  # included path -> its (line, text) comment lines
 
 
 def model_include_dirs() -> list[str]:
@@ -130,6 +131,7 @@ class _State:
         self.files: dict[str, tuple[list, list]] = {}
         self.included_from: dict[str, list] = {}
         self.once: set[str] = set()
+        self.comments: dict[str, list] = {}  # path -> its comment lines
         self.out: list[str] = []  # the parser's text, with line markers
 
 
@@ -139,11 +141,12 @@ def preprocess(
     """Run the directives. ``const_eval(expr_text, loc, defines)`` evaluates #if and #define values."""
     st = _State(overrides, const_eval, include_dirs)
     comments = _run_file(st, path, text, [])
+    included = {f: c for f, c in st.comments.items() if f != path}
     for name in overrides:
         if name not in st.locs and name not in st.mentioned:
             known = ", ".join(sorted(n for n, l in st.locs.items() if l.file == path)) or "none"
             raise UsageError(f"-D {name}: {path} has no parameter {name} (its #defines: {known})")
-    return Preprocessed("\n".join(st.out), st.defines, st.locs, comments, st.files, st.included_from)
+    return Preprocessed("\n".join(st.out), st.defines, st.locs, comments, st.files, st.included_from, included)
 
 
 def _read_included(name: str, loc: SourceLoc, src: str) -> str:
@@ -163,6 +166,7 @@ def _run_file(st: _State, path: str, text: str, chain: list) -> list:
     except ModelError as e:
         e.included_from = chain
         raise
+    st.comments[path] = comments
     lines = stripped.split("\n")
     raw_lines = text.split("\n")
     code: list[str] = []

@@ -112,6 +112,12 @@ class ModelView:
         self.obj_type: dict = {}  # object sort -> C type
         self.tid_of: dict = {}  # element -> tid
         self.elem_of_tid: dict = {}
+        # Lines are numbered across the model and the files it #includes: the model's own lines
+        # keep their numbers (1..N), the included files' lines follow, file after file.
+        files = [(program.path, program.source_lines)] + [
+            (f, lines) for f, lines in getattr(program, "files", {}).items() if f != program.path]
+        self.vlines = [(f, n, ln) for f, lines in files for n, ln in enumerate(lines, 1)]
+        self.vline_of = {(f, n): k for k, (f, n, _) in enumerate(self.vlines, 1)}
 
     # -- errors ----------------------------------------------------------------------------
     def err(self, e, msg: str) -> ModelError:
@@ -605,11 +611,19 @@ class ModelView:
             raise self.err(e, f'write {e.name}(THREAD, "text")')
         return self.thread_of(e.args[0], env), e.args[1].name
 
+    def vline(self, loc) -> int:
+        """The number lineof() gives loc's line (see vlines)."""
+        return self.vline_of.get((loc.file, loc.line), 0)
+
     def lines_with(self, text: str, e: E) -> list:
-        hits = [k for k, ln in enumerate(self.p.source_lines, 1) if text in ln]
+        hits = [k for k, (f, n, ln) in enumerate(self.vlines, 1) if text in ln]
         if not hits:
             raise self.err(e, f'no line of the model contains "{text}"')
         return hits
+
+    def _where(self, k: int) -> str:
+        f, n, _ = self.vlines[k - 1]
+        return str(n) if f == self.p.path else f"{f.replace(chr(92), '/').rsplit('/', 1)[-1]}:{n}"
 
     def find_line(self, text: str, e: E, nth: E | None = None) -> int:
         hits = self.lines_with(text, e)
@@ -620,7 +634,7 @@ class ModelView:
             return hits[k - 1]
         if len(hits) > 1:
             raise self.err(e, f'{len(hits)} lines of the model contain "{text}" (lines '
-                              f'{", ".join(map(str, hits[:6]))}): quote more of the line, or say which: '
+                              f'{", ".join(self._where(k) for k in hits[:6])}): quote more of the line, or say which: '
                               f'lineof("...", K)')
         return hits[0]
 
@@ -740,7 +754,8 @@ class ModelView:
             t = self.thread_of(e.args[0], env)
             code = self.threads[t].ir.code
             if n == "line":
-                return lambda st, t=t, code=code: code[st[2][t][0]].loc.line if st[2][t][0] >= 0 else 0
+                vl = [self.vline(i.loc) for i in code]
+                return lambda st, t=t, vl=vl: vl[st[2][t][0]] if st[2][t][0] >= 0 else 0
             if n == "ended":
                 return lambda st, t=t: 1 if st[2][t][0] < 0 else 0
             return lambda st, t=t: 1 if any(h[0] == "s" for h in st[2][t][2]) else 0
@@ -755,7 +770,7 @@ class ModelView:
                 lines = frozenset([self.find_line(e.args[1].name, e.args[1], e.args[2])])
             else:
                 lines = frozenset([self.const_int(e.args[1])])
-            pcs = frozenset(pc for pc, i in enumerate(code) if i.loc.line in lines)
+            pcs = frozenset(pc for pc, i in enumerate(code) if self.vline(i.loc) in lines)
             return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
         if n == "lineof":
             if len(e.args) not in (1, 2) or e.args[0].op != "str":

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from rmapcheck.errors import UsageError
+from rmapcheck.errors import UsageError, pos_text, where_text
 from rmapcheck.proofs.concrete import AbsError, ModelView, load_program_with_types
 from rmapcheck.proofs.logic import (
     CompiledTransition, EvalError, Structure, compile_formula, evaluate, holds_in, param_choices, witnesses,
@@ -226,11 +226,13 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
                 m = sim_cache.get(key)
                 if m is None:
                     m = sim_cache[key] = match(proof, a, b, compiled_trs)
-                where = (ex.threads[t].ir.name, instr.loc.line, instr.text.strip())
+                # the position: '76' in the model, 'kvm_arrays.h:226' in a file it #includes
+                where = (ex.threads[t].ir.name, pos_text(instr.loc.line, instr.loc.incl_file), instr.text.strip())
                 if m is False:
                     changed = [n for n in a.interp if a.interp[n] != b.interp[n]]
-                    fail("step", f"{where[0]} line {where[1]}",
-                         f"the step of thread {ex.threads[t].name} at line {where[1]} ({where[2]}) changes "
+                    at = where_text(instr.loc.line, instr.loc.incl_file)
+                    fail("step", f"{where[0]} {at}",
+                         f"the step of thread {ex.threads[t].name} at {at} ({where[2]}) changes "
                          f"{', '.join(changed)} as no transition of the proof does",
                          sid, (t, ch), a, b)
                     continue
