@@ -29,7 +29,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from rmapcheck.errors import ModelError, UsageError
+from rmapcheck.errors import ModelError, UsageError, pos_text
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import HOLDS, INCOMPLETE, UNKNOWN, VIOLATED
 
@@ -111,15 +111,20 @@ def _short(text: str, n: int = 46) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+def _pos(loc) -> str:
+    return pos_text(loc.line, loc.incl_file)
+
+
 def find_elements(program: ir.Program) -> list[Element]:
     threads = program.threads
     groups: dict = {}
 
-    def add(kind: str, line: int, text: str, change: str, sites: list, sort_line: int | None = None):
-        key = (kind, line, change)
+    def add(kind: str, loc, text: str, change: str, sites: list):
+        # loc.where: 'line 12' in the model, 'kvm_arrays.h:12' in a file it #includes
+        key = (kind, loc.file, loc.line, change)
         el = groups.get(key)
         if el is None:
-            el = groups[key] = Element(f"line {line}: {_short(text)}", kind, change, sort_line or line)
+            el = groups[key] = Element(f"{loc.where}: {_short(text)}", kind, change, loc.line)
         for s in sites:
             if s not in el.sites:
                 el.sites.append(s)
@@ -127,26 +132,27 @@ def find_elements(program: ir.Program) -> list[Element]:
     for t, th in enumerate(threads):
         code = th.code
         for pc, i in enumerate(code):
-            line = i.loc.line
+            line = i.loc
             if isinstance(i, ir.Lock):
                 unl = _releases(code, pc, ir.Unlock)
-                lines = sorted({code[u].loc.line for u in unl})
-                where = ", ".join(str(n) for n in lines) or "none"
+                locs = sorted({code[u].loc for u in unl}, key=lambda x: (x.included, x.file, x.line))
+                where = ", ".join(_pos(x) for x in locs) or "none"
                 add("lock", line, i.text, f"lock and its unlocks (line {where}) removed",
                     [(t, pc, "remove")] + [(t, u, "remove") for u in unl])
-                if len(lines) > 1:
+                if len(locs) > 1:
                     for u in unl:
-                        ul = code[u].loc.line
-                        if ul != lines[-1]:
+                        ul = code[u].loc
+                        if ul != locs[-1]:
                             add("error-unlock", ul, code[u].text,
-                                f"this unlock of the lock taken at line {line} removed", [(t, u, "remove")])
+                                f"this unlock of the lock taken at {line.where} removed", [(t, u, "remove")])
             elif isinstance(i, ir.Store) and i.order in (ir.RELEASE, ir.ASSIGN):
                 add("release", line, i.text, "release store made plain", [(t, pc, "plain")])
             elif isinstance(i, ir.Load) and i.order in (ir.ACQUIRE, ir.DEREF):
                 add("acquire", line, i.text, "acquire load made plain", [(t, pc, "plain")])
             elif isinstance(i, ir.SrcuReadLock):
                 unl = _releases(code, pc, ir.SrcuReadUnlock)
-                where = ", ".join(str(n) for n in sorted({code[u].loc.line for u in unl})) or "none"
+                locs = sorted({code[u].loc for u in unl}, key=lambda x: (x.included, x.file, x.line))
+                where = ", ".join(_pos(x) for x in locs) or "none"
                 add("srcu-section", line, i.text, f"srcu read section (unlock line {where}) removed",
                     [(t, pc, "remove")] + [(t, u, "remove") for u in unl])
             elif isinstance(i, ir.SrcuSync):
@@ -198,7 +204,7 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
     bases = {mm: load_for(path, mm, defines, program=base) for mm in mms}
     baseline = {mm: check_program(bases[mm], mm, limits=limits) for mm in mms}
     elements = find_elements(base)
-    by_line = {mm: {(e.kind, e.line): e for e in find_elements(b)} for mm, b in bases.items() if b is not base}
+    by_line = {mm: {(e.kind, e.name): e for e in find_elements(b)} for mm, b in bases.items() if b is not base}
     if only:
         bad = [k for k in only if k not in KINDS and not k.isdigit()]
         if bad:
@@ -224,7 +230,7 @@ def necessity(path: str, defines: dict | None = None, memory_models: list | None
         for mm in mms:
             prog = program
             if bases[mm] is not base:
-                el_mm = by_line[mm].get((el.kind, el.line))
+                el_mm = by_line[mm].get((el.kind, el.name))
                 if el_mm is None:  # not in the smaller configuration: nothing to remove there
                     continue
                 prog = (load_for(path, mm, {**defines, el.define: 1}) if el.define

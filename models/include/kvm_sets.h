@@ -174,26 +174,7 @@ static void kvm_mmu_notifier_clear_young(struct kvm *kvm)
 	}
 }
 
-void vcpu(int id)
-{
-	int run, idx, r;
-
-	if (id >= NR_VCPUS)
-		return;
-	for (run = 0; run < NR_RUNS; run++) {
-		idx = srcu_read_lock(&kvm.srcu);		/* KVM_RUN */
-#if AGING_NOTIFIER
-		if (id == 1 && run == 0)
-			kvm_mmu_notifier_clear_young(&kvm);	/* host reclaim in this task */
-#endif
-		r = mmu_first_shadow_root_alloc(&kvm);		/* mmu_alloc_shadow_roots */
-		if (!r && id == 0)
-			shadow_page_fault(&kvm);
-		srcu_read_unlock(&kvm.srcu, idx);
-		if (!r)
-			break;
-	}
-}
+#include "kvm_vcpu.h"
 
 /* ------------------------------------------------------------- the writer */
 

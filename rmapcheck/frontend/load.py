@@ -64,6 +64,10 @@ def load_model_text(path: str, text: str, overrides: dict, faults: int | None = 
         for f, comments in pre.included_comments.items():
             included_params(f, comments, raw)
         meta = raw.meta
+        # the harness's parameters first, in the order the headers define them, then the model's
+        order = {n: k for k, n in enumerate(pre.define_locs)}
+        own = {n for n, loc in raw.params if not loc.included}
+        meta.params = dict(sorted(meta.params.items(), key=lambda kv: (kv[0] in own, order.get(kv[0], 0))))
         if faults is not None:
             meta.faults = faults
         _check_parameters(path, raw, pre, lines)

@@ -182,7 +182,7 @@ def _coverage_lines(pr, conf) -> list:
     out = []
     w = max((len(t.name) for t in pr.transitions), default=0)
     for t in pr.transitions:
-        steps = sorted(conf.coverage.get(t.name, ()), key=lambda x: (str(x[1]), x[0]))
+        steps = sorted(conf.coverage.get(t.name, ()), key=lambda x: (isinstance(x[1], str), str(x[1]).zfill(12), x[0]))
         if not steps:
             out.append(f"  {t.name.ljust(w)}  (no step of the model)")
             continue

@@ -227,7 +227,9 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
                 if m is None:
                     m = sim_cache[key] = match(proof, a, b, compiled_trs)
                 # the position: '76' in the model, 'kvm_arrays.h:226' in a file it #includes
-                where = (ex.threads[t].ir.name, pos_text(instr.loc.line, instr.loc.incl_file), instr.text.strip())
+                loc = instr.loc
+                where = (ex.threads[t].ir.name, pos_text(loc.line, loc.incl_file) if loc.included else loc.line,
+                         instr.text.strip())
                 if m is False:
                     changed = [n for n in a.interp if a.interp[n] != b.interp[n]]
                     at = where_text(instr.loc.line, instr.loc.incl_file)
