@@ -273,14 +273,20 @@ def step_through(browser, page_file: Path, trace: int = 0) -> list:
         cur = page.eval("Array.from(document.querySelectorAll('table.src tr.cur')).map(function(r){return r.id})")
         pos = page.eval(f"document.querySelector('#stepper-{trace} .pos').textContent")
         assert pos == f"step {k + 1} / {len(steps)}"
-        assert cur == [f"L{steps[k]['line']}"], (k, cur)
-        seen.append(int(cur[0][1:]))
+        # a step in an #included file (fi > 0) is shown in that file's pane, the others hidden
+        fi = steps[k].get("fi", 0)
+        assert cur == [f"{f'F{fi}' if fi else ''}L{steps[k]['line']}"], (k, cur)
+        shown = page.eval("Array.from(document.querySelectorAll('div.file')).filter(function(d){return !d.hidden})"
+                          ".map(function(d){return d.dataset.fi})")
+        assert shown == [str(fi)], (k, shown)
+        seen.append(steps[k]["line"])
         if k + 1 < len(steps):
             page.click(f"#stepper-{trace} button.next")
     # at the end, next is disabled and previous goes back one step
     assert page.eval(f"document.querySelector('#stepper-{trace} button.next').disabled") is True
     page.click(f"#stepper-{trace} button.prev")
-    assert page.eval("document.querySelector('table.src tr.cur').id") == f"L{steps[-2]['line']}"
+    fi = steps[-2].get("fi", 0)
+    assert page.eval("document.querySelector('table.src tr.cur').id") == f"{f'F{fi}' if fi else ''}L{steps[-2]['line']}"
     # every thread's position is marked with its name
     who = page.eval("Array.from(document.querySelectorAll('td.who')).map(function(t){return t.textContent})"
                     ".filter(function(s){return s})")
@@ -330,6 +336,8 @@ def test_browser_steps_through_the_b4_trace(tmp_path, browser):
     assert any("old = " in t for t in texts)  # the snapshot
     assert any("smp_store_release" in t for t in texts)  # the allocator's store of the flag
     assert any("rcu_assign_pointer" in t for t in texts)  # the install of the stale slot
+    # the allocator is the design's (the model file), the writer the harness's (an #included header)
+    assert any(s["fi"] == 0 for s in steps) and any(s["fi"] > 0 for s in steps)
     lines = step_through(browser, page_file, trace=b4)
     assert len(set(lines)) > 5
     assert lines[-1] == steps[-1]["line"]
@@ -372,7 +380,8 @@ def test_first_violation_in_view_and_arrow_keys_step(site, browser):
     page.key("ArrowLeft")
     assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == \
         f"step {len(steps) - 1} / {len(steps)}"
-    assert page.eval("document.querySelector('table.src tr.cur').id") == f"L{steps[-2]['line']}"
+    fi = steps[-2].get("fi", 0)
+    assert page.eval("document.querySelector('table.src tr.cur').id") == f"{f'F{fi}' if fi else ''}L{steps[-2]['line']}"
     page.key("Home")
     assert page.eval("document.querySelector('#stepper-0 .pos').textContent") == f"step 1 / {len(steps)}"
     # a click on the second stepper makes it the one the keys move
