@@ -51,7 +51,15 @@
  *       installed slot and publishes; kvm_arch_commit_memory_region -> kvm_mmu_slot_apply_flags
  *       reads the flag true and walks the rmaps of the writer's stack copy `new`, which the
  *       allocator never wrote. Assumes: apply_flags is handed the stack copy (as in 5.14 to 5.16),
- *       and walks after the flag check.
+ *       and walks after the flag check. What the kernel does then: kvm_mmu_slot_remove_write_access
+ *       and kvm_mmu_zap_collapsible_sptes walk with slot_handle_level from the slot's base_gfn
+ *       (5.14.2), where gfn_to_rmap() of the NULL array is NULL and slot_rmap_walk_okay() ends the
+ *       walk: a silent skip, not a dereference (commit-rmaps says "the walk found no rmaps").
+ *       What is skipped: the shadow-MMU sptes of that slot, which exist only from the allocator's
+ *       publication on and were made through the installed slot, whose flags are already the new
+ *       ones; so enabling dirty logging loses nothing the fault path did not already handle, and
+ *       disabling it leaves those sptes uncollapsed (huge pages, a performance matter). Argued
+ *       from the 5.14.2 walkers, not modelled.
  * The mutants 11 to 14 include this file with one MUTANT_ switch each; they drop the aging
  * notifier and the commit check (AGING_NOTIFIER=0, COMMIT_RMAPS_CHECK=0) to keep their state
  * spaces small, and fault on the last boot slot (FAULT_SLOT).
@@ -86,6 +94,9 @@ static bool kvm_memslots_have_rmaps(struct kvm *kvm)
  * mmu_first_shadow_root_alloc (1e76a3ce0d3c), called by mmu_alloc_shadow_roots inside the vCPU's
  * srcu section. It also allocates the write-tracking arrays (gfn_track) of every slot, with the
  * same skip-if-present and keep-on-failure rules; they are not modelled (no reader here uses them).
+ * models/17_6.19.c models them with their reader, the TDP fault's write-tracking check
+ * (kvm_slot_page_track_is_active before 6.6, kvm_gfn_is_write_tracked after), which reads the
+ * array of the slot it looked up before the flag: there a replaced slot's NULL array is an oops.
  * MUTANT_FLAG_BEFORE_ALLOC (14): the flag is published before the allocation loop.
  */
 static int mmu_first_shadow_root_alloc(struct kvm *kvm)

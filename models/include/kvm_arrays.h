@@ -230,7 +230,8 @@ static int kvm_arch_prepare_memory_region(struct kvm *kvm, struct kvm_memory_slo
 /*
  * x86 commit (no slots_arch_lock, no srcu): with COMMIT_RMAPS_CHECK, kvm_mmu_slot_apply_flags
  * walks the rmaps of the stack copy `new` after reading the flag, for a FLAGS_ONLY change of
- * dirty logging; MOVE frees the rmaps of `old`.
+ * dirty logging; MOVE frees the rmaps of `old`. The kernel's walk starts at new.base_gfn, so a
+ * NULL array there is skipped, not dereferenced (09_5.16.c, OPEN (b)).
  */
 static void kvm_arch_commit_memory_region(struct kvm *kvm, struct kvm_memory_slot *old,
 					  struct kvm_memory_slot *new, int change)

@@ -11,9 +11,13 @@
  *   stale-slot-rmaps  OPEN (a): the rmap the aging notifier walks is allocated.
  *   commit-rmaps      OPEN (b): the rmap the FLAGS_ONLY commit hook walks (kvm_mmu_slot_apply_
  *                     flags -> kvm_mmu_slot_remove_write_access / kvm_mmu_zap_collapsible_sptes)
- *                     is allocated.
+ *                     is allocated. That walk starts at the slot's base_gfn: with a NULL
+ *                     array it ends at once, a silent skip, not a dereference.
  *   A walk of a NULL rmap array is, depending on the walker and the gfn, a NULL-based
- *   dereference or a walk that silently skips the slot (sptes left unprotected / unaged).
+ *   dereference or a walk that silently skips the slot (sptes left unprotected / unaged): the
+ *   iterator walks of 5.14 to 6.13 stop at a NULL head (the slot's first gfn) and dereference
+ *   past it; the models here have one-page slots, so they show the skip. models/17_6.19.c has
+ *   slots of two pages and says which (docs/findings.md).
  *
  * ABSTRACTIONS
  *   - Slot ids are array indices (the kernel keeps the array sorted by gfn; order is

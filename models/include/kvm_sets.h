@@ -19,7 +19,7 @@
  *     the boot arrays of include/kvm_arrays.h).
  *   - Each object is read in one step by the allocator and its arch data written back in one
  *     step (all under slots_arch_lock; see READS UNDER slots_arch_lock in include/kvm_arrays.h).
- *   - Write-tracking arrays are not modelled.
+ *   - Write-tracking arrays are not modelled (10_5.17.c says why; models/17_6.19.c has them).
  * MEMORY MODELS: sc in the default configuration; ra with one address space and one slot, and
  *   the writer reading only the fields of `old` it uses (FIELD_READS=1). ra lets every load read
  *   any message its view allows, which multiplies the states; B6, the only kind of bug ra adds
