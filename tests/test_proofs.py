@@ -262,6 +262,16 @@ def test_check_model_cli_text_and_json(tmp_path, capsys):
     assert mc["ok"] and mc["complete"] and "v_publish" in mc["coverage"]
 
 
+def test_check_model_cli_orders_model_and_header_lines(capsys):
+    """A design on the shared headers: its steps are realised at model lines (ints) and at lines of
+    included files ('kvm_sets.h:40'); the report sorts both kinds without mixing them (this crashed)."""
+    root = Path(__file__).resolve().parent.parent
+    assert main(["prove", str(root / "proofs" / "09_5.16.proof"), "--check-model", "--format", "json"]) == 0
+    mc = json.loads(capsys.readouterr().out)["proofs"][0]["model_check"]
+    lines = [s["line"] for steps in mc["coverage"].values() for s in steps]
+    assert mc["ok"] and any(isinstance(x, int) for x in lines) and any(isinstance(x, str) for x in lines)
+
+
 def test_check_model_in_worker_processes_gives_the_same_output(tmp_path, capsys):
     toy(tmp_path)
     (tmp_path / "toy2.proof").write_text(TOY_PROOF.replace('"toy: ', '"toy2: '))

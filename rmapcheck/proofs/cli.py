@@ -177,12 +177,18 @@ def _conf_summary(conf) -> str:
             f"{covered} of {conf.transitions} transitions realised by model steps; {conf.seconds:.2f} s")
 
 
+def _step_order(where: tuple) -> tuple:
+    """Model lines first (an int), then lines of included files ('kvm_arrays.h:226'), each in order."""
+    fn, line, text = where
+    return (isinstance(line, str), str(line).zfill(12), fn, text)
+
+
 def _coverage_lines(pr, conf) -> list:
     """Which model steps realise each transition (the comments' claims, checked)."""
     out = []
     w = max((len(t.name) for t in pr.transitions), default=0)
     for t in pr.transitions:
-        steps = sorted(conf.coverage.get(t.name, ()), key=lambda x: (isinstance(x[1], str), str(x[1]).zfill(12), x[0]))
+        steps = sorted(conf.coverage.get(t.name, ()), key=_step_order)
         if not steps:
             out.append(f"  {t.name.ljust(w)}  (no step of the model)")
             continue
@@ -229,7 +235,7 @@ def _conf_doc(conf) -> dict:
         "complete": conf.complete,
         "limit": conf.limit or None,
         "seconds": round(conf.seconds, 3),
-        "coverage": {k: sorted([{"thread": t, "line": ln, "text": tx} for t, ln, tx in v], key=lambda d: d["line"])
+        "coverage": {k: [{"thread": t, "line": ln, "text": tx} for t, ln, tx in sorted(v, key=_step_order)]
                      for k, v in conf.coverage.items()},
         "failures": [{"kind": f.kind, "what": f.what, "message": f.message,
                       "path": {"init": f.path.init, "steps": [list(x) for x in f.path.labels]}} for f in conf.failures],
