@@ -102,6 +102,10 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="stop a run after SECONDS seconds")
     g.add_argument("--max-memory", type=_positive(float), metavar="MiB",
                    help="stop a run when the process uses more than MiB mebibytes")
+    p.add_argument("--reduction", choices=["none", "private"], default=None,
+                   help="explicit engine: private (default) runs allocations and accesses to objects only "
+                        "one thread can reach inside the step before them; none schedules every visible step "
+                        "(counterexamples are shortest in the graph explored)")
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:
@@ -249,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _limits(args):
     from rmapcheck.engines.explicit.search import Limits
 
-    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None))
+    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None),
+                  getattr(args, "reduction", None))
 
 
 def cmd_check(args) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rmapcheck.engines.explicit.executor import Executor
-from rmapcheck.engines.explicit.replay import replay
+from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION, REDUCTIONS, Executor
+from rmapcheck.engines.explicit.replay import expand, replay, trim
 from rmapcheck.engines.explicit.search import Limits, Search
 from rmapcheck.errors import UsageError
 from rmapcheck.frontend import load_model
@@ -27,7 +27,12 @@ def memory_for(program: ir.Program, name: str):
 
 
 def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "explicit",
-                  limits: Limits | None = None, progress=None) -> RunResult:
+                  limits: Limits | None = None, progress=None, reduction: str | None = None) -> RunResult:
+    """reduction: the explicit engine's (see executor.REDUCTIONS); None: the default one."""
+    if reduction is None:
+        reduction = limits.reduction if limits is not None and limits.reduction is not None else DEFAULT_REDUCTION
+    if reduction not in REDUCTIONS:
+        raise UsageError(f"--reduction {reduction}: unknown (known: {', '.join(REDUCTIONS)})")
     engine, _, mode = engine.partition(":")
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine}: unknown engine (known: {', '.join(ENGINES)})")
@@ -36,17 +41,22 @@ def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "
 
         return check_with_z3(program, memory_model, engine, mode or "prove", limits or Limits(), progress)
     mem = memory_for(program, memory_model)
-    search = Search(program, limits or Limits(), mem, progress)
+    search = Search(program, limits or Limits(), mem, progress, reduction=reduction)
     result = search.run()
-    attach_traces(program, result, memory_model)
+    result.stats.reduction = reduction
+    attach_traces(program, result, memory_model, reduction)
     return result
 
 
-def attach_traces(program: ir.Program, result: RunResult, memory_model: str) -> None:
-    """Replay every violation's path, so each verdict carries a trace people can read."""
+def attach_traces(program: ir.Program, result: RunResult, memory_model: str, reduction: str = "none") -> None:
+    """Replay every violation's path, so each verdict carries a trace people can read. A path
+    a reduced search found is first expanded: every visible step is a step of the trace."""
     ex = Executor(program, memory_for(program, memory_model))
+    reduced = Executor(program, memory_for(program, memory_model), reduction=reduction) if reduction != "none" else None
     for r in result.results.values():
         if r.verdict == VIOLATED and r.path is not None:
+            if reduced is not None:
+                r.path = trim(ex, r.path, expand(reduced, r.path), r.name)
             r.trace = replay(ex, r.path, r.name, r.message)
             if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
                 r.trace.final = r.message

@@ -2,9 +2,8 @@
 violation's counterexample.
 
 Each model runs once per configuration for the whole module (a cache), so the verdict tests and
-the trace tests share the runs. `rmapcheck verify` checks the NR_SLOTS=3 configuration of every
-model; set RMAPCHECK_NR_SLOTS3=1 to have these tests check its verdicts too (it doubles their
-time).
+the trace tests share the runs. The verdicts are checked in the default and the NR_SLOTS=3
+configurations.
 
 A trace test names the steps that make the bug what it is, in order: which thread, in which
 function, on which source line (a substring of it), reading or writing what (a substring of the
@@ -14,7 +13,6 @@ are free, so a test fails only when the mechanism of the counterexample changes.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -127,16 +125,18 @@ RA_TABLE = {
 _RUNS: dict = {}
 
 
-def run(model: str, faults: int | None = None, **defines):
-    """check_file, once per (model, faults, defines) for the whole module."""
-    key = (model, faults, tuple(sorted(defines.items())))
+def run(model: str, faults: int | None = None, reduction: str | None = None, **defines):
+    """check_file, once per (model, faults, reduction, defines) for the whole module."""
+    from rmapcheck.engines.explicit.search import Limits
+
+    key = (model, faults, reduction, tuple(sorted(defines.items())))
     if key not in _RUNS:
-        _RUNS[key] = check_file(str(MODELS / model), defines, faults=faults)
+        _RUNS[key] = check_file(str(MODELS / model), defines, faults=faults, limits=Limits(reduction=reduction))
     return _RUNS[key]
 
 
-def result(model: str, prop: str, faults: int | None = None, **defines):
-    res = run(model, faults, **defines)
+def result(model: str, prop: str, faults: int | None = None, reduction: str | None = None, **defines):
+    res = run(model, faults, reduction, **defines)
     assert res.stats.complete, f"{model}: the run was cut by {res.stats.limit}"
     return res.results[prop]
 
@@ -173,8 +173,6 @@ def _verdict_cases():
 
 @pytest.mark.parametrize("model,cfg,prop", list(_verdict_cases()))
 def test_verdict(model, cfg, prop):
-    if cfg and not os.environ.get("RMAPCHECK_NR_SLOTS3"):
-        pytest.skip("NR_SLOTS=3 verdicts: set RMAPCHECK_NR_SLOTS3=1 (rmapcheck verify checks them)")
     want = "violated" if prop in TABLE[model][1] else "holds"
     r = result(model, prop, **cfg)
     assert r.verdict == want, f"{model} {cfg or ''} {prop}: {r.verdict} ({r.message})"
@@ -191,6 +189,21 @@ def test_every_sc_violation_is_an_ra_violation(model):
     assert ra.defines == sc.defines
     missed = {p for p, r in sc.results.items() if r.verdict == "violated" and ra.results[p].verdict != "violated"}
     assert missed == set(), f"{model}: sc violates {sorted(missed)}, ra does not"
+
+
+@pytest.mark.parametrize("mm", ["sc", "ra"])
+@pytest.mark.parametrize("model", sorted(TABLE))
+def test_reduction_changes_no_verdict(model, mm):
+    """The runs above use the default reduction; `--reduction none` gives the same verdicts
+    (sc: the default configuration; ra: the model's ra one)."""
+    from rmapcheck.engines.explicit.search import Limits
+
+    reduced = run(model) if mm == "sc" else run_ra(model)
+    full = run(model, reduction="none") if mm == "sc" else check_file(
+        str(MODELS / model), memory_model=mm, limits=Limits(reduction="none"))
+    assert reduced.stats.complete and full.stats.complete
+    assert {p: r.verdict for p, r in reduced.results.items()} == {p: r.verdict for p, r in full.results.items()}
+    assert reduced.stats.states <= full.stats.states
 
 
 @pytest.mark.parametrize("model", sorted(TABLE))
@@ -402,7 +415,8 @@ def test_03_b5_failure_in_as0_then_success_in_as1_publishes():
 
 
 def test_03_b2_a_failing_redundant_pass_loses_the_published_rmaps():
-    r = result("03_review_sketch_inner_break.c", "no-leak")
+    # the unreduced graph's shortest leak (the default reduction finds a successful second pass)
+    r = result("03_review_sketch_inner_break.c", "no-leak", reduction="none")
     idx = expect_steps(
         r,
         fast_path_false("kvm_activate_rmaps", "needs_memslots_rmaps"),
@@ -419,7 +433,7 @@ def test_04_deviation_no_recheck_lets_a_second_pass_free_published_rmaps():
     """04 (the sketch with its loops repaired) still lacks the re-check under the lock: the
     second vCPU's pass runs after the flag was published, and its failure frees rmaps while the
     flag stays true."""
-    r = result("04_review_sketch_fixed.c", "active-rmaps")
+    r = result("04_review_sketch_fixed.c", "active-rmaps", reduction="none")  # the unreduced shortest
     idx = expect_steps(
         r,
         fast_path_false("kvm_activate_rmaps", "needs_memslots_rmaps"),

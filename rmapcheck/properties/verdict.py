@@ -63,6 +63,7 @@ class RunStats:
     peak_mb: float = 0.0
     complete: bool = False
     limit: str | None = None  # which limit stopped the run, if any
+    reduction: str = "none"  # the explicit engine's reduction (counterexamples: shortest in its graph)
 
     @property
     def states_per_s(self) -> float:

@@ -21,6 +21,17 @@ from rmapcheck.ir.rmw import RmwError, new_value, result_value
 
 LOCAL_STEP_LIMIT = 100_000
 
+# --reduction: "none" schedules every visible step; "private" runs an allocation and a load,
+# store or free of an object no other thread can reach (nor a global) inside the transition
+# before it. Such a step commutes with every step of every other thread (none can reach its
+# object until this thread publishes a pointer, itself a visible step), so moving it next to
+# the step before it keeps every reachable state where the thread is not between the two
+# (Lipton's reduction with a both-mover); invariants read through globals only, so they cannot
+# tell. The fault budget of allocations is shared, but failures commute as a set.
+REDUCTIONS = ("none", "private")
+DEFAULT_REDUCTION = "private"
+ALLOC = "alloc"  # privf marker: an allocation, whose object is always fresh
+
 
 class LocalStepLimit(Exception):
     """A thread (or an invariant) ran LOCAL_STEP_LIMIT local steps without a visible one: a
@@ -108,12 +119,21 @@ class ThreadInfo:
 class Executor:
     """Everything the search needs to know about a program, compiled once."""
 
-    def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False):
+    def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False,
+                 reduction: str = "none"):
         """canonical_sources: every state given to run() is canonical (the search's are), so a
         step that changes no pointer needs no canonicalisation (if the memory model offers
-        same_pointers)."""
+        same_pointers).
+
+        reduction "private": a visible step that only a thread-private heap object sees (an
+        allocation, a load, store or free of an object no other thread and no global can
+        reach) runs inside the transition before it, as a local step does (see REDUCTIONS)."""
         from rmapcheck.engines.explicit.memory import SCMemory
 
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"unknown reduction {reduction!r}")
+        self.reduction = reduction
+        self.fold = reduction == "private"
         self.p = program
         self.mem = memory or SCMemory(program)
         self.same_pointers = self.mem.same_pointers if canonical_sources else None  # None: no shortcut
@@ -135,7 +155,11 @@ class Executor:
         addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store, ir.Rmw)) else None for i in code]
         live_masks = live_in(code, escaped)
         live = [_zero_dead(nlocals, m) for m in live_masks]
-        return handlers, visible, live, addrf
+        # the private-object reduction: how to find the object a visible step touches
+        # (ALLOC: a fresh one), None: the step is never private
+        privf = [ALLOC if isinstance(i, ir.Alloc) else compile_expr(i.ptr) if isinstance(i, ir.Free)
+                 else addrf[pc] for pc, i in enumerate(code)]
+        return handlers, visible, live, addrf, privf
 
     def _handler(self, i, pc: int):
         nxt = pc + 1
@@ -417,11 +441,13 @@ class Executor:
 
     def run(self, state, tid: int, choices: tuple, log, leading: bool = False) -> Outcome:
         ti = self.threads[tid]
-        handlers, visible, live, addrf = self._compiled[id(ti.ir)]
+        handlers, visible, live, addrf, privf = self._compiled[id(ti.ir)]
         code = ti.ir.code
         c = Ctx(state, tid, choices, log)
         pc = state[2][tid][0]
         first = not leading
+        fold = self.fold and not leading  # leading runs stay as they are: the same initial states
+        others = None  # the heap objects other threads can reach, once a step asks
         steps = 0
         own = ir.LOCAL_BASE - tid
         try:
@@ -429,11 +455,25 @@ class Executor:
                 if not first and visible[pc]:
                     # A load or store of the thread's own locals (through a pointer) is local.
                     f = addrf[pc]
-                    if f is None:
-                        break
-                    a = f(c.L, tid)
+                    a = f(c.L, tid) if f is not None else None
                     if a.__class__ is not tuple or a[0] != own:
-                        break
+                        if not fold:
+                            break
+                        g = privf[pc]
+                        if g is None:
+                            break
+                        if g is not ALLOC:
+                            a = g(c.L, tid) if f is None else a
+                            if a.__class__ is not tuple or a[0] < 0 or a[0] >= len(c.H) or not c.H[a[0]].alive:
+                                break
+                            if others is None:
+                                # after the transition's first step, only private steps run:
+                                # none of them changes what other threads can reach
+                                others = self.mem.reachable_by_others(c.G, c.H, c.T, tid)
+                            if a[0] in others:
+                                break
+                        if log is not None:
+                            log.append(("fold", pc, c.ci))
                 first = False
                 c.instr = code[pc]
                 c.pc = pc
@@ -493,7 +533,7 @@ class Executor:
     def _eval_invariants(self, state) -> list:
         out = []
         pseudo = len(self.threads)
-        for inv, (handlers, _, _, _) in self.inv:
+        for inv, (handlers, _, _, _, _) in self.inv:
             c = Ctx(state, pseudo, (), None)
             c.mx = self.mem.observer()
             c.L = [0] * inv.nlocals

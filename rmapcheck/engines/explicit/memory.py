@@ -29,6 +29,32 @@ class SCMemory:
     def local_pointers(self, tid: int, L: tuple):
         return self.lptr[tid](L) if L and tid < len(self.lptr) else ()
 
+    # -- what other threads can reach (the private-object reduction) -------------------------
+    def global_pointer_values(self, G) -> list:
+        """Every value in a pointer-typed global cell (under weak memory: every message's)."""
+        return list(self.gptr(G))
+
+    def object_pointer_values(self, obj) -> list:
+        return list(self.obj_pointers(obj))
+
+    def reachable_by_others(self, G, H, T, tid: int) -> set:
+        """The heap objects reachable from the globals or from a thread other than tid (its
+        locals, the locks it holds, the address it waits on). An object outside this set can
+        be touched by tid alone until tid itself publishes a pointer to it (a visible step)."""
+        seen: set = set()
+        work = heap_ids(self.global_pointer_values(G))
+        lp = self.local_pointers
+        for u, th in enumerate(T):
+            if u != tid:
+                work += thread_roots(u, th, lp)
+        while work:
+            i = work.pop()
+            if i in seen or i >= len(H):
+                continue
+            seen.add(i)
+            work += heap_ids(self.object_pointer_values(H[i]))
+        return seen
+
     def initial_globals(self) -> list:
         return list(self.p.global_init)
 

@@ -441,6 +441,12 @@ class RAMemory(SCMemory):
         self.fence(c, "mb")
 
     # -- canonical form -------------------------------------------------------------------------
+    def global_pointer_values(self, G) -> list:
+        return [m[0] for h in self.gptr(G) for m in h]
+
+    def object_pointer_values(self, obj) -> list:
+        return [m[0] for h in self.obj_pointers(obj) for m in h]
+
     def canonicalize(self, G, H, T, X):
         # Messages no thread can read go first: an object whose only reference was such a
         # message is unreachable now, and the leak belongs to this step.
@@ -449,7 +455,7 @@ class RAMemory(SCMemory):
         remap: dict = {}
         if H:
             order, leaked = heap_order(
-                [m[0] for h in self.gptr(G) for m in h], lambda o: [m[0] for h in self.obj_pointers(o) for m in h], H, T,
+                self.global_pointer_values(G), self.object_pointer_values, H, T,
                 self.local_pointers,
             )
             if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):

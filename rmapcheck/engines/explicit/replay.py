@@ -61,6 +61,50 @@ class _Names:
         return str(v)
 
 
+def expand(ex: Executor, path: Path) -> Path:
+    """The path a reduced search found, as the unreduced executor runs it: each step that the
+    reduction ran inside the transition before it becomes its own transition again (with the
+    choices it made), so a trace lists every visible step. ex: the executor with the reduction."""
+    if not ex.fold or path.init == -1:  # leading runs are never reduced
+        return path
+    inits = ex.initial_states()
+    if not 0 <= path.init < len(inits):
+        raise InternalError(f"trace starts from initial state {path.init}, which does not exist")
+    labels = []
+    runs = walk(ex, inits[path.init][0], path.labels, False, logs=True)
+    for (_, choices), (tid, log, _) in zip(path.labels, runs):
+        choices = tuple(choices)
+        cuts = [0] + [ci for kind, _, ci in log if kind == "fold"] + [len(choices)]
+        labels += [(tid, choices[a:b]) for a, b in zip(cuts, cuts[1:])]
+    return Path(path.init, labels, path.kind)
+
+
+def trim(ex: Executor, path: Path, expanded: Path, prop: str) -> Path:
+    """An expanded path ends with the steps the reduction ran after the one that mattered:
+    cut them off where the violation already shows. A step violation: at the first of the last
+    transition's steps whose events name the property. A state violation of an invariant or a
+    race between two pending accesses: at the first state of the last transition where it is
+    seen (the steps run later touch private objects only, which neither can see); a deadlock or
+    a lock-order edge needs the whole transition. ex: the unreduced executor."""
+    extra = len(expanded.labels) - len(path.labels)
+    if extra <= 0 or (expanded.kind == "state" and prop in (ir.P_DEADLOCK, ir.P_LOCKORDER)):
+        return expanded
+    inits = ex.initial_states()
+    first = len(expanded.labels) - 1 - extra  # the last transition's first step
+    for n, (_, _, out) in enumerate(walk(ex, inits[expanded.init][0], expanded.labels, False)):
+        if n < first:
+            continue
+        if expanded.kind == "step":
+            hit = any(ev.prop == prop for ev in out.events) or out.state is None
+        elif prop == ir.P_RACE:
+            hit = ex.mem.state_events is not None and any(ev.prop == prop for ev in ex.mem.state_events(out.state, ex))
+        else:
+            hit = any(ev.prop == prop for ev in ex.check_invariants(out.state))
+        if hit:
+            return Path(expanded.init, expanded.labels[:n + 1], expanded.kind)
+    return expanded
+
+
 def replay(ex: Executor, path: Path, prop: str = "", message: str = "") -> Trace:
     leading = path.init == -1  # the labels are the threads' leading local steps (see initial_states)
     if leading:

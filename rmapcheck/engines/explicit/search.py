@@ -24,6 +24,7 @@ class Limits:
     timeout: float | None = None  # seconds
     max_memory: float | None = None  # MiB of resident memory
     bmc_depth: int | None = None  # z3 BMC's own depth bound; the explicit engine does not read it
+    reduction: str | None = None  # the explicit engine's reduction (executor.REDUCTIONS); None: the default
 
 
 def peak_mb() -> float:
@@ -48,10 +49,11 @@ class _Found:
 
 
 class Search:
-    def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None, on_final=None):
+    def __init__(self, program: ir.Program, limits: Limits, memory=None, progress=None, on_final=None,
+                 reduction: str = "none"):
         self.p = program
         self.on_final = on_final  # called with the global cell values of every distinct final state
-        self.ex = Executor(program, memory, canonical_sources=True)
+        self.ex = Executor(program, memory, canonical_sources=True, reduction=reduction)
         self.limits = limits
         self.progress = progress
         self.props = list(program.properties)
@@ -324,10 +326,10 @@ class Search:
 
 
 def explore(program: ir.Program, limits: Limits | None = None, memory=None, progress=None,
-            on_final=None) -> RunResult:
+            on_final=None, reduction: str = "none") -> RunResult:
     """Explore every interleaving of the program (within limits) and return its verdicts.
 
     ``on_final(values, sid)`` is called once per distinct final state (every thread
     ended), with the final value of every global cell (litmus tests use this).
     """
-    return Search(program, limits or Limits(), memory, progress, on_final).run()
+    return Search(program, limits or Limits(), memory, progress, on_final, reduction).run()
