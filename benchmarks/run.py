@@ -75,6 +75,8 @@ def run_one(path: Path, mm: str, cfg: dict, args) -> dict:
         cmd += ["--timeout", str(args.timeout)]
     if args.max_states:
         cmd += ["--max-states", str(args.max_states)]
+    if args.reduction:
+        cmd += ["--reduction", args.reduction]
     row = {"model": display(path), "config": fmt_config(cfg), "memory_model": mm}
     hard = None if not args.timeout else args.timeout * 3 + 120
     try:
@@ -101,7 +103,8 @@ def child_list(path: str) -> None:
     print(json.dumps({"memory_models": list(meta.memory_models), "runs": meta_runs(meta)}))
 
 
-def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: int | None) -> None:
+def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: int | None,
+              reduction: str | None = None) -> None:
     sys.path.insert(0, str(ROOT))
     from rmapcheck.engines.explicit.search import Limits
     from rmapcheck.frontend import load_model
@@ -110,14 +113,14 @@ def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: 
 
     program = load_model(path, cfg)
     cpu0 = time.process_time()
-    res = check_program(program, mm, limits=Limits(max_states=max_states, timeout=timeout))
+    res = check_program(program, mm, limits=Limits(max_states=max_states, timeout=timeout, reduction=reduction))
     cpu = time.process_time() - cpu0
     s = res.stats
     print(json.dumps({
         "states": s.states, "transitions": s.transitions, "depth": s.depth,
         "seconds": round(s.seconds, 3), "cpu_seconds": round(cpu, 3), "states_per_s": round(s.states_per_s),
         "peak_mb": round(s.peak_mb, 1), "complete": s.complete, "limit": s.limit,
-        "violated": [r.name for r in res.results.values() if r.verdict == VIOLATED],
+        "violated": [r.name for r in res.results.values() if r.verdict == VIOLATED], "reduction": s.reduction,
     }))
 
 
@@ -184,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="only this memory model (repeatable; default: those each model declares)")
     ap.add_argument("--timeout", type=float, help="per run: stop the search after SECONDS (incomplete)")
     ap.add_argument("--max-states", type=int, help="per run: stop the search after N states (incomplete)")
+    ap.add_argument("--reduction", choices=["none", "private"],
+                    help="per run: the explicit engine's reduction (default: rmapcheck's default); run once "
+                         "with --reduction none for the unreduced figures")
     ap.add_argument("--z3", action="store_true",
                     help="the z3 engine beside the explicit one instead (sc, default configuration): "
                          "BMC depth and seconds, proof seconds; see benchmarks/z3bench.py")
@@ -203,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.child_list:
                 child_list(args.child_list)
             else:
-                child_run(args.child_run, args.child_mm, json.loads(args.child_config), args.timeout, args.max_states)
+                child_run(args.child_run, args.child_mm, json.loads(args.child_config), args.timeout, args.max_states,
+                          args.reduction)
         except Exception as e:  # one line for the parent's table
             sys.stderr.write(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}\n")
             return 2
