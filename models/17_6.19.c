@@ -116,6 +116,7 @@
 #define FIX 0
 #define FIELD_READS 0
 #define READERS 3
+#define COMMIT_FREES_ONLY 1	/* include/kvm_sets_writer.h: kvm_commit_memory_region(old, change) */
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 
@@ -487,24 +488,7 @@ void vcpu(int id)
 
 /* ------------------------------------------------------------- the writer */
 
-/* kvm_swap_active_memslots: publish the inactive set, drop slots_arch_lock, wait for readers.
- * (mn_active_invalidate_count is 0: no invalidation runs in the model.) */
-static int kvm_swap_active_memslots(struct kvm *kvm, int as_id, int inactive)
-{
-	rcu_assign_pointer(kvm->memslots[as_id], &memslot_sets[as_id][inactive]);
-	mutex_unlock(&kvm->slots_arch_lock);
-	synchronize_srcu_expedited(&kvm->srcu);
-	return 1 - inactive;
-}
-
-/* kvm_activate_memslot: swap, then the same replacement in the now inactive set (no lock) */
-static int kvm_activate_memslot(struct kvm *kvm, int as_id, int inactive, int id,
-				struct kvm_memory_slot *new)
-{
-	inactive = kvm_swap_active_memslots(kvm, as_id, inactive);
-	memslot_sets[as_id][inactive].slots[id] = new;
-	return inactive;
-}
+#include "include/kvm_sets_writer.h"
 
 /* kvm_arch_prepare_memory_region: CREATE/MOVE kvm_alloc_memslot_metadata; FLAGS_ONLY old's arch */
 static int kvm_arch_prepare_memory_region(struct kvm *kvm, struct kvm_memory_slot *old,
@@ -539,51 +523,6 @@ static void kvm_commit_memory_region(struct kvm_memory_slot *old, int change)
 		kfree_memslot(old);
 }
 
-static int kvm_set_memslot(struct kvm *kvm, struct kvm_memory_slot *old, struct kvm_memory_slot *new,
-			   int as_id, int id, int inactive, int change)
-{
-	struct kvm_memory_slot *invalid_slot;
-	struct kvm_memory_slot tmp;
-	int r;
-
-	mutex_lock(&kvm->slots_arch_lock);
-
-	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
-		invalid_slot = kzalloc(sizeof(struct kvm_memory_slot), GFP_KERNEL_ACCOUNT);
-		if (!invalid_slot) {
-			mutex_unlock(&kvm->slots_arch_lock);
-			return -ENOMEM;
-		}
-		/* kvm_invalidate_memslot: kvm_copy_memslot + INVALID, replace old in the inactive
-		 * set, swap it in (drops the lock), flush old's shadow pages, re-lock, copy back */
-		tmp = *old;
-		tmp.flags |= KVM_MEMSLOT_INVALID;
-		*invalid_slot = tmp;
-		memslot_sets[as_id][inactive].slots[id] = invalid_slot;
-		inactive = kvm_swap_active_memslots(kvm, as_id, inactive);
-		mutex_lock(&kvm->slots_arch_lock);
-		old->arch = invalid_slot->arch;
-	}
-
-	r = kvm_arch_prepare_memory_region(kvm, old, new, change);
-	if (r) {
-		if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
-			kvm_activate_memslot(kvm, as_id, inactive, id, old);
-			kfree(invalid_slot);
-		} else {
-			mutex_unlock(&kvm->slots_arch_lock);
-		}
-		return r;
-	}
-
-	/* kvm_{create,delete,move,update_flags}_memslot */
-	memslot_sets[as_id][inactive].slots[id] = new;
-	kvm_activate_memslot(kvm, as_id, inactive, id, new);
-	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE)
-		kfree(invalid_slot);		/* the struct only: its arrays now belong to old */
-	kvm_commit_memory_region(old, change);
-	return 0;
-}
 
 static int userspace_request(void)
 {

@@ -178,30 +178,7 @@ static void kvm_mmu_notifier_clear_young(struct kvm *kvm)
 
 /* ------------------------------------------------------------- the writer */
 
-/*
- * kvm_swap_active_memslots: the inactive set becomes the active one (rcu_assign_pointer), then
- * slots_arch_lock is dropped and synchronize_srcu waits for readers of the previous set.
- * Returns the index of the set that is now inactive.
- */
-static int kvm_swap_active_memslots(struct kvm *kvm, int as_id, int inactive)
-{
-	rcu_assign_pointer(kvm->memslots[as_id], &memslot_sets[as_id][inactive]);
-	mutex_unlock(&kvm->slots_arch_lock);
-	synchronize_srcu_expedited(&kvm->srcu);
-	return 1 - inactive;
-}
-
-/*
- * kvm_activate_memslot(old, new): swap, then make the same replacement in the set that is now
- * inactive, so that both sets agree again.
- */
-static int kvm_activate_memslot(struct kvm *kvm, int as_id, int inactive, int id,
-				struct kvm_memory_slot *new)
-{
-	inactive = kvm_swap_active_memslots(kvm, as_id, inactive);
-	memslot_sets[as_id][inactive].slots[id] = new;
-	return inactive;
-}
+#include "kvm_sets_writer.h"
 
 /* x86 prepare: CREATE/MOVE empty arch data + rmaps iff the flag; FLAGS_ONLY takes old's arch. */
 static int kvm_arch_prepare_memory_region(struct kvm *kvm, struct kvm_memory_slot *old,
@@ -238,60 +215,6 @@ static void kvm_commit_memory_region(struct kvm *kvm, struct kvm_memory_slot *ol
 		memslot_rmap_free(old);		/* kvm_arch_free_memslot / kvm_free_memslot */
 	if (change != KVM_MR_CREATE)
 		kfree_memslot(old);
-}
-
-/* kvm_set_memslot (5.17+). `inactive` is the index of the inactive set of as_id. */
-static int kvm_set_memslot(struct kvm *kvm, struct kvm_memory_slot *old, struct kvm_memory_slot *new,
-			   int as_id, int id, int inactive, int change)
-{
-	struct kvm_memory_slot *invalid_slot;
-	struct kvm_memory_slot tmp;
-	int r;
-
-	mutex_lock(&kvm->slots_arch_lock);
-
-	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
-		invalid_slot = kzalloc(sizeof(struct kvm_memory_slot), GFP_KERNEL_ACCOUNT);
-		if (!invalid_slot) {
-			mutex_unlock(&kvm->slots_arch_lock);
-			return -ENOMEM;
-		}
-		/* kvm_invalidate_memslot: a copy of old (arch included, read under the lock), INVALID,
-		 * in place of old in the inactive set; swap it in (drops the lock) */
-		tmp = *old;
-		tmp.flags |= KVM_MEMSLOT_INVALID;
-		*invalid_slot = tmp;
-		memslot_sets[as_id][inactive].slots[id] = invalid_slot;
-		inactive = kvm_swap_active_memslots(kvm, as_id, inactive);
-		/* kvm_arch_flush_shadow_memslot(old): zaps shadow pages, no rmap pointer changes */
-		mutex_lock(&kvm->slots_arch_lock);
-		/* 4e4d30cb9b87: copy the arch data the allocator may have written meanwhile */
-		old->arch = invalid_slot->arch;
-	}
-
-	r = kvm_arch_prepare_memory_region(kvm, old, new, change);
-	if (r) {
-		if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
-			/* kvm_activate_memslot(invalid_slot, old): swap back to the set that still holds
-			 * old (drops the lock), then put old back in place of invalid_slot in the other */
-			kvm_activate_memslot(kvm, as_id, inactive, id, old);
-			kfree(invalid_slot);
-		} else {
-			mutex_unlock(&kvm->slots_arch_lock);
-		}
-		return r;
-	}
-
-	/* kvm_{create,delete,move,update_flags}_memslot: replace in the inactive set, swap, then
-	 * the same in the other set */
-	memslot_sets[as_id][inactive].slots[id] = new;
-	kvm_activate_memslot(kvm, as_id, inactive, id, new);
-	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE)
-		kfree(invalid_slot);		/* the struct only: its arrays now belong to old */
-
-	/* no slots_arch_lock: arch changes after the swap land directly in the live `new` */
-	kvm_commit_memory_region(kvm, old, new, change);
-	return 0;
 }
 
 /* kvm_set_memory_region (slots_lock held). `old` is a pointer; its arch is read under the lock. */
