@@ -116,7 +116,6 @@
 #define FIX 0
 #define FIELD_READS 0
 #define READERS 3
-#define COMMIT_FREES_ONLY 1	/* include/kvm_sets_writer.h: kvm_commit_memory_region(old, change) */
 #define KVM_NR_PAGE_SIZES 1
 #define KVM_MEM_SLOTS_NUM (NR_SLOTS + 1)
 
@@ -488,6 +487,7 @@ void vcpu(int id)
 
 /* ------------------------------------------------------------- the writer */
 
+#define COMMIT_FREES_ONLY 1	/* its commit hook: kvm_commit_memory_region(old, change) */
 #include "include/kvm_sets_writer.h"
 
 /* kvm_arch_prepare_memory_region: CREATE/MOVE kvm_alloc_memslot_metadata; FLAGS_ONLY old's arch */
