@@ -6,7 +6,7 @@ command creates its own virtual environment and installs rmapcheck there, and th
 after it use that installation. The output shown under a command must be how its output
 starts (seconds aside), and the race diagram shown after `rmapcheck check` must be part of
 that command's output. The one command not run here is the test suite itself
-(`python -m pytest -q`): this test is part of it; CI runs it (.ci/run), and the test checks
+(`python -m pytest -q -n auto --dist loadfile`): this test is part of it; CI runs it (.ci/run), and the test checks
 that .ci/run runs exactly that command.
 """
 
@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-SUITE = "python -m pytest -q"
+SUITE = "python -m pytest -q -n auto --dist loadfile"
 _SECONDS = re.compile(r"\d+\.\d+ s\b")
 
 

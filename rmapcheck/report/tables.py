@@ -32,7 +32,7 @@ def check_table(result, overrides: dict | None = None, width: int = 80) -> str:
         f"{s.seconds:.2f} s, {s.states_per_s:.0f} states/s, peak {s.peak_mb:.0f} MiB"
         + ("" if s.complete else f", INCOMPLETE ({s.limit})")
         + ("" if s.reduction == "none" or result.engine != "explicit"
-           else f"\nreduction {s.reduction}: each counterexample is a shortest one in the reduced state graph")
+           else f"\nreduction {s.reduction}: counterexamples are shortest in the reduced state graph")
     )
     import textwrap
 

@@ -12,6 +12,8 @@ diagram in a fenced block:
 the tool's output; `--check` only compares and exits 1 if the document has drifted from the
 models (tests/test_findings.py runs the same comparison). A run that does not violate the
 property it names is an error: a diagram is never left standing for a race that is gone.
+The runs use no reduction (`--reduction none`): each diagram is a shortest counterexample of the
+whole state graph, which the prose around it describes step by step.
 """
 
 from __future__ import annotations
@@ -55,11 +57,13 @@ def diagram(run: Run, root: Path, cache: dict) -> str:
     """The race diagram of run.prop's counterexample (runs shared by blocks are made once)."""
     from rmapcheck.properties.verdict import VIOLATED
     from rmapcheck.report.diagram import render_diagram
+    from rmapcheck.engines.explicit.search import Limits
     from rmapcheck.runner import check_file
 
     key = (run.model, run.memory_model, run.defines)
     if key not in cache:
-        cache[key] = check_file(str(root / run.model), dict(run.defines), run.memory_model)
+        cache[key] = check_file(str(root / run.model), dict(run.defines), run.memory_model,
+                                limits=Limits(reduction="none"))
     res = cache[key].results.get(run.prop)
     if res is None or res.verdict != VIOLATED or res.trace is None:
         got = "no such property" if res is None else res.verdict
