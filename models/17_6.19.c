@@ -32,6 +32,8 @@
  * @config sc FIX=3
  * @config FIX=4
  * @config sc FIX=4 GFN_INDEX=1
+ * @config ra FIX=4 NR_AS=2
+ * @config ra FIX=4 NR_AS=2 GFN_INDEX=1
  * @defines ra FIELD_READS=1 NR_AS=1
  * @expect sc write-track-null-deref violated
  * @expect sc aging-null-deref violated
@@ -54,6 +56,8 @@
  * @expect ra no-data-race violated
  * @expect ra * holds
  * @expect ra FIX=4 * holds
+ * @expect ra FIX=4 NR_AS=2 * holds
+ * @expect ra FIX=4 NR_AS=2 GFN_INDEX=1 * holds
  */
 
 /*
