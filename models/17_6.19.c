@@ -32,6 +32,7 @@
  * @config sc FIX=3
  * @config FIX=4
  * @config sc FIX=4 GFN_INDEX=1
+ * @config sc FIX=4 FIELD_READS=1
  * @config ra FIX=4 NR_AS=2
  * @config ra FIX=4 NR_AS=2 GFN_INDEX=1
  * @defines ra FIELD_READS=1 NR_AS=1
@@ -56,6 +57,7 @@
  * @expect ra no-data-race violated
  * @expect ra * holds
  * @expect ra FIX=4 * holds
+ * @expect sc FIX=4 FIELD_READS=1 * holds
  * @expect ra FIX=4 NR_AS=2 * holds
  * @expect ra FIX=4 NR_AS=2 GFN_INDEX=1 * holds
  */

@@ -59,7 +59,8 @@ def test_fixes(rows):
     # (c) the readers resolve the slot again after the flag's acquire: everything holds
     # under ra also in sc's two address spaces (FIELD_READS=1: the writer reads old's fields as the
     # kernel does; the whole-struct copy of FIELD_READS=0 is an sc-only shortcut that races on arch)
-    for mm, cfg in (("sc", "FIX=4"), ("sc", "FIX=4 GFN_INDEX=1"), ("ra", "FIELD_READS=1 FIX=4 NR_AS=1"),
+    for mm, cfg in (("sc", "FIX=4"), ("sc", "FIX=4 GFN_INDEX=1"), ("sc", "FIELD_READS=1 FIX=4"),
+                    ("ra", "FIELD_READS=1 FIX=4 NR_AS=1"),
                     ("ra", "FIELD_READS=1 FIX=4 NR_AS=2"), ("ra", "FIELD_READS=1 FIX=4 GFN_INDEX=1 NR_AS=2")):
         assert violated(rows, mm, cfg) == set(), (mm, cfg)
 
