@@ -280,7 +280,9 @@ def cmd_check(args) -> int:
         res = check_program(program, args.memory_model, _engine(args), _limits(args),
                             bar.run_callback(f"{args.model} [{args.memory_model}]"))
     if args.trace_format in ("json", "dot"):
-        sys.stdout.write(_trace_exports(program, res, args))
+        from rmapcheck.report.exports import trace_exports
+
+        sys.stdout.write(trace_exports(program, res, args))
     elif args.format == "json":
         sys.stdout.write(dumps(result_doc(res)))
     else:
@@ -316,65 +318,11 @@ def _did_you_mean(name: str, known) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-def _trace_exports(program, res, args) -> str:
-    """--trace-format json (ITF) or dot, for every violation (or --property's).
-
-    JSON is one document: the ITF trace of --property, else an array of every violation's
-    (--format jsonl: one ITF document per line). DOT is one graph per file: on stdout when
-    there is one violation (or --property), else a file per graph in --dot-dir DIR, with the
-    state graph of a small model."""
-    from rmapcheck.properties.verdict import VIOLATED
-    from rmapcheck.report.dot import execution_dot, state_graph, state_graph_dot
-    from rmapcheck.report.execution import build_execution
-    from rmapcheck.report.itf import dumps_itf, itf_trace
-
-    chosen = [r for r in res.results.values() if r.verdict == VIOLATED and r.path is not None and r.trace is not None
-              and (args.property is None or r.name == args.property)]
-    if args.format in ("json", "jsonl") and args.trace_format != "json":
-        raise UsageError(f"--format {args.format} goes with --trace-format json (ITF) only")
-    if args.trace_format == "json":
-        docs = [itf_trace(build_execution(program, r, res.memory_model), args.model) for r in chosen]
-        if args.format == "jsonl":
-            return "".join(dumps_itf(d, compact=True) for d in docs)
-        if args.property is not None and len(docs) == 1:
-            return dumps_itf(docs[0])
-        import json
-
-        return json.dumps(docs, indent=2) + "\n"
-    graphs = [(r.name, execution_dot(build_execution(program, r, res.memory_model), f"{r.name} execution"))
-              for r in chosen]
-    if args.dot_dir is not None:  # the state graph of a small model, with the violations' paths in it
-        g = state_graph(program, res.memory_model, [(r.name, r.path) for r in chosen])
-        if g is not None:
-            graphs.append(("state-graph", state_graph_dot(g, "state graph")))
-    if args.dot_dir is None:
-        if len(graphs) > 1:
-            raise UsageError(f"{len(graphs)} graphs ({', '.join(n for n, _ in graphs)}): a DOT file holds one; "
-                             "give --dot-dir DIR for a file per graph, or --property NAME")
-        return "".join(text for _, text in graphs)
-    return _write_dot_dir(args.dot_dir, graphs)
-
-
-def _write_dot_dir(directory: str, graphs: list) -> str:
-    """Each graph in DIR/NAME.dot; an existing file is never overwritten. Returns the list written."""
-    from pathlib import Path
-
-    d = Path(directory)
-    if d.exists() and not d.is_dir():
-        raise UsageError(f"--dot-dir {directory}: exists and is not a directory")
-    clash = [f"{name}.dot" for name, _ in graphs if (d / f"{name}.dot").exists()]
-    if clash:
-        raise UsageError(f"--dot-dir {directory}: {', '.join(clash)} exist already: refusing to overwrite them")
-    d.mkdir(parents=True, exist_ok=True)
-    for name, text in graphs:
-        (d / f"{name}.dot").write_text(text)
-    return "".join(f"{d / name}.dot\n" for name, _ in graphs)
-
-
 def cmd_verify(args) -> int:
     """Each run's line (or TAP test lines, or JUnit suite) as it finishes, then the summary."""
     from rmapcheck.jobs import default_jobs, weight
     from rmapcheck.progress import CurrentStdout, Progress
+    from rmapcheck.report.verify_stream import verify_stream
     from rmapcheck.verify import exit_code, iter_verify, plan_runs
 
     fmt = "table" if args.verbose and args.format == "text" else args.format
@@ -386,7 +334,7 @@ def cmd_verify(args) -> int:
     outcomes = []
     weights = [weight(r.base, r.memory_model, r.cfg) if r.base is not None else 0.0 for r in plan]
     with Progress("verify", weights) as bar:
-        stream = _verify_stream(fmt, CurrentStdout())  # on a terminal, the progress line redirects stdout
+        stream = verify_stream(fmt, CurrentStdout())  # on a terminal, the progress line redirects stdout
         factory = None if jobs > 1 else bar.run_callback
         for outcome in iter_verify(plan, _engine(args), _limits(args), jobs, factory):
             if outcome.error and not outcome.run.error:  # a @config that does not load
@@ -398,88 +346,6 @@ def cmd_verify(args) -> int:
     code = exit_code([row for o in outcomes for row in o.rows])
     stream.close(outcomes, code, (args.width, args.max_trace_steps) if args.traces else None)
     return code
-
-
-def _verify_stream(fmt: str, out):
-    """What verify writes for each finished run, and at the end."""
-    from rmapcheck.report import ci
-
-    class Text:
-        def run(self, outcome, done, total):
-            if fmt == "text":
-                out.write(run_line(outcome, done, total) + "\n")
-                out.flush()
-
-        def close(self, outcomes, code, traces):
-            if fmt == "table":
-                out.write(verify_table([r for o in outcomes for r in o.rows]))
-            if traces:
-                out.write(_verify_traces(outcomes, *traces))
-            out.write(verify_summary(outcomes, code))
-
-    class Tap:
-        def __init__(self):
-            self.tap = ci.TapStream(out, "rmapcheck verify")
-
-        def run(self, outcome, done, total):
-            self.tap.run(outcome.rows, [outcome.result] if outcome.result else [])
-
-        def close(self, outcomes, code, traces):
-            self.tap.close()
-
-    class JUnit:
-        def __init__(self):
-            self.xml = ci.JUnitStream(out, "rmapcheck verify")
-
-        def run(self, outcome, done, total):
-            self.xml.run(outcome.run.label, outcome.rows, [outcome.result] if outcome.result else [])
-
-        def close(self, outcomes, code, traces):
-            self.xml.close()
-
-    class Json:
-        def run(self, outcome, done, total):
-            if fmt == "jsonl":
-                out.write(json.dumps(_run_doc(outcome), separators=(",", ":")) + "\n")
-                out.flush()
-
-        def close(self, outcomes, code, traces):
-            if fmt == "jsonl":
-                out.write(json.dumps({"exit_code": code, "runs": len(outcomes)}) + "\n")
-                return
-            doc = {"exit_code": code, "rows": [r.__dict__ for o in outcomes for r in o.rows],
-                   "results": [result_doc(o.result) for o in outcomes if o.result is not None],
-                   "errors": [{"model": o.rows[0].model, "message": o.error} for o in outcomes if o.error]}
-            out.write(dumps(doc))
-
-    import json
-
-    from rmapcheck.report.json_out import dumps, result_doc
-    from rmapcheck.report.tables import run_line, verify_summary, verify_table
-
-    def _run_doc(o):
-        return {"model": o.rows[0].model, "memory_model": o.run.memory_model, "status": o.status,
-                "rows": [r.__dict__ for r in o.rows], "error": o.error or None,
-                "result": result_doc(o.result) if o.result is not None else None}
-
-    return {"tap": Tap, "junit": JUnit, "json": Json, "jsonl": Json}.get(fmt, Text)()
-
-
-def _verify_traces(outcomes, width: int = 80, max_steps: int | None = None) -> str:
-    """--traces: every violation's step list and race diagram, in plan order."""
-    from rmapcheck.properties.verdict import VIOLATED
-    from rmapcheck.report.diagram import render_diagram
-    from rmapcheck.report.steps import render_steps
-
-    out = []
-    for o in outcomes:
-        res = o.result
-        for r in res.results.values() if res is not None else ():
-            if r.verdict == VIOLATED and r.trace is not None:
-                out.append(f"\n== {res.model} [{res.memory_model}] {r.name}\n")
-                out.append(render_steps(r.trace, width=width, max_steps=max_steps) + "\n"
-                           + render_diagram(r.trace, width=width, max_steps=max_steps))
-    return "".join(out) + ("\n" if out else "")
 
 
 def cmd_explain(args) -> int:
