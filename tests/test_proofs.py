@@ -382,13 +382,13 @@ def test_buggy_design_fails_at_its_bug(path):
 
 
 def _text(pr, clause) -> str:
-    return pr.lines[clause.line - 1].strip()
+    return pr.source.lines[clause.line - 1].strip()
 
 
 def _transition_text(pr, tr) -> str:
     """The transition's declaration: its lines up to the next blank line."""
     out = []
-    for line in pr.lines[tr.line - 1:]:
+    for line in pr.source.lines[tr.line - 1:]:
         if not line.strip():
             break
         out.append(line.rstrip())
@@ -425,7 +425,7 @@ def test_buggy_cti_is_readable_text_and_json(capsys):
     assert "(expected: " in out  # the CTI of the failing check, shown by default
     assert main(["prove", str(path), "--verbose"]) == 0
     assert "fails (expected)" in capsys.readouterr().out  # its row in the table of every check
-    assert re.search(r"CTI: invariant \w+ \(line \d+\) is not preserved by transition \w+\(", out)
+    assert re.search(r"CTI: invariant \w+ \((line \d+|\w+\.proofh:\d+)\) is not preserved by transition \w+\(", out)
     assert "pre-state" in out and "post-state" in out
     assert main(["prove", str(path), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)

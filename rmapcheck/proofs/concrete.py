@@ -122,7 +122,7 @@ class ModelView:
     # -- errors ----------------------------------------------------------------------------
     def err(self, e, msg: str) -> ModelError:
         line, col = (e.line, e.col) if hasattr(e, "line") else e
-        return error_at(self.proof.path, self.proof.lines, line, col, msg)
+        return error_at(self.proof.source, line, col, msg)
 
     # -- universes ---------------------------------------------------------------------------
     def build_universe(self) -> dict:

@@ -170,7 +170,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
             if not ok:
                 failed_clauses.add(name)
                 wit = witnesses(f.expr, a)
-                fail("clause", name, f"{f.kind} {name} (line {f.line}) is false in a reachable state"
+                fail("clause", name, f"{f.kind} {name} ({proof.source.where(f.line)}) is false in a reachable state"
                      + (f" for {', '.join(wit)}" if wit else "") + (f": {msg}" if msg else ""), sid, pre=a)
         return sid
 
@@ -184,7 +184,7 @@ def check_model(proof: Proof, max_states: int = 2_000_000, timeout: float | None
         if a is not None:
             for f in proof.inits + proof.axioms:
                 if not evaluate(f.expr, a, {}):
-                    fail("init", f.name, f"the initial state does not satisfy {f.kind} {f.name} (line {f.line})",
+                    fail("init", f.name, f"the initial state does not satisfy {f.kind} {f.name} ({proof.source.where(f.line)})",
                          sid, pre=a)
     states: list = [None] * 0
     states_by_sid: dict = {sid: st for st, sid in visited.items()}

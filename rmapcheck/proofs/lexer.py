@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rmapcheck.errors import ModelError, SourceLoc
+from rmapcheck.errors import ModelError
 
 # longest first: the lexer tries them in this order
 PUNCT = [
@@ -31,14 +31,15 @@ class ProofError(ModelError):
     """A problem in a proof file, tied to a position (exit 2, rendered with a caret)."""
 
 
-def error_at(path: str, lines: list[str], line: int, col: int, msg: str) -> ProofError:
-    src = lines[line - 1] if 0 < line <= len(lines) else None
-    return ProofError(SourceLoc(path, line, col), msg, src)
+def error_at(source, line: int, col: int, msg: str) -> ProofError:
+    """An error at a line of the spliced proof text (source: proofs.source.ProofSource), reported
+    at the file and line it came from."""
+    return source.error(line, col, msg, ProofError)
 
 
-def tokenize(path: str, text: str) -> tuple[list[Tok], dict[int, str]]:
-    """Return the tokens and the comments (line -> text without '#')."""
-    lines = text.split("\n")
+def tokenize(source) -> tuple[list[Tok], dict[int, str]]:
+    """Return the tokens and the comments (line -> text without '#') of a ProofSource."""
+    lines = source.lines
     toks: list[Tok] = []
     comments: dict[int, str] = {}
     for ln, line in enumerate(lines, 1):
@@ -69,7 +70,7 @@ def tokenize(path: str, text: str) -> tuple[list[Tok], dict[int, str]]:
                     while j < n and line[j].isdigit():
                         j += 1
                 if j < n and (line[j].isalpha() or line[j] == "_"):
-                    raise error_at(path, lines, ln, col, f"bad number '{line[i:j + 1]}'")
+                    raise error_at(source, ln, col, f"bad number '{line[i:j + 1]}'")
                 toks.append(Tok("num", line[i:j], ln, col))
                 i = j
                 continue
@@ -84,7 +85,7 @@ def tokenize(path: str, text: str) -> tuple[list[Tok], dict[int, str]]:
                     buf.append(line[j])
                     j += 1
                 if j >= n:
-                    raise error_at(path, lines, ln, col, "unterminated string (strings end on their line)")
+                    raise error_at(source, ln, col, "unterminated string (strings end on their line)")
                 toks.append(Tok("str", "".join(buf), ln, col))
                 i = j + 1
                 continue
@@ -94,7 +95,7 @@ def tokenize(path: str, text: str) -> tuple[list[Tok], dict[int, str]]:
                     i += len(p)
                     break
             else:
-                raise error_at(path, lines, ln, col, f"unexpected character '{c}'")
+                raise error_at(source, ln, col, f"unexpected character '{c}'")
     if toks:  # the end of the file is reported just after the last token
         t = toks[-1]
         toks.append(Tok("eof", "", t.line, t.col + len(t.text) + (2 if t.kind == "str" else 0)))

@@ -32,6 +32,7 @@ import itertools
 
 from rmapcheck.errors import ModelError
 from rmapcheck.proofs.lexer import ProofError, Tok, error_at, tokenize
+from rmapcheck.proofs.source import read_source
 from rmapcheck.proofs.syntax import (
     BOOL, AbsSort, AbsSym, Define, E, Expect, Formula, Proof, SortDecl, SymDecl, Transition, Update,
 )
@@ -70,14 +71,14 @@ def parse_proof(path: str, text: str) -> Proof:
 class _Parser:
     def __init__(self, path: str, text: str):
         self.path = path
-        self.lines = text.split("\n")
-        self.toks, self.comments = tokenize(path, text)
+        self.src = read_source(path, text)
+        self.toks, self.comments = tokenize(self.src)
         self.pos = 0
         self.token_lines = {t.line for t in self.toks if t.kind != "eof"}
 
     # -- token helpers -------------------------------------------------------------------
     def err(self, tok: Tok, msg: str) -> ProofError:
-        return error_at(self.path, self.lines, tok.line, tok.col, msg)
+        return error_at(self.src, tok.line, tok.col, msg)
 
     @property
     def tok(self) -> Tok:
@@ -144,7 +145,7 @@ class _Parser:
 
     # -- items ---------------------------------------------------------------------------
     def parse(self) -> Proof:
-        pr = Proof(self.path, self.lines)
+        pr = Proof(self.path, self.src)
         while self.tok.kind != "eof":
             t = self.tok
             if t.kind == "op" and t.text in ("&&", "||", "=="):
@@ -348,7 +349,7 @@ class _Parser:
         expr = self.formula()
         for other in pr.safety + pr.invariants:
             if other.name == name.text:
-                raise self.err(name, f"'{name.text}' already names a {other.kind} (line {other.line})")
+                raise self.err(name, f"'{name.text}' already names a {other.kind} ({self.src.where(other.line)})")
         return Formula(kind, name.text, expr, kw.line, name.col)
 
     def item_safety(self, pr: Proof) -> None:
@@ -719,7 +720,7 @@ class _Checker:
         self.fresh = itertools.count(1)
 
     def err(self, line: int, col: int, msg: str) -> ProofError:
-        return error_at(self.pr.path, self.pr.lines, line, col, msg)
+        return error_at(self.pr.source, line, col, msg)
 
     def check(self) -> None:
         pr = self.pr
@@ -758,7 +759,7 @@ class _Checker:
                     raise self.err(u.line, u.col, f"cannot update '{u.sym}': it is {what}")
                 if u.sym in seen:
                     raise self.err(u.line, u.col, f"'{u.sym}' is updated twice in this transition "
-                                                  f"(line {seen[u.sym]}): combine the updates with 'if ... then ... else'")
+                                                  f"({self.pr.source.where(seen[u.sym])}): combine the updates with 'if ... then ... else'")
                 seen[u.sym] = u.line
                 if len(u.lhs) != len(d.arg_sorts):
                     raise self.err(u.line, u.col, f"'{u.sym}' takes {len(d.arg_sorts)} argument(s), not {len(u.lhs)}")

@@ -37,7 +37,7 @@ def state_rows(proof: Proof, pre: Structure, post: Structure | None) -> list[tup
 def _clause_text(proof: Proof, clause: str) -> str:
     for f in proof.invariants + proof.safety:
         if f.name == clause:
-            return f"{f.kind} {f.name} (line {f.line})"
+            return f"{f.kind} {f.name} ({proof.source.where(f.line)})"
     return clause
 
 
@@ -51,7 +51,7 @@ def render_cti(proof: Proof, c: CTI) -> str:
     tr = proof.transition(c.transition)
     out = [f"CTI: {head}"]
     if tr is not None and tr.doc:
-        out.append(f"  transition {tr.name} (line {tr.line}): {tr.doc}")
+        out.append(f"  transition {tr.name} ({proof.source.where(tr.line)}): {tr.doc}")
     sorts = "   ".join(f"{s} = {{{', '.join(els)}}}" for s, els in c.universe.items())
     out.append(f"  elements: {sorts}")
     if c.witness:

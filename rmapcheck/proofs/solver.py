@@ -289,8 +289,8 @@ def check_proof(proof: Proof, timeout_ms: int = 20000, only_clauses: set | None 
             return
         cyc = alt.cycle([z3.Not(goal)], known)
         if cyc:
-            where = f" under transition {tr.name} (line {tr.line})" if tr is not None else ""
-            raise error_at(proof.path, proof.lines, clause.line, clause.col,
+            where = f" under transition {tr.name} ({proof.source.where(tr.line)})" if tr is not None else ""
+            raise error_at(proof.source, clause.line, clause.col,
                            f"the check of '{clause.name}'{where} is outside the decidable fragment: its quantifier "
                            f"alternations make the sorts {' -> '.join(cyc)} cyclic (z3 might not terminate); "
                            "state the clause with 'forall' only, or break the cycle")

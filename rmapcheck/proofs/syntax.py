@@ -145,7 +145,7 @@ class AbsSym:
 @dataclass
 class Proof:
     path: str
-    lines: list
+    source: object  # proofs.source.ProofSource: the spliced text and where each line came from
     title: str = ""
     model: str = ""
     model_line: int = 0
