@@ -546,3 +546,27 @@ def test_parse_keeps_docs_and_positions():
     assert all(c.doc for c in pr.invariants)
     with pytest.raises(ModelError):
         parse_proof("x.proof", TOY_PROOF.replace("sort vcpu", "sort flag"))
+
+
+def test_at_names_a_line_by_its_function(tmp_path, capsys):
+    """at(t, "text", "f"[, K]) picks f's own line: the same steps as the quoted-line form, and a
+    text that f has on several lines asks for K."""
+    same = TOY_PROOF.replace('at(thread("writer"), "mutex_unlock(&kvm.lock); /* w */")',
+                             'at(thread("writer"), "mutex_unlock(&kvm.lock);", "writer")')
+    assert same != TOY_PROOF
+    p = toy(tmp_path, proof=same)
+    assert main(["prove", str(p), "--check-model"]) == 0
+    capsys.readouterr()
+    amb = TOY_PROOF.replace('at(v, "/* recheck */")', 'at(v, "mutex_unlock(&kvm.lock);", "vcpu")')
+    p = toy(tmp_path, proof=amb)
+    assert main(["prove", str(p), "--check-model"]) == 2
+    err = capsys.readouterr().err
+    assert 'lines of vcpu() contain "mutex_unlock(&kvm.lock);"' in err and '"vcpu", K)' in err
+    second = TOY_PROOF.replace('at(v, "/* recheck */")', 'at(v, "mutex_unlock(&kvm.lock);", "vcpu", 1)')
+    p = toy(tmp_path, proof=second)
+    assert main(["prove", str(p), "--check-model"]) == 0
+    capsys.readouterr()
+    nofn = TOY_PROOF.replace('at(v, "/* recheck */")', 'at(v, "/* recheck */", "writer")')
+    p = toy(tmp_path, proof=nofn)
+    assert main(["prove", str(p), "--check-model"]) == 2
+    assert "runs no code of a function 'writer'" in capsys.readouterr().err

@@ -625,6 +625,33 @@ class ModelView:
         f, n, _ = self.vlines[k - 1]
         return str(n) if f == self.p.path else f"{f.replace(chr(92), '/').rsplit('/', 1)[-1]}:{n}"
 
+    def pcs_in_func(self, t: int, text: str, fn: str, e: E, nth: E | None = None) -> frozenset:
+        """at(t, "text", "f"[, K]): thread t's steps on the line (the K-th, in source order) of
+        function f (inlined copies included) that contains text. Naming the function, not the
+        K-th line of the whole model, keeps the abstraction right when code moves between a
+        model and its headers."""
+        code = self.threads[t].ir.code
+        if not any(i.func == fn for i in code):
+            raise self.err(e.args[2], f"thread {self.threads[t].name} runs no code of a function '{fn}'")
+        hits = {}
+        for pc, i in enumerate(code):
+            k = self.vline(i.loc)
+            if i.func == fn and k and text in self.vlines[k - 1][2]:
+                hits.setdefault(k, []).append(pc)
+        if not hits:
+            raise self.err(e.args[1], f'no step of {fn}() in thread {self.threads[t].name} is on a line containing "{text}"')
+        if nth is not None:
+            k = self.const_int(nth)
+            order = sorted(hits, key=lambda v: (self.vlines[v - 1][0] != self.p.path, self.vlines[v - 1][0], self.vlines[v - 1][1]))
+            if not 1 <= k <= len(order):
+                raise self.err(nth, f'"{text}" is on {len(order)} line(s) of {fn}(), there is no occurrence {k}')
+            return frozenset(hits[order[k - 1]])
+        if len(hits) > 1:
+            raise self.err(e.args[1], f'{len(hits)} lines of {fn}() contain "{text}" (lines '
+                                      f'{", ".join(self._where(k) for k in sorted(hits)[:6])}): quote more '
+                                      f'of the line, or say which: at(t, "{text}", "{fn}", K)')
+        return frozenset(next(iter(hits.values())))
+
     def find_line(self, text: str, e: E, nth: E | None = None) -> int:
         hits = self.lines_with(text, e)
         if nth is not None:
@@ -760,10 +787,14 @@ class ModelView:
                 return lambda st, t=t: 1 if st[2][t][0] < 0 else 0
             return lambda st, t=t: 1 if any(h[0] == "s" for h in st[2][t][2]) else 0
         if n == "at":
-            if len(e.args) not in (2, 3):
-                raise self.err(e, 'write at(THREAD, "text"), at(THREAD, "text", K) or at(THREAD, LINE)')
+            if len(e.args) not in (2, 3, 4):
+                raise self.err(e, 'write at(THREAD, "text"), at(THREAD, "text", "function"[, K]), '
+                                  'at(THREAD, "text", K) or at(THREAD, LINE)')
             t = self.thread_of(e.args[0], env)
             code = self.threads[t].ir.code
+            if e.args[1].op == "str" and len(e.args) >= 3 and e.args[2].op == "str":
+                pcs = self.pcs_in_func(t, e.args[1].name, e.args[2].name, e, e.args[3] if len(e.args) == 4 else None)
+                return lambda st, t=t, pcs=pcs: 1 if st[2][t][0] in pcs else 0
             if e.args[1].op == "str" and len(e.args) == 2:
                 lines = frozenset(self.lines_with(e.args[1].name, e.args[1]))
             elif e.args[1].op == "str":
