@@ -5,55 +5,54 @@ a grace period must lie wholly before it or wholly after it. For an operational 
 hardware model that means: for every critical section C (rcu_read_lock .. rcu_read_unlock,
 or srcu on the same srcu_struct) and every synchronize_rcu G of another thread, either
 every access in C is ordered before every access after G, or every access before G is
-ordered before every access in C. `orientations` yields, for each way of choosing one of
-the two for every (C, G) pair, the extra ordering edges; a model allows the execution when
-one choice keeps its global order acyclic.
+ordered before every access in C. `grace_periods(b, order)` is the axiom: some choice of the
+two for every (C, G) pair keeps the global order acyclic (one boolean per pair: the
+concrete base tries every choice, the symbolic one lets z3 choose).
 """
 
 from __future__ import annotations
 
-from itertools import product
-
-from rmapcheck.axioms.base import Base
-from rmapcheck.axioms.relation import Rel
+from rmapcheck.axioms.relation import acyclic
 
 
-def _pairs(b: Base) -> list:
-    s = b.s
+def _pairs(b) -> list:
+    ev = b.events
     out = []
-    gps = [e for e in s.events if e.tags & {"synchronize_rcu", "synchronize_srcu"}]
-    for lock, unlock in list(s.rcu_rscs) + list(s.srcu_rscs):
-        srcu = "srcu_read_lock" in s.events[lock].tags
+    gps = [e for e in ev if e.tags & {"synchronize_rcu", "synchronize_srcu"}]
+    for lock, unlock in list(b.s.rcu_rscs) + list(b.s.srcu_rscs):
+        srcu = "srcu_read_lock" in ev[lock].tags
         for g in gps:
-            if g.tid == s.events[lock].tid:
+            if g.tid == ev[lock].tid:
                 continue
-            if srcu != ("synchronize_srcu" in g.tags) or (srcu and g.addr != s.events[lock].addr):
+            if srcu != ("synchronize_srcu" in g.tags) or (srcu and g.addr != ev[lock].addr):
                 continue
             out.append((lock, unlock, g.eid))
     return out
 
 
-def orientations(b: Base):
-    """Each extra-edge relation the grace-period guarantee may add (one relation when none)."""
-    pairs = _pairs(b)
-    if not pairs:
-        yield Rel(b.n)
-        return
-    po, M = b.po, b.M.mask
-    choices = []
-    for lock, unlock, g in pairs:
-        inside = po.rows[lock] & po.inv.rows[unlock] & M
-        before = po.inv.rows[g] & M
-        after = po.rows[g] & M
-        cs_first = [(i, after) for i in range(b.n) if inside >> i & 1]
-        gp_first = [(i, inside) for i in range(b.n) if before >> i & 1]
-        choices.append((cs_first, gp_first))
-    for pick in product(*choices):
-        rows = [0] * b.n
-        for edges in pick:
-            for i, mask in edges:
-                rows[i] |= mask
-        yield Rel(b.n, rows)
+def _edges(b, lock: int, unlock: int, g: int):
+    """(critical section first, grace period first): the ordering each orientation adds."""
+    po, M = b.po, b.M
+    inside = ([b.single(lock)] @ po).range & (po @ [b.single(unlock)]).domain & M
+    before = (po @ [b.single(g)]).domain & M
+    after = ([b.single(g)] @ po).range & M
+    return inside.cross(after), before.cross(inside)
 
 
-__all__ = ["orientations"]
+def grace_periods(b, order) -> object:
+    """Is there an orientation of every (critical section, grace period) pair under which
+    order stays acyclic? (With no such pair: acyclic order.)"""
+    edges = [_edges(b, *p) for p in _pairs(b)]
+    if not edges:
+        return acyclic(order)
+
+    def with_pick(pick):
+        extra = order
+        for c, (cs_first, gp_first) in zip(pick, edges):
+            extra = extra | b.ite(c, cs_first, gp_first)
+        return acyclic(extra)
+
+    return b.exists(len(edges), with_pick)
+
+
+__all__ = ["grace_periods"]

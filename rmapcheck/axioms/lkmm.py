@@ -18,16 +18,16 @@ are made, not the axioms:
 
 from __future__ import annotations
 
-from rmapcheck.axioms.base import Base, atomicity, coherence, static
+from rmapcheck.axioms.base import Axiom, Base, Flag, atomicity, coherence, run_checks
 from rmapcheck.axioms.graph import ExecutionGraph
-from rmapcheck.axioms.relation import Rel, acyclic, cross, fencerel, irreflexive
-from rmapcheck.axioms.verdict import ALLOWED, Judgement, forbidden
+from rmapcheck.axioms.relation import acyclic, cross, empty, fencerel, irreflexive
+from rmapcheck.axioms.verdict import Judgement
 
 
 class _Sets:
     """linux-kernel.bell and lock.cat: the event classes (per skeleton)."""
 
-    def __init__(self, b: Base):
+    def __init__(self, b):
         t = b.tagged
         M, R, W = b.M, b.R, b.W
         self.LKR, self.LKW, self.UL = t("LKR"), t("LKW"), t("UL")
@@ -57,7 +57,7 @@ class _Sets:
 class _Static:
     """Everything of linux-kernel.cat that depends on the code alone (not on rf or co)."""
 
-    def __init__(self, b: Base, S: _Sets):
+    def __init__(self, b, S: _Sets):
         po, M, W = b.po, b.M, b.W
         self.po = po
         # Release Acquire
@@ -74,26 +74,30 @@ class _Static:
                           | ([M] @ po.opt @ [S.RMW] @ fencerel(po, S.After_atomic) @ [M])
                           | ([M] @ po.opt @ [S.LKW] @ fencerel(po, S.After_spinlock) @ [M]))
         self.gp = po @ [S.Sync_rcu | S.Sync_srcu] @ po.opt
-        s = b.s
-        self.rcu_rscs = s.rel(s.rcu_rscs)
-        self.srcu_rscs = s.rel(s.srcu_rscs) & b.loc
+        self.rcu_rscs = b.rcu_rscs
+        self.srcu_rscs = b.srcu_rscs & b.loc
         # linux-kernel.bell: dependencies, before carry-dep (which needs rfi) extends them
-        self.addr0, self.data0, self.ctrl0 = s.rel(s.addr), s.rel(s.data), s.rel(s.ctrl)
+        self.addr0, self.data0, self.ctrl0 = b.addr0, b.data0, b.ctrl0
         self.has_plain = bool(S.Plain)
         self.has_rcu = bool(self.rcu_rscs) or bool(self.srcu_rscs)
         self.has_gp = bool(S.Sync_rcu | S.Sync_srcu)
 
 
-def _setup(g: ExecutionGraph):
-    b = Base(g)
-    S = static(g.skel, "lkmm-sets", lambda: _Sets(b))
-    T = static(g.skel, "lkmm-static", lambda: _Static(b, S))
-    return b, S, T
+def _setup(b):
+    S = b.static("lkmm-sets", lambda: _Sets(b))
+    T = b.static("lkmm-static", lambda: _Static(b, S))
+    return S, T
 
 
 def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
     """Does LKMM allow execution g? And which of its flags does g raise (data-race)?"""
-    b, S, T = _setup(g)
+    return run_checks(checks(Base(g), races))
+
+
+def checks(b, races: bool = True):
+    """linux-kernel.cat's axioms and flags over a base (concrete or symbolic: axioms/base.py),
+    in the file's order."""
+    S, T = _setup(b)
     po, rf, co, fr = b.po, b.rf, b.co, b.fr
     int_, ext, loc, id_ = b.int, b.ext, b.loc, b.id
     M, R, W, IW = b.M, b.R, b.W, b.IW
@@ -102,11 +106,9 @@ def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
 
     # -- Fundamental coherence ordering ------------------------------------------------------
     # coherence: acyclic po-loc | com
-    if not coherence(b):
-        return forbidden("coherence")
+    yield Axiom("coherence", coherence(b))
     # atomic: empty rmw & (fre ; coe)   (rmw includes lock.cat's lk-rmw)
-    if not atomicity(b):
-        return forbidden("atomic")
+    yield Axiom("atomic", atomicity(b))
 
     # -- Basic relations needing rf ------------------------------------------------------------
     # po-unlock-lock-po = po ; [UL] ; (po|rf) ; [LKR] ; po
@@ -135,7 +137,7 @@ def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
     ppo = to_r | to_w | (fence & int_) | (po_unlock_lock_po & int_)
 
     # -- Propagation: ordering from release operations and strong fences -----------------------
-    def A_cumul(r: Rel) -> Rel:
+    def A_cumul(r):
         return (rfe @ [Marked]).opt @ r
 
     rmw_sequence = (rf @ b.rmw).star
@@ -144,67 +146,59 @@ def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
 
     # -- Happens Before ------------------------------------------------------------------------
     hb = [Marked] @ (ppo | rfe | ((prop - id_) & int_)) @ [Marked]
-    if not acyclic(hb):
-        return forbidden("happens-before")
+    yield Axiom("happens-before", acyclic(hb))
 
     # -- Write and fence propagation ordering --------------------------------------------------
     pb = prop @ strong_fence @ hb.star @ [Marked]
-    if not acyclic(pb):
-        return forbidden("propagation")
+    yield Axiom("propagation", acyclic(pb))
 
     # -- RCU -----------------------------------------------------------------------------------
-    rcu_fence = None
     if T.has_rcu or T.has_gp:
         rcu_fence = _rcu_fence(b, S, T, hb, pb, prop)
         # rb = prop ; rcu-fence ; hb* ; pb* ; [Marked];  irreflexive rb as rcu
         rb = prop @ rcu_fence @ hb.star @ pb.star @ [Marked]
-        if not irreflexive(rb):
-            return forbidden("rcu")
+        yield Axiom("rcu", irreflexive(rb))
         fence = fence | rcu_fence
         strong_fence = strong_fence | rcu_fence
     else:
-        rb = Rel(b.n)
+        rb = b.empty_rel()
 
-    if not (races and T.has_plain):
-        return ALLOWED
-    race = _data_race(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
-                      nonrw_fence, addr)
-    if race is None:
-        return forbidden("plain-coherence")
-    return Judgement(True, None, ("data-race",), tuple(race.pairs())) if race else ALLOWED
+    if races and T.has_plain:
+        yield from _plain(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
+                          nonrw_fence, addr)
 
 
-def _rcu_fence(b: Base, S: _Sets, T: _Static, hb: Rel, pb: Rel, prop: Rel) -> Rel:
+def _rcu_fence(b, S: _Sets, T: _Static, hb, pb, prop):
     """rcu-fence = po ; rcu-order ; po?, with rcu-order the least fixed point of its definition."""
     po, loc = b.po, b.loc
-    rcu_gp = Rel.ident(S.Sync_rcu)  # rcu-gp = [Sync-rcu]
-    srcu_gp = Rel.ident(S.Sync_srcu)  # srcu-gp = [Sync-srcu]
+    rcu_gp = b.ident(S.Sync_rcu)  # rcu-gp = [Sync-rcu]
+    srcu_gp = b.ident(S.Sync_srcu)  # srcu-gp = [Sync-srcu]
     rcu_rscsi = T.rcu_rscs.inv
     srcu_rscsi = T.srcu_rscs.inv
     # rcu-link = po? ; hb* ; pb* ; prop ; po
     rcu_link = po.opt @ hb.star @ pb.star @ prop @ po
     # let rec rcu-order = ...
-    order = (rcu_gp | srcu_gp
+    start = (rcu_gp | srcu_gp
              | (rcu_gp @ rcu_link @ rcu_rscsi)
              | ((srcu_gp @ rcu_link @ srcu_rscsi) & loc)
              | (rcu_rscsi @ rcu_link @ rcu_gp)
              | ((srcu_rscsi @ rcu_link @ srcu_gp) & loc))
-    while True:
-        nxt = (order
-               | (rcu_gp @ rcu_link @ order @ rcu_link @ rcu_rscsi)
-               | ((srcu_gp @ rcu_link @ order @ rcu_link @ srcu_rscsi) & loc)
-               | (rcu_rscsi @ rcu_link @ order @ rcu_link @ rcu_gp)
-               | ((srcu_rscsi @ rcu_link @ order @ rcu_link @ srcu_gp) & loc)
-               | (order @ rcu_link @ order))
-        if nxt == order:
-            break
-        order = nxt
+
+    def step(order):
+        return (order
+                | (rcu_gp @ rcu_link @ order @ rcu_link @ rcu_rscsi)
+                | ((srcu_gp @ rcu_link @ order @ rcu_link @ srcu_rscsi) & loc)
+                | (rcu_rscsi @ rcu_link @ order @ rcu_link @ rcu_gp)
+                | ((srcu_rscsi @ rcu_link @ order @ rcu_link @ srcu_gp) & loc)
+                | (order @ rcu_link @ order))
+
+    order = b.lfp(step, start)
     return po @ order @ po.opt
 
 
-def _data_race(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
-               nonrw_fence, addr):
-    """The plain-access section: None when plain-coherence fails, else the racing pairs."""
+def _plain(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_fence,
+           nonrw_fence, addr):
+    """The plain-access section: the plain-coherence axiom and the data-race flag."""
     po, rf, co, fr, ext = b.po, b.rf, b.co, b.fr, b.ext
     M, W, IW = b.M, b.W, b.IW
     Marked, Plain = S.Marked, S.Plain
@@ -228,14 +222,13 @@ def _data_race(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, stro
     wr_incoh = pre_race & rf & rw_xbstar.inv
     rw_incoh = pre_race & fr & wr_vis.inv
     ww_incoh = pre_race & co & ww_vis.inv
-    if wr_incoh or rw_incoh or ww_incoh:
-        return None
+    yield Axiom("plain-coherence", empty(wr_incoh | rw_incoh | ww_incoh))
     # Actual races
     ww_nonrace = ww_vis & (cross(Marked, W) | rw_xbstar) & (cross(W, Marked) | wr_vis)
     ww_race = (pre_race & co) - ww_nonrace
     wr_race = ((pre_race & (co.opt @ rf)) - wr_vis) - rw_xbstar.inv
     rw_race = (pre_race & fr) - rw_xbstar
-    return ww_race | wr_race | rw_race
+    yield Flag("data-race", ww_race | wr_race | rw_race)
 
 
-__all__ = ["judge"]
+__all__ = ["checks", "judge"]

@@ -14,7 +14,11 @@ follow cat's, so an axiom can be written the way linux-kernel.cat writes it:
     acyclic r, irreflexive r    acyclic(r), irreflexive(r)
     empty r                     empty(r)
 
-Relations are computed concretely (no solver): an axiom is a fact about one graph.
+Relations here are computed concretely (no solver): an axiom is a fact about one graph.
+The memory models (sc.py, tso.py, lkmm.py) are written against these operators only, and
+`cross`, `fencerel`, `acyclic`, `irreflexive` and `empty` call the relation's own method, so
+the same model text also runs over the symbolic relations of rmapcheck/axioms/symbolic.py
+(z3 formulas over the pairs that may be related), where an axiom is a constraint.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class EventSet:
 
     def __repr__(self) -> str:
         return f"EventSet({sorted(self)})"
+
+    def cross(self, t: "EventSet") -> "Rel":
+        """cat's S * T."""
+        return Rel(self.n, [t.mask if self.mask >> i & 1 else 0 for i in range(self.n)])
 
 
 class Rel:
@@ -188,27 +196,37 @@ class Rel:
     def __repr__(self) -> str:
         return f"Rel({self.pairs()})"
 
+    # -- the axioms' predicates --------------------------------------------------------------
+    def irreflexive(self) -> bool:
+        return not any(a >> i & 1 for i, a in enumerate(self.rows))
 
-def cross(s: EventSet, t: EventSet) -> Rel:
+    def acyclic(self) -> bool:
+        return self.plus.irreflexive()
+
+    def empty(self) -> bool:
+        return not any(self.rows)
+
+
+def cross(s, t):
     """cat's S * T."""
-    return Rel(s.n, [t.mask if s.mask >> i & 1 else 0 for i in range(s.n)])
+    return s.cross(t)
 
 
-def fencerel(po: Rel, s: EventSet) -> Rel:
+def fencerel(po, s):
     """cat's fencerel(S) = po ; [S] ; po: pairs of events separated by an S event."""
     return po @ [s] @ po
 
 
-def irreflexive(r: Rel) -> bool:
-    return not any(a >> i & 1 for i, a in enumerate(r.rows))
+def irreflexive(r):
+    return r.irreflexive()
 
 
-def acyclic(r: Rel) -> bool:
-    return irreflexive(r.plus)
+def acyclic(r):
+    return r.acyclic()
 
 
-def empty(r: Rel) -> bool:
-    return not r
+def empty(r):
+    return r.empty()
 
 
 def find_cycle(r: Rel) -> list:

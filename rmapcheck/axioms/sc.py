@@ -8,23 +8,23 @@ plus the RCU grace-period guarantee (axioms/gp.py). Fences change nothing under 
 
 from __future__ import annotations
 
-from rmapcheck.axioms.base import Base, atomicity
+from rmapcheck.axioms.base import Axiom, Base, atomicity, run_checks
 from rmapcheck.axioms.graph import ExecutionGraph
-from rmapcheck.axioms.gp import orientations
+from rmapcheck.axioms.gp import grace_periods
 from rmapcheck.axioms.relation import acyclic
-from rmapcheck.axioms.verdict import ALLOWED, Judgement, forbidden
+from rmapcheck.axioms.verdict import Judgement
+
+
+def checks(b, races: bool = True):
+    """sc's axioms over a base (concrete or symbolic: axioms/base.py)."""
+    yield Axiom("atomic", atomicity(b))
+    order = [b.M] @ b.po @ [b.M] | b.com
+    yield Axiom("sc", acyclic(order))
+    yield Axiom("rcu", grace_periods(b, order))
 
 
 def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
-    b = Base(g)
-    if not atomicity(b):
-        return forbidden("atomic")
-    order = [b.M] @ b.po @ [b.M] | b.com
-    if not acyclic(order):
-        return forbidden("sc")
-    if any(acyclic(order | extra) for extra in orientations(b)):
-        return ALLOWED
-    return forbidden("rcu")
+    return run_checks(checks(Base(g), races))
 
 
-__all__ = ["judge"]
+__all__ = ["checks", "judge"]

@@ -21,30 +21,29 @@ added as in axioms/gp.py.
 
 from __future__ import annotations
 
-from rmapcheck.axioms.base import Base, atomicity, coherence
+from rmapcheck.axioms.base import Axiom, Base, atomicity, coherence, run_checks
 from rmapcheck.axioms.graph import ExecutionGraph
-from rmapcheck.axioms.gp import orientations
+from rmapcheck.axioms.gp import grace_periods
 from rmapcheck.axioms.relation import acyclic, cross, fencerel
-from rmapcheck.axioms.verdict import ALLOWED, Judgement, forbidden
+from rmapcheck.axioms.verdict import Judgement
 
 
-def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
-    b = Base(g)
-    if not coherence(b):
-        return forbidden("uniproc")
-    if not atomicity(b):
-        return forbidden("atomic")
+def checks(b, races: bool = True):
+    """x86-TSO's axioms over a base (concrete or symbolic: axioms/base.py)."""
+    yield Axiom("uniproc", coherence(b))
+    yield Axiom("atomic", atomicity(b))
     M, po = b.M, b.po
     ppo = ([M] @ po @ [M]) - cross(b.W, b.R)
     mfence = [M] @ fencerel(po, b.tagged("smp_mb", "synchronize_rcu", "synchronize_srcu")) @ [M]
     locked = b.tagged("rmw", "LKR", "LKW") & M
     implied = ([M] @ po @ [locked]) | ([locked] @ po @ [M])
     ghb = ppo | mfence | implied | b.rfe | b.co | b.fr
-    if not acyclic(ghb):
-        return forbidden("tso")
-    if any(acyclic(ghb | extra) for extra in orientations(b)):
-        return ALLOWED
-    return forbidden("rcu")
+    yield Axiom("tso", acyclic(ghb))
+    yield Axiom("rcu", grace_periods(b, ghb))
 
 
-__all__ = ["judge"]
+def judge(g: ExecutionGraph, races: bool = True) -> Judgement:
+    return run_checks(checks(Base(g), races))
+
+
+__all__ = ["checks", "judge"]
