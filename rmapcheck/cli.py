@@ -218,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     ne.add_argument("--only", metavar="KIND|LINE,...",
                     help="only these elements: kinds (lock, error-unlock, release, acquire, srcu-section, "
                          "synchronize_srcu, fence, declared) or source lines")
+    ne.add_argument("--all", action="store_true", dest="every",
+                    help="explore each variant to the end and list every property that breaks (default: "
+                         "stop at the first, with its shortest counterexample)")
+    ne.add_argument("-j", "--jobs", type=_positive(int), metavar="N",
+                    help="check N variants at once, in worker processes (default: the number of CPUs "
+                         "available); the output does not depend on N")
     _add_limits(ne)
 
     rp = sub.add_parser("report", help="write a static HTML site: every model, its verdicts, each trace as a stepper")
@@ -366,12 +372,15 @@ def cmd_necessity(args) -> int:
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     from rmapcheck.progress import Progress
 
-    with Progress("necessity", [], unit="elements") as bar:
-        baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args), bar, only=only)
+    from rmapcheck.jobs import default_jobs
+
+    with Progress("necessity", [], unit="variants") as bar:
+        baseline, outcomes = necessity(args.model, defines, args.memory_models, _limits(args), bar, only=only,
+                                       jobs=args.jobs or default_jobs(), every=args.every)
     if args.format == "json":
         sys.stdout.write(json.dumps(json_doc(args.model, baseline, outcomes), indent=2) + "\n")
     else:
-        sys.stdout.write(render(args.model, baseline, outcomes, traces=not args.no_traces))
+        sys.stdout.write(render(args.model, baseline, outcomes, traces=not args.no_traces, every=args.every))
     if any(o.error for o in outcomes):
         return EXIT_USAGE
     if any(o.incomplete for o in outcomes) or any(res.incomplete() for res in baseline.values()):

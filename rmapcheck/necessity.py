@@ -29,6 +29,8 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
+from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION
+from rmapcheck.engines.explicit.search import Limits, Search
 from rmapcheck.errors import ModelError, UsageError, pos_text
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import HOLDS, INCOMPLETE, UNKNOWN, VIOLATED
@@ -187,70 +189,167 @@ def mutate(program: ir.Program, el: Element) -> ir.Program:
 KINDS = ("lock", "error-unlock", "release", "acquire", "srcu-section", "synchronize_srcu", "fence", "declared")
 
 
+class FirstBreak(Search):
+    """A search that watches only the properties the design satisfies, and stops once one of
+    them breaks: for a removed element the question is whether anything breaks, not what all
+    breaks. It finishes the breadth-first level that found the first violation (of length n)
+    and looks at the states one step further without expanding them (every violation of
+    length <= n, and those of length n + 1 met on the way, are found), so the shortest
+    counterexample is still reported. A run stopped so says 'incomplete' for the properties it
+    did not see break; a run that sees nothing break explores the whole state space."""
+
+    def __init__(self, program, limits: Limits, memory, watch, reduction: str = "none"):
+        super().__init__(program, dataclasses.replace(limits), memory, reduction=reduction)
+        self.props = [p for p in self.props if p in watch]
+
+    def candidate(self, prop, length, cs, sid, label, msg, final=""):
+        super().candidate(prop, length, cs, sid, label, msg, final)
+        depth = self.limits.max_depth
+        if prop in self.found and prop in self.props and (depth is None or length < depth):
+            self.limits.max_depth = length  # the last level the search expands
+
+
+@dataclass
+class VariantRun:
+    """One element removed, checked under one memory model (what a worker sends back)."""
+
+    breaks: list  # [(property, trace steps)]
+    trace: object  # the shortest counterexample among them (None: nothing broke)
+    trace_prop: str
+    complete: bool  # the whole state space was explored
+    states: int
+    error: str = ""
+
+
+_BASES: dict = {}  # (path, memory model, defines) -> the program (a worker's loads, kept for its next tasks)
+
+
+def _base(path: str, mm: str, defines: dict):
+    """The model with mm's @defines (a memory model may check a smaller configuration)."""
+    from rmapcheck.runner import load_for
+
+    key = (path, mm, tuple(sorted(defines.items())))
+    if key not in _BASES:
+        _BASES[key] = load_for(path, mm, defines)
+    return _BASES[key]
+
+
+def _same_element(program: ir.Program, el: Element) -> Element | None:
+    """el as found on program (another configuration of its model): same kind, line and change,
+    or else the one element of that kind and line; None if the configuration has none."""
+    found = [e for e in find_elements(program) if (e.kind, e.name) == (el.kind, el.name)]
+    exact = [e for e in found if e.change == el.change]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
+
+
+def check_variant(path: str, defines: dict, mm: str, el: Element, watch: list, limits: Limits | None,
+                  every: bool, progress=None) -> VariantRun | None:
+    """The model at path with el removed, under mm; None if el is not in mm's configuration.
+    watch: the properties the design satisfies under mm; every: explore the whole state space
+    and report every property that breaks, not only the first."""
+    from rmapcheck.runner import attach_traces, check_program, load_for, memory_for
+
+    limits = limits or Limits()
+    try:
+        if el.define:
+            program = load_for(path, mm, {**defines, el.define: 1})
+        else:
+            own = _same_element(_base(path, mm, defines), el)
+            if own is None:
+                return None
+            program = mutate(_base(path, mm, defines), own)
+    except (UsageError, ModelError) as e:
+        return VariantRun([], None, "", False, 0, f"the model has no #ifndef {el.define}" if el.define else str(e))
+    reduction = limits.reduction or DEFAULT_REDUCTION
+    if every:
+        res = check_program(program, mm, limits=limits, progress=progress)
+    else:
+        search = FirstBreak(program, limits, memory_for(program, mm), watch, reduction)
+        search.progress = progress
+        res = search.run()
+        attach_traces(program, res, mm, reduction)
+    breaks, trace, trace_prop = [], None, ""
+    for name, r in res.results.items():
+        if r.verdict == VIOLATED and name in watch:
+            n = len(r.trace.steps) if r.trace is not None else 0
+            breaks.append((name, n))
+            if r.trace is not None and (trace is None or n < len(trace.steps)):
+                trace, trace_prop = r.trace, name
+    complete = res.stats.complete and not any(r.verdict in (INCOMPLETE, UNKNOWN) for r in res.results.values())
+    return VariantRun(breaks, trace, trace_prop, complete, res.stats.states)
+
+
 def necessity(path: str, defines: dict | None = None, memory_models: list | None = None, limits=None,
-              progress=None, only: list | None = None):
+              progress=None, only: list | None = None, jobs: int = 1, every: bool = False):
     """(baseline results by memory model, [Outcome]) for the model at path.
 
     ``only``: check just the elements of these kinds (KINDS), or at these source lines.
+    The memory models are taken in turn (sc before ra): an element is checked under the next
+    one only if nothing broke under the ones before (every: under each, to the end).
+    ``jobs``: check that many elements at once, in worker processes (the answer is the same).
     """
     from rmapcheck.frontend import load_model
     from rmapcheck.runner import check_program, load_for
 
     defines = dict(defines or {})
+    _BASES.clear()
     base = load_model(path, defines)
     mms = memory_models or list(base.meta.memory_models)
-    # a memory model with @defines (a smaller configuration) gets its own program; its elements
-    # are matched to the default program's by kind and source line
-    bases = {mm: load_for(path, mm, defines, program=base) for mm in mms}
-    baseline = {mm: check_program(bases[mm], mm, limits=limits) for mm in mms}
+    baseline = {mm: check_program(load_for(path, mm, defines, program=base), mm, limits=limits) for mm in mms}
     elements = find_elements(base)
-    by_line = {mm: {(e.kind, e.name): e for e in find_elements(b)} for mm, b in bases.items() if b is not base}
     if only:
         bad = [k for k in only if k not in KINDS and not k.isdigit()]
         if bad:
             raise UsageError(f"--only {','.join(bad)}: not an element kind or a line "
                              f"(kinds: {', '.join(KINDS)})")
         elements = [e for e in elements if e.kind in only or str(e.line) in only]
-    outcomes = []
+    outcomes = [Outcome(el) for el in elements]
     if progress:  # a rmapcheck.progress.Progress
-        progress.set_total(len(elements))
-    for k, el in enumerate(elements):
-        if progress:
-            progress.started(f"line {el.line}: {el.kind}")
-        out = Outcome(el)
-        try:
-            if el.define:
-                program = load_model(path, {**defines, el.define: 1})
-            else:
-                program = mutate(base, el)
-        except (UsageError, ModelError) as e:
-            out.error = f"the model has no #ifndef {el.define}" if el.define else str(e)
-            outcomes.append(out)
-            continue
-        for mm in mms:
-            prog = program
-            if bases[mm] is not base:
-                el_mm = by_line[mm].get((el.kind, el.name))
-                if el_mm is None:  # not in the smaller configuration: nothing to remove there
-                    continue
-                prog = (load_for(path, mm, {**defines, el.define: 1}) if el.define
-                        else mutate(bases[mm], el_mm))
-            res = check_program(prog, mm, limits=limits)
-            for name, r in res.results.items():
-                was = baseline[mm].results.get(name)
-                if r.verdict == VIOLATED and (was is None or was.verdict == HOLDS):
-                    n = len(r.trace.steps) if r.trace is not None else 0
-                    out.breaks.append((name, mm, n))
-                    if r.trace is not None and (out.trace is None or n < len(out.trace.steps)):
-                        out.trace, out.trace_prop, out.trace_mm = r.trace, name, mm
-            if any(r.verdict in (INCOMPLETE, UNKNOWN) for r in res.results.values()):
-                out.incomplete.append(mm)
+        progress.set_total(len(elements) * len(mms))
+    done = 0
+    for mm in mms:
+        watch = [n for n, r in baseline[mm].results.items() if r.verdict == HOLDS]
+        todo = [k for k, o in enumerate(outcomes) if not o.error and (every or not o.breaks)]
+        tasks = [((path, defines, mm, outcomes[k].element, watch, limits, every), 1.0,
+                  f"line {outcomes[k].element.line}: {outcomes[k].element.kind} [{mm}]") for k in todo]
+        for k, run in _run_all(tasks, jobs, progress):
+            o = outcomes[todo[k]]
+            if run is not None:
+                _record(o, run, mm)
             if progress:
-                progress.states_done += res.stats.states
-        outcomes.append(out)
-        if progress:
-            progress.finished(k)
+                progress.finished(done, run.states if run is not None else 0)
+            done += 1
     return baseline, outcomes
+
+
+def _run_all(tasks: list, jobs: int, progress):
+    """(index, VariantRun) for each task, in the order they finish."""
+    if jobs > 1 and len(tasks) > 1:
+        from rmapcheck.jobs import imap_pool
+
+        for k, kind, value in imap_pool(check_variant, tasks, jobs):
+            if kind != "ok":
+                raise value
+            yield k, value
+        return
+    for k, (args, _, label) in enumerate(tasks):
+        if progress:
+            progress.started(label)
+        yield k, check_variant(*args, progress.run_callback(label) if progress else None)
+
+
+def _record(o: Outcome, run: VariantRun, mm: str) -> None:
+    if run.error:
+        o.error = run.error
+        return
+    for name, n in run.breaks:
+        o.breaks.append((name, mm, n))
+    if run.trace is not None and (o.trace is None or len(run.trace.steps) < len(o.trace.steps)):
+        o.trace, o.trace_prop, o.trace_mm = run.trace, run.trace_prop, mm
+    if not run.breaks and not run.complete:
+        o.incomplete.append(mm)
 
 
 def _cell(text: str, width: int, indent: str = "") -> str:
@@ -259,7 +358,7 @@ def _cell(text: str, width: int, indent: str = "") -> str:
     return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)) or "-"
 
 
-def render(path: str, baseline: dict, outcomes: list, traces: bool = True) -> str:
+def render(path: str, baseline: dict, outcomes: list, traces: bool = True, every: bool = False) -> str:
     from tabulate import tabulate
 
     from rmapcheck.report.diagram import wrap_code
@@ -274,6 +373,13 @@ def render(path: str, baseline: dict, outcomes: list, traces: bool = True) -> st
         if bad:
             out.append(wrap(f"note: under {mm} the design itself does not satisfy {', '.join(bad)}; "
                             "only the properties that hold are checked for breaking").rstrip("\n"))
+    if not every and len(baseline) > 1:
+        out.append(wrap(f"each variant is checked under {', then '.join(baseline)}, and stops at the first "
+                        "memory model and the shortest counterexample that break a property (--all: every "
+                        "property that breaks)").rstrip("\n"))
+    elif not every:
+        out.append(wrap("each variant stops at the shortest counterexample that breaks a property (--all: "
+                        "every property that breaks)").rstrip("\n"))
     out.append("")
     rows = []
     for k, o in enumerate(outcomes, 1):

@@ -39,13 +39,24 @@ def cli(*args):
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture(scope="module")
-def design():
+def _run(**kw):
     digest = hashlib.sha256((ROOT / DESIGN).read_bytes()).hexdigest()
-    baseline, outcomes = necessity(str(ROOT / DESIGN))
+    baseline, outcomes = necessity(str(ROOT / DESIGN), **kw)
     # the model file is never touched
     assert hashlib.sha256((ROOT / DESIGN).read_bytes()).hexdigest() == digest
     return baseline, {(o.element.kind, o.element.line): o for o in outcomes}
+
+
+@pytest.fixture(scope="module")
+def design():
+    """--all: each variant explored to the end under both memory models: every property that breaks."""
+    return _run(every=True)
+
+
+@pytest.fixture(scope="module")
+def first_break():
+    """The default: sc, then ra if nothing broke under sc; each run stops at its first break."""
+    return _run()
 
 
 def breaks(o) -> set:
@@ -99,6 +110,41 @@ def test_each_break_comes_with_its_shortest_trace(design):
             assert (o.trace_prop, o.trace_mm) in breaks(o)
 
 
+def test_first_break_agrees_with_the_full_runs(design, first_break):
+    """Stopping at the first break changes no answer: the same elements break, under the first
+    memory model (sc before ra) where the full runs see them break, with a counterexample as
+    short as the full runs' shortest there; and each property it names breaks in the full run."""
+    _, full = design
+    _, first = first_break
+    assert sorted(full) == sorted(first)
+    for key, f in full.items():
+        o = first[key]
+        assert bool(o.breaks) == bool(f.breaks), key
+        if not f.breaks:
+            assert o.summary == "nothing breaks" and not o.incomplete
+            continue
+        mm = "sc" if any(m == "sc" for _, m, _ in f.breaks) else "ra"
+        assert {m for _, m, _ in o.breaks} == {mm}, key
+        assert breaks(o) <= breaks(f), key
+        shortest = min(n for _, m, n in f.breaks if m == mm)
+        assert len(o.trace.steps) == shortest and o.trace_mm == mm, key
+    # the unlock on the failure path: the leaked lock shows first (6 steps), the deadlock later
+    assert breaks(first[("error-unlock", 37)]) == {("no-lock-leak", "sc")}
+
+
+def test_necessity_in_workers_says_the_same(first_break):
+    """-j 2 (each variant in a worker process) gives the same answers and traces as -j 1."""
+    _, first = first_break
+    _, par = _run(jobs=2)
+    for key, o in first.items():
+        p = par[key]
+        assert (p.breaks, p.incomplete, p.trace_prop, p.trace_mm) == (o.breaks, o.incomplete, o.trace_prop,
+                                                                      o.trace_mm), key
+        assert (p.trace is None) == (o.trace is None)
+        if o.trace is not None:
+            assert p.trace.steps == o.trace.steps
+
+
 def test_mutations_are_on_a_copy():
     program = load_model(str(ROOT / DESIGN))
     before = [list(th.code) for th in program.threads]
@@ -117,7 +163,7 @@ def test_mutations_are_on_a_copy():
 
 
 def test_cli_table_and_json():
-    code, out, err = cli("necessity", DESIGN)
+    code, out, err = cli("necessity", DESIGN, "--all")
     assert code == 0, err
     assert "nothing breaks" in out and "RECHECK: the re-check of the flag under the lock" in out
     assert "== " in out and "CPU0 (" in out  # the shortest traces follow the table
