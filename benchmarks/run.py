@@ -4,6 +4,7 @@
     python benchmarks/run.py                      # every models/*.c, every config
     python benchmarks/run.py models/07_v5_5.14.c  # some models (files or directories)
     python benchmarks/run.py --json               # machine-readable output
+    python benchmarks/run.py models/10_5.17.c --memory-model sc -D NR_VCPUS=3 -D KVM_NR_PAGE_SIZES=3 --verdicts
 
 Each run (one model, one configuration: the default and each @config line, one memory
 model) happens in a fresh Python process, so the peak resident memory reported is that
@@ -59,14 +60,34 @@ def fmt_config(cfg: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(cfg.items())) or "default"
 
 
-def runs_of(path: Path, memory_models: list[str] | None) -> list[tuple[str, dict]]:
-    """(memory model, config) of every run a model declares; loaded in a child, as the runs are."""
+def runs_of(path: Path, memory_models: list[str] | None, defines: dict | None = None,
+            configs: list[str] | None = None) -> list[tuple[str, dict]]:
+    """(memory model, config) of every run a model declares; loaded in a child, as the runs are.
+    configs: only these (as the table shows them: 'default', 'NR_SLOTS=3'); defines (-D): set in
+    every run, over the configuration's own; runs made the same by them are run once."""
     r = subprocess.run([sys.executable, __file__, "--child-list", str(path)], capture_output=True, text=True)
     if r.returncode != 0:
         err = (r.stderr or r.stdout).strip().splitlines()
         raise RuntimeError((err[-1] if err else "load failed").replace(str(ROOT) + os.sep, ""))
     doc = json.loads(r.stdout.strip().splitlines()[-1])
-    return [(mm, cfg) for mm, cfg in doc["runs"] if not memory_models or mm in memory_models]
+    out: list = []
+    for mm, cfg in doc["runs"]:
+        if configs and fmt_config(cfg) not in configs:
+            continue
+        run = (mm, {**cfg, **(defines or {})})
+        if (not memory_models or mm in memory_models) and run not in out:
+            out.append(run)
+    return out
+
+
+def define(text: str) -> tuple[str, int]:
+    name, eq, value = text.partition("=")
+    try:
+        if not eq or not name.isidentifier():
+            raise ValueError
+        return name, int(value, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"-D {text}: expected NAME=INTEGER") from None
 
 
 def run_one(path: Path, mm: str, cfg: dict, args) -> dict:
@@ -127,21 +148,31 @@ def child_run(path: str, mm: str, cfg: dict, timeout: float | None, max_states: 
 # -- main -----------------------------------------------------------------------------------------------
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], verdicts: bool = False) -> str:
+    """verdicts: a last column with the properties violated (an incomplete run claims none)."""
     from tabulate import tabulate
 
     body = []
     for r in rows:
         if "error" in r:
-            body.append([r["model"], r["config"], r["memory_model"], "error: " + r["error"], "", "", "", "", ""])
+            body.append([r["model"], r["config"], r["memory_model"], "error: " + r["error"], "", "", "", "", ""]
+                        + ([""] if verdicts else []))
             continue
         note = "" if r["complete"] else f" (incomplete: {r['limit']})"
         body.append([
             r["model"], r["config"], r["memory_model"], f"{r['states']}{note}", r["transitions"],
             f"{r['seconds']:.2f}", f"{r['cpu_seconds']:.2f}", r["states_per_s"], f"{r['peak_mb']:.0f}",
-        ])
-    return tabulate(body, headers=COLUMNS, tablefmt="github", disable_numparse=True,
-                    colalign=("left", "left", "left") + ("right",) * 6)
+        ] + ([_verdicts(r)] if verdicts else []))
+    return tabulate(body, headers=COLUMNS + (["violated"] if verdicts else []), tablefmt="github",
+                    disable_numparse=True, colalign=("left", "left", "left") + ("right",) * 6
+                    + (("left",) if verdicts else ()))
+
+
+def _verdicts(r: dict) -> str:
+    found = ", ".join(r["violated"])
+    if r["complete"]:
+        return found or "none (every property holds)"
+    return f"{found or 'none found'}; the others unknown (incomplete)"
 
 
 def time_verify(paths: list[str], jobs: int | None, memory_models: list[str] | None) -> dict:
@@ -187,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="only this memory model (repeatable; default: those each model declares)")
     ap.add_argument("--timeout", type=float, help="per run: stop the search after SECONDS (incomplete)")
     ap.add_argument("--max-states", type=int, help="per run: stop the search after N states (incomplete)")
+    ap.add_argument("-D", dest="defines", action="append", default=[], type=define, metavar="NAME=VALUE",
+                    help="set the model's #define NAME in every run, over each configuration's own (repeatable)")
+    ap.add_argument("--config", action="append", dest="configs", metavar="default|NAME=VALUE ...",
+                    help="only the runs of this configuration, as the table's config column names it before "
+                         "-D (repeatable)")
+    ap.add_argument("--verdicts", action="store_true", help="a column with the properties each run found violated")
     ap.add_argument("--reduction", choices=["none", "private"],
                     help="per run: the explicit engine's reduction (default: rmapcheck's default); run once "
                          "with --reduction none for the unreduced figures")
@@ -224,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in collect(args.paths):
         try:
-            runs = runs_of(path, args.memory_models)
+            runs = runs_of(path, args.memory_models, dict(args.defines), args.configs)
         except RuntimeError as e:
             rows.append({"model": display(path), "config": "-", "memory_model": "-", "error": str(e)})
             continue
@@ -239,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.memory_models or set(args.memory_models) == {"sc", "ra"}:
         have = {(r["model"], r["config"]) for r in rows if r["memory_model"] == "sc"}
         for path in collect(args.paths):
-            for mm, cfg in runs_of(path, None) if path.exists() else []:
+            for mm, cfg in runs_of(path, None, dict(args.defines), args.configs) if path.exists() else []:
                 if mm == "ra" and (display(path), fmt_config(cfg)) not in have:
                     row = run_one(path, "sc", cfg, args)
                     extra.append(row)
@@ -258,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"environment": env, "runs": rows, "sc_in_ra_configs": extra, "verify": verify}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(table(rows) + "\n")
+        sys.stdout.write(table(rows, args.verdicts) + "\n")
         cost = ra_cost(rows, extra)
         if cost:
             sys.stdout.write("\nThe cost of ra over sc, in the same configuration (each model's ra configuration):\n\n")
