@@ -111,8 +111,13 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 def _add_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["explicit", "z3", "both"], default="explicit",
                    help="the engine (default: explicit); both: explicit and z3, exit 1 if they disagree")
-    p.add_argument("--mode", choices=["prove", "bmc"], default="prove",
-                   help="z3: prove (Spacer, unbounded) or bmc (bounded to --max-depth) (default: prove)")
+    p.add_argument("--mode", choices=["prove", "bmc", "events"], default="prove",
+                   help="z3: prove (Spacer, unbounded), bmc (bounded to --max-depth) or events (each thread "
+                        "unrolled, executions as events: sc, most properties; the others 'unsupported') "
+                        "(default: prove)")
+    p.add_argument("--unwind", type=_positive(int), metavar="N",
+                   help="z3 events: unroll every loop N times (default: 12); a run that needs more says "
+                        "'incomplete (unwind N)'")
     p.add_argument("--bmc-depth", type=_positive(int), metavar="N",
                    help="z3 bmc: unroll at most N steps (z3 says 'incomplete' where it found nothing); "
                         "unlike --max-depth it does not bound the explicit engine of --engine both")
@@ -132,6 +137,9 @@ def _engine(args) -> str:
     if args.bmc_depth is not None and (args.engine == "explicit" or args.mode != "bmc"):
         raise UsageError("--bmc-depth bounds z3's bounded model checking: it needs --engine z3 or both "
                          "with --mode bmc")
+    if getattr(args, "unwind", None) is not None and (args.engine == "explicit" or args.mode != "events"):
+        raise UsageError("--unwind bounds the loops of z3's event engine: it needs --engine z3 or both "
+                         "with --mode events")
     return args.engine if args.engine == "explicit" else f"{args.engine}:{args.mode}"
 
 
@@ -259,8 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _limits(args):
     from rmapcheck.engines.explicit.search import Limits
 
-    return Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None),
-                  getattr(args, "reduction", None))
+    lim = Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None),
+                 getattr(args, "reduction", None))
+    lim.unwind = getattr(args, "unwind", None)  # z3 events: the loop bound (not a field: search.py is not ours)
+    return lim
 
 
 def cmd_check(args) -> int:

@@ -10,7 +10,7 @@ from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.errors import ModelError, UsageError
 from rmapcheck.frontend import load_model
 from rmapcheck.ir.nodes import meta_runs_with_config
-from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, VIOLATED, RunResult
+from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, UNSUPPORTED, VIOLATED, RunResult
 from rmapcheck.report.tables import fmt_defines
 from rmapcheck.runner import check_program
 
@@ -180,7 +180,7 @@ def _outcome(run: PlannedRun, res: RunResult | None, exps, error: str = "") -> R
     for r, exp in zip(res.results.values(), exps):
         if exp is None:
             status = MISSING
-        elif r.verdict in (INCOMPLETE, UNKNOWN):
+        elif r.verdict in (INCOMPLETE, UNKNOWN, UNSUPPORTED):
             status = INCOMPLETE_ROW
         else:
             status = OK if r.verdict == exp else MISMATCH

@@ -8,6 +8,7 @@ HOLDS = "holds"
 VIOLATED = "violated"
 INCOMPLETE = "incomplete"  # a limit cut the run before the property was decided
 UNKNOWN = "unknown"  # an engine could not decide (z3 gave up)
+UNSUPPORTED = "unsupported"  # the engine does not encode this property (the message says why)
 ERROR = "error"
 
 
@@ -83,4 +84,4 @@ class RunResult:
         return [r for r in self.results.values() if r.verdict == VIOLATED]
 
     def incomplete(self) -> bool:
-        return any(r.verdict in (INCOMPLETE, UNKNOWN) for r in self.results.values())
+        return any(r.verdict in (INCOMPLETE, UNKNOWN, UNSUPPORTED) for r in self.results.values())

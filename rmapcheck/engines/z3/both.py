@@ -21,22 +21,31 @@ DECIDED = (HOLDS, VIOLATED)
 def check_with_z3(program: ir.Program, memory_model: str, engine: str, mode: str, limits, progress) -> RunResult:
     from rmapcheck.runner import attach_traces, check_program
 
-    if mode not in MODES:
-        raise UsageError(f"--mode {mode}: unknown mode (known: {', '.join(MODES)})")
+    if mode not in MODES + ("events",):
+        raise UsageError(f"--mode {mode}: unknown mode (known: {', '.join(MODES + ('events',))})")
     if engine == "z3":
         if memory_model != "sc":
             raise UsageError(f"--engine z3 checks sequential consistency only: weak memory (--memory-model "
                              f"{memory_model}) is not encoded for z3; use --engine explicit for it")
-        res = check_z3(program, mode, limits, progress)
+        res = check_z3_mode(program, mode, limits, progress)
         attach_traces(program, res, "sc")
         return res
     ex = check_program(program, memory_model, "explicit", limits, progress)
     if memory_model != "sc":
         z = None
     else:
-        z = check_z3(program, mode, limits, progress)
+        z = check_z3_mode(program, mode, limits, progress)
         attach_traces(program, z, "sc")
     return combine(ex, z, mode, memory_model)
+
+
+def check_z3_mode(program: ir.Program, mode: str, limits, progress) -> RunResult:
+    """The old interleaving encoding (bmc, prove) or the event engine (events)."""
+    if mode == "events":
+        from rmapcheck.engines.z3ev.engine import check_events
+
+        return check_events(program, limits, getattr(limits, "unwind", None), progress)
+    return check_z3(program, mode, limits, progress)
 
 
 def combine(ex: RunResult, z: RunResult | None, mode: str, memory_model: str) -> RunResult:

@@ -1,0 +1,107 @@
+"""The event engine's entry point: unroll, encode, one query per property, verdicts.
+
+Every property is decided with one solver (the encoding asserted once, each query pushed
+and popped). A satisfiable query gives a witness (witness.py) that must pass the axioms'
+checker and the explicit replay; an unsatisfiable one is `holds` only if the unwinding
+check passes (no execution needs more loop iterations than unrolled), else `incomplete`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import z3
+
+from rmapcheck.engines.explicit.search import Limits, peak_mb
+from rmapcheck.engines.z3ev.execution import Encoding
+from rmapcheck.engines.z3ev.properties import UNSUPPORTED, unwinding, violation
+from rmapcheck.engines.z3ev.unroll import DEFAULT_UNWIND, Program, Unsupported
+from rmapcheck.engines.z3ev.witness import Witness
+from rmapcheck.ir import nodes as ir
+from rmapcheck.properties.verdict import (
+    HOLDS, INCOMPLETE, UNSUPPORTED as V_UNSUPPORTED, VIOLATED, PropertyResult, RunResult, RunStats,
+)
+
+ENGINE_NAME = "z3 events"
+
+
+def check_events(program: ir.Program, limits: Limits | None = None, unwind: int | None = None,
+                 progress=None) -> RunResult:
+    limits = limits or Limits()
+    unwind = unwind or DEFAULT_UNWIND
+    t0 = time.monotonic()
+    props = list(program.properties)
+    results: dict = {}
+    stats = {"unwind": unwind}
+    try:
+        prog = Program(program, unwind)
+    except Unsupported as e:
+        for p in props:
+            results[p] = PropertyResult(p, V_UNSUPPORTED, f"unsupported: {e}")
+        return _result(program, results, t0, False, "unsupported", stats)
+    enc = Encoding(prog)
+    stats.update(steps=len(prog.steps), events=len(prog.events))
+    solver = z3.Solver()
+    if limits.timeout:
+        solver.set("timeout", int(limits.timeout * 1000))
+    solver.add(*enc.facts)
+    complete = None  # decided lazily: only a property z3 finds no violation of needs it
+
+    def unwound() -> str | None:
+        nonlocal complete
+        if complete is None:
+            q = unwinding(enc)
+            if q is None:
+                complete = "yes"
+            else:
+                solver.push()
+                solver.add(q)
+                r = solver.check()
+                solver.pop()
+                complete = "yes" if r == z3.unsat else ("no" if r == z3.sat else "unknown")
+        return complete
+
+    stats["query_seconds"] = qs = {}
+    stats["build_seconds"] = round(time.monotonic() - t0, 2)
+    for prop in props:
+        tq = time.monotonic()
+        if prop in UNSUPPORTED:
+            results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {UNSUPPORTED[prop]}")
+            continue
+        q = violation(enc, prop)
+        if q is None:
+            r = z3.unsat
+        else:
+            solver.push()
+            solver.add(q)
+            r = solver.check()
+            if r == z3.sat:
+                w = Witness(enc, solver.model(), prop)
+                path = w.path()
+                w.check_graph()
+                results[prop] = PropertyResult(prop, VIOLATED, w.message, path)
+            solver.pop()
+        if r == z3.unsat:
+            c = unwound()
+            if c == "yes":
+                results[prop] = PropertyResult(prop, HOLDS)
+            else:
+                why = f"unwind {unwind}" if c == "no" else "z3 could not decide the unwinding check"
+                results[prop] = PropertyResult(prop, INCOMPLETE, f"incomplete ({why}): no violation within "
+                                               f"{unwind} loop iterations")
+        elif r != z3.sat:
+            results[prop] = PropertyResult(prop, INCOMPLETE, f"z3 answered {r} ({solver.reason_unknown()})")
+        qs[prop] = round(time.monotonic() - tq, 2)
+        if progress:
+            progress(len(results), 0, time.monotonic() - t0)
+    decided = all(r.verdict in (HOLDS, VIOLATED) for r in results.values())
+    return _result(program, results, t0, decided, None if decided else "undecided", stats)
+
+
+def _result(program, results, t0, complete, limit, stats) -> RunResult:
+    seconds = time.monotonic() - t0
+    st = RunStats(states=0, transitions=0, depth=0, seconds=seconds, peak_mb=peak_mb(), complete=complete,
+                  limit=limit)
+    rr = RunResult(program.path, "sc", ENGINE_NAME, dict(program.defines), results, st)
+    rr.z3_stats = {"seconds": round(seconds, 3), "conflicts": 0, "memory_mb": 0.0, **stats}
+    return rr

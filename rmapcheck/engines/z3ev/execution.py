@@ -1,0 +1,223 @@
+"""The symbolic execution graph: events with guards, rf chosen by z3, and sequential
+consistency as clocks.
+
+This is the interface a memory-model compiler (z3ax) reads, kept stable:
+
+- ``Encoding.prog``: the unrolled program (unroll.Program): ``steps`` (each with ``clock``, a
+  z3 Int, and ``guard``), ``events`` (unroll.Event: eid, tid, kind R/W/F, tags, guard, addr,
+  value, step), ``po`` (pairs of consecutive step ids of one thread; events of one step are
+  simultaneous, an rmw's read and write are ``step.info['rmw']``).
+- ``Encoding.executed(e)``: the z3 Bool that event e happens (its guard, its step's clock within
+  the horizon ``T``: executions are prefixes).
+- ``Encoding.rf[r]``: per read eid, [(write eid, or None for the initial value, z3 Bool)]: the
+  read reads from that write. Exactly one holds when the read happens.
+- ``Encoding.co(w1, w2)``: a z3 Bool, w1 before w2 in coherence order (under sc the clock order
+  of two writes to one cell).
+- ``Encoding.same_addr(a, b)``: z3 Bool (or Python bool) of two events' addresses being equal.
+
+Sequential consistency: one clock per step, strictly increasing along each thread; a read
+reads from the clock-latest write to its cell before it (or the initial value: the global's
+initialiser, 0 in a fresh heap object). Locks are read-modify-writes of the lock word that
+must read 0 (unlocked); a synchronize_srcu's end waits for every read section of its
+srcu_struct that began before its start. Heap liveness (use after free, double free) and
+the fault budget are defined here, once every thread is unrolled.
+
+Addresses and dependencies (addr/data/ctrl) for weaker models are not recorded yet.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from rmapcheck.engines.z3ev import values as V
+from rmapcheck.engines.z3ev.unroll import Program
+from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
+from rmapcheck.ir import nodes as ir
+
+
+class Encoding:
+    def __init__(self, prog: Program):
+        self.prog = prog
+        self.p = prog.p
+        self.T = prog.T
+        self.facts: list = [self.T >= 0] + list(prog.constraints)
+        self.rf: dict = {}
+        self._frees_of: dict = {}
+        self._writes = [e for e in prog.events if e.kind == "W"]
+        self._by_addr: dict = {}
+        self._sym_writes: list = []
+        for w in self._writes:
+            if V.is_concrete(w.addr):
+                self._by_addr.setdefault(_key(w.addr), []).append(w)
+            else:
+                self._sym_writes.append(w)
+        self.nobj = len(prog.objs)
+        self.build()
+
+    # -- the interface ---------------------------------------------------------------------
+    def clock(self, e):
+        return self.prog.steps[e.step].clock
+
+    def executed(self, e):
+        if e.tid >= self.prog.nthreads:  # an invariant's observer reads in the state at T
+            return e.guard
+        return AND(e.guard, self.clock(e) <= self.T)
+
+    def same_addr(self, a, b):
+        return V.eq(a.addr, b.addr)
+
+    def co(self, w1, w2):
+        return AND(w1.guard, w2.guard, V.eq(w1.addr, w2.addr), self.clock(w1) < self.clock(w2))
+
+    # -- building --------------------------------------------------------------------------
+    def build(self) -> None:
+        P = self.prog
+        for e in P.events:
+            if e.kind == "R":
+                self.facts += self.read(e)
+        for s in P.steps:
+            r = s.info.get("lock_read")
+            if r is not None:
+                e = P.events[r]
+                self.facts.append(z3.Implies(B(self.executed(e)), B(V.eq(e.value, 0))))
+        self.facts += self.heap(P.accesses)
+        self.facts += self.srcu()
+        fails = [o.fail for o in P.objs if o.fail is not False]
+        if fails:
+            self.facts.append(z3.AtMost(*fails, self.p.meta.faults))
+        for s in P.sites:
+            if s.stops:
+                self.facts.append(z3.Not(B(AND(s.cond, s.time < self.T))))
+
+    def candidates(self, r) -> list:
+        if V.is_concrete(r.addr):
+            ws = list(self._by_addr.get(_key(r.addr), ())) + [w for w in self._sym_writes if V.may_equal(w.addr, r.addr)]
+        else:
+            ws = [w for w in self._writes if V.may_equal(w.addr, r.addr)]
+        return [w for w in ws if w.step != r.step]
+
+    def read(self, r) -> list:
+        """rf of one read: it reads the clock-latest write to its cell before it, or the initial value."""
+        out = []
+        cr = self.clock(r)
+        ws = self.candidates(r)
+        same = {w.eid: V.eq(w.addr, r.addr) for w in ws}
+        choices = []
+        for w in ws:
+            v = z3.Bool(f"rf_{w.eid}_{r.eid}")
+            cw = self.clock(w)
+            out.append(z3.Implies(v, B(AND(w.guard, cw < cr, same[w.eid], V.eq(w.value, r.value)))))
+            for w2 in ws:
+                if w2 is w:
+                    continue
+                c2 = self.clock(w2)
+                out.append(z3.Implies(B(AND(v, w2.guard, same[w2.eid])), z3.Or(c2 < cw, c2 > cr)))
+            choices.append((w.eid, v))
+        v0 = z3.Bool(f"rf_init_{r.eid}")
+        out.append(z3.Implies(v0, B(V.eq(r.value, self.initial(r.addr)))))
+        for w in ws:
+            out.append(z3.Implies(B(AND(v0, w.guard, same[w.eid])), self.clock(w) > cr))
+        choices.append((None, v0))
+        out.append(z3.Implies(B(self.executed(r)), z3.Or(*[v for _, v in choices])))
+        self.rf[r.eid] = choices
+        return out
+
+    def initial(self, a):
+        """The value of cell a before any write: its global initialiser, 0 in a heap object."""
+        init = self.p.global_init
+        if V.is_concrete(a):
+            if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(init):
+                return init[a[1]]
+            return 0
+        offs = V.offs_of(a)
+        if offs is None:
+            offs = range(len(init))
+        g = 0
+        for k in sorted(o for o in offs if 0 <= o < len(init)):
+            g = V.ite(a.off == V.bv(k), init[k], g)
+        return V.ite(a.base == V.bvb(ir.GLOBAL), g, 0)
+
+    # -- the heap ----------------------------------------------------------------------------
+    def heap_ids(self, v) -> list:
+        bases = V.bases_of(v)
+        if bases is None:
+            return list(range(self.nobj))
+        return sorted(b for b in bases if 0 <= b < self.nobj)
+
+    def frees_of(self, j: int) -> list:
+        if not self._frees_of:
+            for f in self.prog.frees:
+                for k in self.heap_ids(f[1]):
+                    self._frees_of.setdefault(k, []).append(f)
+        return self._frees_of.get(j, [])
+
+    def alive(self, j: int, t, but=None):
+        """Object j is not freed before time t (by a free other than `but`)."""
+        steps = self.prog.steps
+        return NOT(OR(*[AND(freed, _base_is(p, j), steps[sid].clock < t)
+                        for sid, p, freed, _ in self.frees_of(j) if sid != but]))
+
+    def heap(self, accesses) -> list:
+        out = []
+        steps = self.prog.steps
+        if accesses is self.prog.accesses:
+            for sid, p, freed, bad in self.prog.frees:
+                s = steps[sid]
+                ok = OR(*[AND(_base_is(p, j), self.alive(j, s.clock, sid), _off0(p))
+                          for j in self.heap_ids(p)])
+                out.append(freed == B(AND(s.guard, ok)))
+                out.append(bad == B(AND(NOT(V.eq(p, 0)), NOT(ok))))
+        for acc in accesses:
+            t = steps[acc.sid].clock
+            b, o = V.parts(acc.addr)
+            ng = len(self.p.global_cells)
+            known = [b == V.bvb(ir.GLOBAL)]
+            uaf, oob = [], [z3.And(b == V.bvb(ir.GLOBAL), z3.Or(o < 0, o + acc.width > ng))]
+            for j in self.heap_ids(acc.addr):
+                isj = b == V.bvb(j)
+                known.append(isj)
+                alive = B(self.alive(j, t))
+                size = V.parts(self.prog.objs[j].size)[1]
+                uaf.append(z3.And(isj, z3.Not(alive)))
+                oob.append(z3.And(isj, alive, z3.Or(o < 0, o + acc.width > size)))
+            out.append(acc.null == (b == V.bvb(V.INT)))
+            out.append(acc.uaf == z3.Or(*uaf) if uaf else acc.uaf == False)  # noqa: E712
+            out.append(acc.bounds == z3.Or(*oob))
+            out.append(acc.other == z3.And(b != V.bvb(V.INT), z3.Not(z3.Or(*known))))
+        return out
+
+    # -- srcu ------------------------------------------------------------------------------
+    def srcu(self) -> list:
+        out = []
+        steps = self.prog.steps
+        locks = [(sid, key, outer) for sid, kind, key, outer in self.prog.srcu if kind == "lock"]
+        unlocks = [(sid, key, outer) for sid, kind, key, outer in self.prog.srcu if kind == "unlock"]
+        for sid, kind, key, _ in self.prog.srcu:
+            if kind != "sync":
+                continue
+            s = steps[sid]
+            e = steps[s.info["end"]]
+            for lsid, lkey, louter in locks:
+                if lkey != key:
+                    continue
+                lk = steps[lsid]
+                left = [AND(uo, steps[usid].clock < e.clock) for usid, ukey, uo in unlocks
+                        if ukey == key and steps[usid].tid == lk.tid and usid > lsid]
+                out.append(z3.Implies(B(AND(e.guard, e.clock <= self.T, louter, lk.clock < s.clock)), B(OR(*left))))
+        return out
+
+
+def _key(a):
+    return a if a.__class__ is tuple else ("int", a)
+
+
+def _base_is(p, j: int):
+    if V.is_concrete(p):
+        return p.__class__ is tuple and p[0] == j
+    return p.base == V.bvb(j)
+
+
+def _off0(p):
+    if V.is_concrete(p):
+        return p.__class__ is tuple and p[1] == 0
+    return p.off == V.bv(0)
