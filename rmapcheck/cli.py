@@ -251,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="lkmm, sc, tso: every candidate execution judged by the model's axioms "
                          "(docs/memory-model.md); ra: the explicit engine's operational release/acquire "
                          "model (no load buffering). Default: lkmm")
+    lt.add_argument("--engine", choices=["axiomatic", "z3", "explicit"], default=None,
+                    help="axiomatic (default for lkmm, sc, tso): every candidate execution enumerated and "
+                         "judged; z3: the executions solved for, with the same axioms as constraints; "
+                         "explicit (default for ra; also sc): interleavings explored")
     lt.add_argument("--states", action="store_true",
                     help="print every test's final states, as herd7 does, and the trace of a data race")
     lt.add_argument("--dot", metavar="DIR",
@@ -433,7 +437,8 @@ def cmd_new(args) -> int:
 def cmd_litmus(args) -> int:
     from rmapcheck.litmus import run_cli
 
-    return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr, args.dot)
+    return run_cli(args.files, args.memory_model, _limits(args), args.states, sys.stdout, sys.stderr, args.dot,
+                   args.engine)
 
 
 def cmd_prove(args) -> int:

@@ -36,6 +36,23 @@ DEFAULT_MEMORY_MODEL = "lkmm"
 # engine's operational release/acquire model.
 AXIOMATIC = ("lkmm", "sc", "tso")
 MEMORY_MODELS = AXIOMATIC + ("ra",)
+# The engines of `rmapcheck litmus` and the memory models each implements: axiomatic
+# enumerates the candidate executions and judges each; z3 solves for the executions with
+# the same axioms as constraints (engines/axiomatic/z3litmus.py); explicit explores
+# interleavings. The first engine listed for a model is its default.
+ENGINES = {"axiomatic": AXIOMATIC, "z3": AXIOMATIC, "explicit": ("ra", "sc")}
+
+
+def engine_for(memory_model: str, engine: str | None) -> str:
+    """The engine that runs memory_model (UsageError when the engine does not implement it)."""
+    from rmapcheck.errors import UsageError
+
+    if engine is None:
+        return "axiomatic" if memory_model in AXIOMATIC else "explicit"
+    if memory_model not in ENGINES[engine]:
+        raise UsageError(f"the {engine} engine does not implement memory model '{memory_model}' "
+                         f"(it implements: {', '.join(ENGINES[engine])})")
+    return engine
 # Properties whose violation cuts executions short (their final states are missing).
 _IGNORED = (ir.P_RACE, ir.P_DEADLOCK, ir.P_LOCKORDER)
 
@@ -114,12 +131,14 @@ def state_text(test, env: dict) -> str:
     return " ".join(f"{key_text(k)}={_show(env[k])};" for k in test.keys())
 
 
-def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None) -> LitmusResult:
+def run_program(test, program, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None,
+                engine: str | None = None) -> LitmusResult:
     """Explore a loaded litmus program and judge its final states."""
-    if memory_model in AXIOMATIC:
+    engine = engine_for(memory_model, engine)
+    if engine != "explicit":
         from rmapcheck.engines.axiomatic.litmus import run_axiomatic
 
-        return run_axiomatic(test, program, memory_model, LitmusResult, _value)
+        return run_axiomatic(test, program, memory_model, LitmusResult, _value, engine)
     return _explore(test, program, memory_model, limits)
 
 
@@ -180,13 +199,14 @@ def verdict_word(r: LitmusResult) -> str:
     return "Always" if r.negative == 0 else "Sometimes"
 
 
-def run_litmus(path: str, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, text: str | None = None
-               ) -> LitmusResult:
+def run_litmus(path: str, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, text: str | None = None,
+               engine: str | None = None) -> LitmusResult:
     """Parse, translate, explore and judge one litmus test."""
     from rmapcheck.frontend.litmus import load_litmus
 
+    engine_for(memory_model, engine)  # a bad combination is a usage error before any file is read
     test, program = load_litmus(path, text)
-    return run_program(test, program, memory_model, limits)
+    return run_program(test, program, memory_model, limits, engine)
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -282,12 +302,17 @@ def exit_code(results: list, errors: int) -> int:
 
 
 def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, states: bool = False,
-            out=None, err=None, dot: str | None = None) -> int:
+            out=None, err=None, dot: str | None = None, engine: str | None = None) -> int:
     """`rmapcheck litmus FILE...`: a table of results; exit 1 on a Result: mismatch, 2 on a bad file."""
     from rmapcheck.progress import CurrentStdout, Progress
 
     out = out or CurrentStdout()  # late: on a terminal the progress line redirects stdout for a while
     err = err or sys.stderr
+    try:
+        engine = engine_for(memory_model, engine)
+    except RmapcheckError as e:
+        err.write(f"rmapcheck: error: {e}\n")
+        return 2
     if dot is not None and memory_model not in AXIOMATIC:
         err.write(f"rmapcheck: error: --dot draws execution graphs of the axiomatic models "
                   f"({', '.join(AXIOMATIC)}), not of {memory_model}\n")
@@ -298,7 +323,7 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
         for k, path in enumerate(files):
             bar.started(os.path.basename(path))
             before = len(results)
-            errors += _run_one(path, memory_model, limits, states, results, out, err)
+            errors += _run_one(path, memory_model, limits, states, results, out, err, engine)
             bar.finished(k, results[-1].explored if len(results) > before else 0)
     if dot is not None and write_dot(dot, results, err):
         return 2
@@ -307,11 +332,11 @@ def run_cli(files: list, memory_model: str = DEFAULT_MEMORY_MODEL, limits=None, 
     return _report(results, errors, out)
 
 
-def _run_one(path, memory_model, limits, states, results, out, err) -> int:
+def _run_one(path, memory_model, limits, states, results, out, err, engine=None) -> int:
     """Run one litmus file into results (its states and race trace with --states); 1 if the
     file could not be read, else 0."""
     try:
-        r = run_litmus(path, memory_model, limits)
+        r = run_litmus(path, memory_model, limits, engine=engine)
     except ModelError as e:
         err.write(e.render() + "\n")
         return 1

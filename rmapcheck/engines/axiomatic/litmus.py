@@ -13,9 +13,10 @@ import time
 from rmapcheck.engines.axiomatic.run import enumerate_executions
 
 
-def run_axiomatic(test, program, memory_model: str, result_cls, value_of):
+def run_axiomatic(test, program, memory_model: str, result_cls, value_of, engine: str = "axiomatic"):
     """Judge a loaded litmus test; result_cls is litmus.LitmusResult, value_of turns a cell's
-    value into what the condition compares with."""
+    value into what the condition compares with. engine: axiomatic (every candidate execution
+    enumerated and judged) or z3 (the allowed final states solved for, z3litmus.py)."""
     from rmapcheck.frontend.litmus import eval_prop, key_cell
     from rmapcheck.litmus import verdict_word
 
@@ -27,7 +28,16 @@ def run_axiomatic(test, program, memory_model: str, result_cls, value_of):
     rcu = [program.globals_by_name[test.rcu_global][0]] if test.rcu_global else []
     names = {off: n for n, (off, _w) in program.globals_by_name.items() if n in test.locations}
     t0 = time.monotonic()
-    en = enumerate_executions(program, memory_model, private, rcu)
+    if engine == "z3":
+        from rmapcheck.engines.axiomatic.z3litmus import enumerate_states
+
+        def keep(state: dict) -> bool:
+            env = {k: value_of(state[where[k]], names) for k in keys}
+            return test.filter is None or eval_prop(test.filter, env)
+
+        en = enumerate_states(program, memory_model, private, rcu, [where[k] for k in keys], keep)
+    else:
+        en = enumerate_executions(program, memory_model, private, rcu)
     out = result_cls(test, memory_model, "", explored=en.candidates, program=program)
     seen: dict = {}
     race = None

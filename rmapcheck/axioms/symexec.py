@@ -1,0 +1,290 @@
+"""A symbolic execution graph: the interface an engine feeds to get a memory model as z3.
+
+An engine that encodes executions as events (the litmus tests through z3,
+engines/axiomatic/z3litmus.py; the event engine of whole programs) describes them with
+
+* `SymEvent`s: eid (= index), tid (-1 for an initial write), kind IW/R/W/F, tags (herd's, as
+  in graph.py), guard (a z3 Bool or Python bool: the event happens), addr and value (Python
+  values compared statically, or z3 terms of one sort compared by ==), label, line;
+* static pairs: po (program order between events of one thread; transitively closed here),
+  the syntactic dependencies addr/data/ctrl, rmw (each read-modify-write's read and write),
+  rcu_rscs/srcu_rscs (matching read-side lock and unlock);
+* optionally `conflict`: pairs of events that never both happen (two branches of a thread),
+  which keeps the relations small (no pair is made between them);
+* optionally its own rf ({(write, read): z3 Bool}) and co ({(write, write): z3 Bool}, a strict
+  order per address among executed writes, initial writes first). When they are not given,
+  `SymbolicExecution` makes them, with the well-formedness constraints `facts`: each executed
+  read reads from exactly one executed write to its address with its value; co is a total
+  order of the executed writes of each address (an integer clock per write) that starts with
+  the address's initial write.
+
+`SymbolicExecution.checks(model)` runs the model's checks (sc.py, tso.py, lkmm.py: the same
+text the concrete judge runs) over a `SymbolicBase`, and `encode(model)` gives the z3 Bool
+that the execution is consistent plus, per flag (data-race), the z3 Bool that it is raised
+and the relation (to name the racing pairs of a model). A z3 model of the facts, the
+guards and the axioms is an execution the memory model allows; `graph(model)` turns it back
+into a concrete graph.ExecutionGraph for the independent judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from rmapcheck.axioms.formula import Formulas
+from rmapcheck.axioms.symbolic import SRel, SSet, Universe
+
+
+@dataclass(frozen=True)
+class SymEvent:
+    eid: int
+    tid: int
+    kind: str  # IW, R, W, F
+    tags: frozenset = frozenset()
+    guard: object = True  # z3 Bool or Python bool
+    addr: object = None  # Python value or z3 term; None: no address (most fences)
+    value: object = None
+    label: str = ""
+    line: int = 0
+
+    @property
+    def is_write(self) -> bool:
+        return self.kind in ("W", "IW")
+
+
+def _is_z3(x) -> bool:
+    return isinstance(x, z3.ExprRef)
+
+
+class SymbolicExecution:
+    def __init__(self, events: list, po, addr=(), data=(), ctrl=(), rmw=(), rcu_rscs=(), srcu_rscs=(),
+                 rf: dict | None = None, co: dict | None = None, F: Formulas | None = None, conflict=()):
+        self.events = events
+        self.n = len(events)
+        self.F = F or Formulas()
+        F = self.F
+        self.guard = [F.atom(e.guard) if _is_z3(e.guard) else bool(e.guard) for e in events]
+        masks = [0] * self.n
+        for a, b in conflict:
+            masks[a] |= 1 << b
+            masks[b] |= 1 << a
+        self.conflict = masks
+        self.u = Universe(F, self.guard, masks)
+        self.facts: list = []  # z3 Bools: well-formedness of rf and co
+        self.po_pairs = _closure(self.n, po)
+        self.addr, self.data, self.ctrl, self.rmw = list(addr), list(data), list(ctrl), list(rmw)
+        self.rcu_rscs, self.srcu_rscs = list(rcu_rscs), list(srcu_rscs)
+        self._same: dict = {}
+        self.rf = rf if rf is not None else self._make_rf()
+        self.co = co if co is not None else self._make_co()
+
+    # -- equalities ----------------------------------------------------------------------------
+    def _eq(self, a, b):
+        """A formula: two addresses or values are equal."""
+        if _is_z3(a) or _is_z3(b):
+            return self.F.atom(z3.simplify(a == b) if not (_is_z3(a) and _is_z3(b)) else a == b)
+        return a == b
+
+    def same_addr(self, i: int, j: int):
+        key = (i, j) if i < j else (j, i)
+        f = self._same.get(key)
+        if f is None:
+            a, b = self.events[i].addr, self.events[j].addr
+            f = self._same[key] = False if a is None or b is None else self._eq(a, b)
+        return f
+
+    # -- rf and co, when the engine does not choose them itself --------------------------------
+    def _make_rf(self) -> dict:
+        F, ev, out = self.F, self.events, {}
+        writes = [e for e in ev if e.is_write]
+        for r in ev:
+            if r.kind != "R":
+                continue
+            choices = []
+            for w in writes:
+                if masks_conflict(self.conflict, w.eid, r.eid):
+                    continue
+                cond = F.and_(self.same_addr(w.eid, r.eid), self._eq(w.value, r.value))
+                if cond is False:
+                    continue
+                v = z3.Bool(f"rf_{w.eid}_{r.eid}")
+                out[(w.eid, r.eid)] = v
+                self.facts.append(z3.Implies(v, F.z3(F.all_((cond, self.guard[w.eid], self.guard[r.eid])))))
+                choices.append(v)
+            g = F.z3(self.guard[r.eid])
+            if choices:
+                self.facts.append(z3.If(g, z3.PbEq([(v, 1) for v in choices], 1),
+                                        z3.Not(z3.Or(choices))))
+            else:
+                self.facts.append(z3.Not(g))
+        return out
+
+    def _make_co(self) -> dict:
+        F, ev, out = self.F, self.events, {}
+        writes = [e for e in ev if e.is_write]
+        self.clock = {}
+        for w in writes:
+            self.clock[w.eid] = z3.IntVal(0) if w.kind == "IW" else z3.Int(f"co_{w.eid}")
+            if w.kind != "IW":
+                self.facts.append(self.clock[w.eid] > 0)
+        for k, a in enumerate(writes):
+            for b in writes[k + 1:]:
+                same = self.same_addr(a.eid, b.eid)
+                if same is False or masks_conflict(self.conflict, a.eid, b.eid):
+                    continue
+                both = F.all_((same, self.guard[a.eid], self.guard[b.eid]))
+                ca, cb = self.clock[a.eid], self.clock[b.eid]
+                if a.kind != "IW" or b.kind != "IW":
+                    self.facts.append(z3.Implies(F.z3(both), ca != cb))
+                out[(a.eid, b.eid)] = z3.And(F.z3(both), ca < cb)
+                out[(b.eid, a.eid)] = z3.And(F.z3(both), cb < ca)
+        return out
+
+    # -- the memory model ----------------------------------------------------------------------
+    def base(self) -> "SymbolicBase":
+        return SymbolicBase(self)
+
+    def encode(self, checks_fn, races: bool = True):
+        """(consistent, {flag: (raised, relation)}) for a model's checks function."""
+        from rmapcheck.axioms.base import Axiom
+
+        F = self.F
+        ok, flags = [], {}
+        for c in checks_fn(self.base(), races):
+            if isinstance(c, Axiom):
+                ok.append(c.holds)
+            else:
+                raised = F.any_(v for row in c.rel.rows.values() for v in row.values())
+                flags[c.name] = (F.z3(raised), c.rel)
+        return F.z3(F.all_(ok)), flags
+
+    # -- back to a concrete graph --------------------------------------------------------------
+    def executed(self, m: z3.ModelRef) -> list:
+        return [e.eid for e in self.events if _true(m, self.F.z3(self.guard[e.eid]))]
+
+    def pairs_in(self, m: z3.ModelRef, rel: SRel) -> list:
+        F = self.F
+        return [(i, j) for i, row in rel.rows.items() for j, f in row.items() if _true(m, F.z3(f))]
+
+
+def masks_conflict(masks: list, a: int, b: int) -> bool:
+    return bool(masks[a] >> b & 1)
+
+
+def _true(m: z3.ModelRef, b: z3.BoolRef) -> bool:
+    return z3.is_true(m.eval(b, model_completion=True))
+
+
+def _closure(n: int, pairs) -> list:
+    succ: dict = {}
+    for a, b in pairs:
+        succ.setdefault(a, set()).add(b)
+    out = []
+    for a in sorted(succ):
+        seen, todo = set(), list(succ[a])
+        while todo:
+            x = todo.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            todo.extend(succ.get(x, ()))
+        out += [(a, b) for b in sorted(seen)]
+    return out
+
+
+class SymbolicBase:
+    """axioms/base.py's interface over a SymbolicExecution: relations as formulas."""
+
+    def __init__(self, x: SymbolicExecution):
+        F, u, ev, g = x.F, x.u, x.events, x.guard
+        self.x, self.s, self.u, self.fm, self.n, self.events = x, x, u, F, x.n, ev
+        self._memo: dict = {}
+
+        cf = x.conflict
+
+        def both(a: int, b: int):
+            return False if cf[a] >> b & 1 else F.and_(g[a], g[b])
+
+        def rel(pairs) -> SRel:
+            return SRel.of(u, {(a, b): both(a, b) for a, b in pairs})
+
+        self._rel = rel
+        self.po = rel(x.po_pairs)
+        self.rf = SRel.of(u, {p: F.atom(v) for p, v in x.rf.items()})
+        self.co = SRel.of(u, {p: F.atom(v) for p, v in x.co.items()})
+        self.fr = self.rf.inv @ self.co
+        loc = {}
+        for i in range(self.n):
+            for j in range(self.n):
+                f = x.same_addr(i, j) if i != j else (ev[i].addr is not None)
+                f = F.and_(f, both(i, j))
+                if f is not False:
+                    loc[(i, j)] = f
+        self.loc = SRel.of(u, loc)
+        same_tid = {(i, j): both(i, j) for i in range(self.n) for j in range(self.n)
+                    if ev[i].tid >= 0 and ev[i].tid == ev[j].tid}
+        self.int = SRel.of(u, same_tid)
+        self.ext = SRel.of(u, {(i, j): both(i, j) for i in range(self.n) for j in range(self.n)
+                               if (i, j) not in same_tid})
+        self.id = u.id()
+        self.rfe, self.rfi = self.rf & self.ext, self.rf & self.int
+        self.coe, self.fre = self.co & self.ext, self.fr & self.ext
+        self.po_loc = self.po & self.loc
+        self.com = self.rf | self.co | self.fr
+        self.rmw = rel(x.rmw)
+        self.R = self.kinds("R")
+        self.W = self.kinds("W", "IW")
+        self.IW = self.kinds("IW")
+        self.M = self.R | self.W
+        self.F = self.kinds("F")
+        self.none = SSet(u, {})
+        self.addr0, self.data0, self.ctrl0 = rel(x.addr), rel(x.data), rel(x.ctrl)
+        self.rcu_rscs, self.srcu_rscs = rel(x.rcu_rscs), rel(x.srcu_rscs)
+
+    def kinds(self, *kinds: str) -> SSet:
+        return SSet(self.u, {e.eid: self.x.guard[e.eid] for e in self.events
+                             if e.kind in kinds and self.x.guard[e.eid] is not False})
+
+    def tagged(self, *tags: str) -> SSet:
+        return SSet(self.u, {e.eid: self.x.guard[e.eid] for e in self.events
+                             if not e.tags.isdisjoint(tags) and self.x.guard[e.eid] is not False})
+
+    def static(self, key: str, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def ident(self, s: SSet) -> SRel:
+        return SRel(self.u, {i: {i: f} for i, f in s.m.items()})
+
+    def empty_rel(self) -> SRel:
+        return SRel(self.u, {})
+
+    def single(self, eid: int) -> SSet:
+        return SSet(self.u, {eid: self.x.guard[eid]} if self.x.guard[eid] is not False else {})
+
+    @staticmethod
+    def lfp(f, start: SRel) -> SRel:
+        """Kleene iteration: stops when no pair's formula changes (hash-consing makes equal
+        formulas the same node), and after at most one round per may-pair."""
+        x = start
+        rounds = 0
+        while True:
+            nxt = f(x)
+            rounds += 1
+            if nxt.pairs() == x.pairs() or rounds > sum(len(r) for r in nxt.rows.values()) + 1:
+                return nxt
+            x = nxt
+
+    def exists(self, k: int, fn):
+        return fn([self.fm.fresh_bool("pick") for _ in range(k)])
+
+    def ite(self, c, r: SRel, s: SRel) -> SRel:
+        F = self.fm
+        a = SRel.of(self.u, {p: F.and_(c, v) for p, v in r.pairs().items()})
+        b = SRel.of(self.u, {p: F.and_(F.not_(c), v) for p, v in s.pairs().items()})
+        return a | b
+
+
+__all__ = ["SymEvent", "SymbolicExecution", "SymbolicBase"]
