@@ -23,6 +23,9 @@ class Formulas:
         self.neg: dict = {}
         self._z3: dict = {}
         self._fresh = 0
+        self.side: list = []  # formulas that only bind fresh variables (a closure's clauses)
+        self.negative_only: set = set()  # atoms that must occur only negatively (closures)
+        self.positive_only: set = set()  # atoms that must occur only positively (ranks)
 
     def _node(self, key) -> int:
         i = self.table.get(key)
@@ -49,9 +52,34 @@ class Formulas:
         return z3.Int(f"{prefix}!{self._fresh}", self.ctx)
 
     def lt(self, a: z3.ArithRef, b: z3.ArithRef):
-        """a < b for two z3 integers (the ranks of an acyclicity constraint)."""
+        """a < b for two z3 integers (the ranks of an acyclicity constraint: existential, so
+        right only where it occurs positively)."""
         ast = z3core.Z3_mk_lt(self.ctx.ref(), a.as_ast(), b.as_ast())
-        return self.atom(z3.BoolRef(ast, self.ctx))
+        f = self.atom(z3.BoolRef(ast, self.ctx))
+        self.positive_only.add(f)
+        return f
+
+    def polarity_ok(self, roots) -> bool:
+        """Do the negative-only atoms occur only under an odd number of negations, and the
+        positive-only ones under an even number, in the formulas roots (asserted true)?"""
+        seen: set = set()
+        todo = [(r, True) for r in roots if r is not True and r is not False]
+        nodes, neg, pos = self.nodes, self.negative_only, self.positive_only
+        while todo:
+            f, p = todo.pop()
+            if (f, p) in seen:
+                continue
+            seen.add((f, p))
+            key = nodes[f]
+            op = key[0]
+            if op == "v":
+                if (p and f in neg) or (not p and f in pos):
+                    return False
+            elif op == "!":
+                todo.append((key[1], not p))
+            else:
+                todo.extend((k, p) for k in key[1:])
+        return True
 
     def not_(self, a):
         if a is True:
@@ -89,12 +117,13 @@ class Formulas:
 
     def any_(self, terms):
         """The disjunction of an iterable of formulas."""
-        seen = []
+        seen, have = [], set()
         for t in terms:
             if t is True:
                 return True
-            if t is False or t in seen:
+            if t is False or t in have:
                 continue
+            have.add(t)
             seen.append(t)
         if not seen:
             return False
@@ -106,12 +135,13 @@ class Formulas:
         return self._node(("|*",) + tuple(seen))
 
     def all_(self, terms):
-        seen = []
+        seen, have = [], set()
         for t in terms:
             if t is False:
                 return False
-            if t is True or t in seen:
+            if t is True or t in have:
                 continue
+            have.add(t)
             seen.append(t)
         if not seen:
             return True

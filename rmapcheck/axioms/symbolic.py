@@ -34,6 +34,7 @@ class Universe:
         self.F, self.n = F, len(guards)
         self.guards = guards  # formula per event: it happens
         self.conflict = conflict or [0] * len(guards)
+        self.closure = "exact"  # or "least": closures as fresh least pre-fixed points
 
     def id(self) -> "SRel":
         return SRel(self, {i: {i: g} for i, g in enumerate(self.guards) if g is not False})
@@ -242,6 +243,49 @@ class SRel:
 
     @property
     def plus(self) -> "SRel":
+        return self._least_plus() if self.u.closure == "least" else self._warshall()
+
+    def _least_plus(self) -> "SRel":
+        """r+ as fresh Booleans x(i, j) over the pairs the may-graph's closure has, with the
+        clauses r(i, j) => x(i, j) and r(i, k) & x(k, j) => x(i, j): any solution contains
+        r+, and where x occurs only negatively in what is asserted (a bigger relation only
+        makes the axioms harder) z3 may as well take r+ itself, so the answer is exact. The
+        caller checks that polarity (Formulas.polarity_ok) and falls back to Warshall."""
+        F, conflict = self.u.F, self.u.conflict
+        reach: dict = {}
+        for i in self.rows:
+            seen, todo = set(), list(self.rows[i])
+            while todo:
+                k = todo.pop()
+                if k in seen or conflict[i] >> k & 1:
+                    continue
+                seen.add(k)
+                todo.extend(self.rows.get(k, ()))
+            reach[i] = seen
+        # the pairs every execution has (the closure of the constant pairs) stay constant
+        sure = SRel(self.u, {i: {j: True for j, v in row.items() if v is True}
+                             for i, row in self.rows.items()})
+        sure = sure._warshall().rows
+        x = {}
+        for i, js in reach.items():
+            si = sure.get(i, {})
+            row = {j: True if j in si else F.fresh_bool("tc") for j in sorted(js)}
+            if row:
+                x[i] = row
+                F.negative_only.update(v for v in row.values() if v is not True)
+        for i, row in self.rows.items():
+            xi = x.get(i, {})
+            for k, a in row.items():
+                t = xi.get(k)
+                if t is not None and t is not True:
+                    F.side.append(F.implies(a, t))
+                for j, b in x.get(k, {}).items():
+                    t = xi.get(j)
+                    if t is not None and t is not True:
+                        F.side.append(F.implies(F.and_(a, b), t))
+        return SRel(self.u, x)
+
+    def _warshall(self) -> "SRel":
         """Warshall's algorithm over the may-pairs: after round k, (i, j) holds when a path
         from i to j through intermediate events among the first k exists."""
         F = self.u.F

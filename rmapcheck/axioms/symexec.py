@@ -145,19 +145,31 @@ class SymbolicExecution:
     def base(self) -> "SymbolicBase":
         return SymbolicBase(self)
 
-    def encode(self, checks_fn, races: bool = True):
-        """(consistent, {flag: (raised, relation)}) for a model's checks function."""
+    def encode(self, checks_fn, races: bool = True, closure: str = "least"):
+        """(consistent, {flag: (raised, relation)}) for a model's checks function.
+
+        closure "least": every r+ as a least pre-fixed point (fresh Booleans, symbolic.py),
+        kept only when the closures occur negatively and the ranks positively in the
+        constraints (checked on the formulas; else the model is encoded again with "exact",
+        Warshall's closures)."""
         from rmapcheck.axioms.base import Axiom
 
         F = self.F
+        self.u.closure = closure
+        mark = len(F.side)
         ok, flags = [], {}
         for c in checks_fn(self.base(), races):
             if isinstance(c, Axiom):
                 ok.append(c.holds)
             else:
-                raised = F.any_(v for row in c.rel.rows.values() for v in row.values())
-                flags[c.name] = (F.z3(raised), c.rel)
-        return F.z3(F.all_(ok)), flags
+                flags[c.name] = (F.any_(v for row in c.rel.rows.values() for v in row.values()), c.rel)
+        consistent = F.all_(ok)
+        if closure == "least" and not F.polarity_ok([consistent] + [r for r, _ in flags.values()]):
+            del F.side[mark:]
+            return self.encode(checks_fn, races, "exact")
+        self.closure_used = closure
+        consistent = F.all_([consistent] + F.side[mark:])
+        return F.z3(consistent), {k: (F.z3(r), rel) for k, (r, rel) in flags.items()}
 
     # -- back to a concrete graph --------------------------------------------------------------
     def executed(self, m: z3.ModelRef) -> list:
