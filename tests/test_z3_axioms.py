@@ -144,3 +144,13 @@ def test_an_engine_asked_for_a_model_it_lacks_exits_2_naming_its_models(tmp_path
     assert "implements: ra, sc" in capsys.readouterr().err
     assert main(["litmus", "--engine", "z3", f]) == 0
     assert "MP+poonceonces" in capsys.readouterr().out
+
+
+def test_a_fault_in_an_allowed_execution_is_noted_as_by_the_enumeration(tmp_path):
+    f = tmp_path / "null.litmus"
+    f.write_text("C null\n{\n\tint x;\n\tint *p;\n}\n\nP0(int **p, int *x)\n{\n\tWRITE_ONCE(*x, 1);\n"
+                 "\tsmp_store_release(p, x);\n}\n\nP1(int **p, int *x)\n{\n\tint *r0;\n\tint r1;\n"
+                 "\tr0 = READ_ONCE(*p);\n\tr1 = READ_ONCE(*r0);\n}\n\nexists (1:r1=0)\n")
+    z, c = run_litmus(str(f), "lkmm", engine="z3"), run_litmus(str(f), "lkmm")
+    assert z.result == c.result == "Sometimes"
+    assert z.notes == c.notes and "dereferences NULL" in z.notes[0]

@@ -247,12 +247,20 @@ def enumerate_states(program, memory_model: str, private=(), rcu=(), key_cells=(
         m = solver.model()
         vals = [m.eval(t, model_completion=True).as_long() for t in terms]
         state = {c: decode[v] for c, v in zip(cells, vals)}
-        a = _allowed(enc, m, judge, state, races)
-        out.allowed.append(a)
-        _faults(out, a)
+        out.allowed.append(_allowed(enc, m, judge, state, races))
         if keep is None or keep(state):
             kept.append(vals)
         solver.add(z3.Or([t != v for t, v in zip(terms, vals)]) if terms else z3.BoolVal(False))
+    # a fault (a NULL dereference, ...) in some allowed execution: the paths that stop at one
+    for t, ps in enumerate(enc.paths.per_thread):
+        for k, p in enumerate(ps):
+            if p.faults and any(f not in out.faults for f in p.faults):
+                s3 = z3.Solver()
+                s3.add(*enc.facts)
+                s3.add(enc.consistent, enc.sel[t][k])
+                out.candidates += 1
+                if s3.check() == z3.sat:
+                    out.faults += [f for f in p.faults if f not in out.faults]
     if races and "data-race" in enc.flags and kept:
         raised = enc.flags["data-race"][0]
         s2 = z3.Solver()
@@ -290,15 +298,7 @@ def _allowed(enc: LitmusEncoding, m, judge, state: dict, races: bool) -> Allowed
         got = private.get(c, memory.get(c, enc.ctx.init(c)))
         if got != v:
             raise InternalError(f"z3's final state gives cell {c} the value {v!r}, its witness {got!r}")
-    a = Allowed(g, memory, private, j.flags, j.races)
-    a.faults = [f for p in combo for f in p.faults]
-    return a
-
-
-def _faults(out: Enumeration, a) -> None:
-    for f in getattr(a, "faults", ()):
-        if f not in out.faults:
-            out.faults.append(f)
+    return Allowed(g, memory, private, j.flags, j.races)
 
 
 __all__ = ["LitmusEncoding", "enumerate_states", "checks_of"]
