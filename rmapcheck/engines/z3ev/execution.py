@@ -44,14 +44,8 @@ class Encoding:
         self.rf: dict = {}
         self._frees_of: dict = {}
         self._writes = [e for e in prog.events if e.kind == "W"]
-        self._by_addr: dict = {}
-        self._sym_writes: list = []
-        for w in self._writes:
-            if V.is_concrete(w.addr):
-                self._by_addr.setdefault(_key(w.addr), []).append(w)
-            else:
-                self._sym_writes.append(w)
         self.nobj = len(prog.objs)
+        self.value_sets()
         self.build()
 
     # -- the interface ---------------------------------------------------------------------
@@ -89,34 +83,76 @@ class Encoding:
             if s.stops:
                 self.facts.append(z3.Not(B(AND(s.cond, s.time < self.T))))
 
+    def value_sets(self) -> None:
+        """The values each read may return, as sets of bases and of offsets (values.READS), the
+        least fixed point of: a read returns the initial value of a cell it may read or a value
+        a write to such a cell may write. Candidate writes of a read are then only those whose
+        address sets meet its own: a pointer read from memory names the few objects stored there."""
+        reads = [e for e in self.prog.events if e.kind == "R"]
+        init = self.p.global_init
+        changed = True
+        while changed:
+            changed = False
+            self._sets = {e.eid: (V.bases_of(e.addr), V.offs_of(e.addr)) for e in self.prog.events
+                          if e.addr is not None}
+            for r in reads:
+                bs, os_ = set(), set()
+                rb, ro = self._sets[r.eid]
+                vals = [w.value for w in self.candidates(r)]
+                if rb is None or ir.GLOBAL in rb:
+                    offs = ro if ro is not None else range(len(init))
+                    vals += [init[o] for o in offs if 0 <= o < len(init)]
+                if rb is None or any(b >= 0 for b in rb):
+                    vals.append(0)
+                for v in vals:
+                    if bs is not None:
+                        b = V.bases_of(v)
+                        bs = None if b is None or len(bs | b) > 64 else bs | b
+                    if os_ is not None:
+                        o = V.offs_of(v)
+                        os_ = None if o is None or len(os_ | o) > 64 else os_ | o
+                for var, new in ((str(r.value.base), bs), (str(r.value.off), os_)):
+                    if V.READS.get(var, set()) != new:
+                        V.READS[var] = new
+                        changed = True
+
     def candidates(self, r) -> list:
-        if V.is_concrete(r.addr):
-            ws = list(self._by_addr.get(_key(r.addr), ())) + [w for w in self._sym_writes if V.may_equal(w.addr, r.addr)]
-        else:
-            ws = [w for w in self._writes if V.may_equal(w.addr, r.addr)]
-        return [w for w in ws if w.step != r.step]
+        """The writes a read may read from: another step's, to a cell the read may access."""
+        rb, ro = self._sets[r.eid]
+        out = []
+        for w in self._writes:
+            if w.step == r.step:
+                continue
+            wb, wo = self._sets[w.eid]
+            if rb is not None and wb is not None and not (rb & wb):
+                continue
+            if ro is not None and wo is not None and not (ro & wo):
+                continue
+            out.append(w)
+        return out
 
     def read(self, r) -> list:
-        """rf of one read: it reads the clock-latest write to its cell before it, or the initial value."""
+        """rf of one read: it reads the clock-latest write to its cell before it, or the initial
+        value. Linear in the candidate writes: src is the clock of the write read from (0 for
+        the initial value), and every other write to the cell before the read is before src."""
         out = []
         cr = self.clock(r)
         ws = self.candidates(r)
-        same = {w.eid: V.eq(w.addr, r.addr) for w in ws}
+        src = z3.Int(f"src{r.eid}")
         choices = []
         for w in ws:
             v = z3.Bool(f"rf_{w.eid}_{r.eid}")
             cw = self.clock(w)
-            out.append(z3.Implies(v, B(AND(w.guard, cw < cr, same[w.eid], V.eq(w.value, r.value)))))
-            for w2 in ws:
-                if w2 is w:
-                    continue
-                c2 = self.clock(w2)
-                out.append(z3.Implies(B(AND(v, w2.guard, same[w2.eid])), z3.Or(c2 < cw, c2 > cr)))
+            out.append(z3.Implies(v, B(AND(w.guard, cw < cr, V.eq(w.addr, r.addr), V.eq(w.value, r.value),
+                                             src == cw))))
             choices.append((w.eid, v))
         v0 = z3.Bool(f"rf_init_{r.eid}")
-        out.append(z3.Implies(v0, B(V.eq(r.value, self.initial(r.addr)))))
-        for w in ws:
-            out.append(z3.Implies(B(AND(v0, w.guard, same[w.eid])), self.clock(w) > cr))
+        out.append(z3.Implies(v0, B(AND(V.eq(r.value, self.initial(r.addr)), src == 0))))
+        for (_, v), w in zip(choices, ws):
+            c2 = self.clock(w)
+            same = V.eq(w.addr, r.addr)
+            out.append(z3.Implies(B(AND(w.guard, same, c2 < cr, NOT(v))), c2 < src))
+            out.append(z3.Implies(B(AND(w.guard, same)), c2 != cr))  # conflicting steps are ordered
         choices.append((None, v0))
         out.append(z3.Implies(B(self.executed(r)), z3.Or(*[v for _, v in choices])))
         self.rf[r.eid] = choices

@@ -62,8 +62,23 @@ def make(base, off):
     return Sym(b, o)
 
 
+_FRESH = [0]
+
+
 def fresh(name: str):
-    return Sym(z3.BitVec(name + ".b", BASE_BITS), z3.BitVec(name + ".o", OFF_BITS))
+    """A value nothing is known about yet (a read's): its two variables are named uniquely in
+    the process, so the value sets the analysis finds for them (READS) are never another run's."""
+    _FRESH[0] += 1
+    n = f"{name}#{_FRESH[0]}"
+    b, o = z3.BitVec(n + ".b", BASE_BITS), z3.BitVec(n + ".o", OFF_BITS)
+    READS[str(b)] = set()
+    READS[str(o)] = set()
+    return Sym(b, o)
+
+
+# the values a read's base or offset variable may take (None: any), grown to a fixed point by
+# execution.value_sets; until then a read may return nothing (the least fixed point)
+READS: dict = {}
 
 
 def fresh_int(name: str) -> Sym:
@@ -202,6 +217,9 @@ def term_values(t, limit: int = 64):
             out = None if a is None or b is None else a | b
         elif z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED and str(x) in RANGES:
             out = set(RANGES[str(x)])
+        elif z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED and str(x) in READS:
+            out = READS[str(x)]
+            out = None if out is None else set(out)
         elif z3.is_app(x) and x.decl().kind() in _SETOPS and x.num_args() >= 2:
             f = _SETOPS[x.decl().kind()]
             out = go(x.arg(0))

@@ -116,9 +116,10 @@ class Witness:
                     readers.append(s.sid)
                     by_res[res] = (lw, readers)
             preds[s.sid].discard(s.sid)
-        final = None
-        if not self.observer and steps and steps[-1].tid == self.site.tid and self.site.sid is not None:
-            final = self.site.sid if self.site.sid in preds else None
+        final = None  # a thread's violation ends the path: its last step goes last
+        if not self.observer:
+            own = [s for s in steps if s.tid == self.site.tid]
+            final = own[-1].sid if own else None
         done: set = set()
         out = []
         cur = None
