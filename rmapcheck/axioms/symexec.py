@@ -11,12 +11,22 @@ engines/axiomatic/z3litmus.py; the event engine of whole programs) describes the
   rcu_rscs/srcu_rscs (matching read-side lock and unlock);
 * optionally `conflict`: pairs of events that never both happen (two branches of a thread),
   which keeps the relations small (no pair is made between them);
-* optionally its own rf ({(write, read): z3 Bool}) and co ({(write, write): z3 Bool}, a strict
-  order per address among executed writes, initial writes first). When they are not given,
+* optionally `eq(a, b)`: equality of two addresses or values (a z3 Bool or Python bool), for
+  an engine with its own value representation (default: Python ==, or z3 == on z3 terms);
+* optionally its own rf ({(write, read): z3 Bool}; `rf_from_choices` converts the per-read
+  lists [(write or None for the initial value, z3 Bool)] of the event engine's
+  Encoding.rf) and co ({(write, write): z3 Bool}, or a function of two write eids giving it:
+  a strict order per address among executed writes; an initial write is put before every
+  write of its address here). When they are not given,
   `SymbolicExecution` makes them, with the well-formedness constraints `facts`: each executed
   read reads from exactly one executed write to its address with its value; co is a total
   order of the executed writes of each address (an integer clock per write) that starts with
   the address's initial write.
+
+Fed by the event engine (engines/z3ev): its Encoding.prog.events map one to one (eid, tid,
+kind, tags, addr, value; guard = Encoding.executed(e)), plus one IW event per initial value
+(tid -1); po is event-level (an rmw's read before its write); rf from Encoding.rf through
+`rf_from_choices`; co = Encoding.co; eq = its values' equality.
 
 `SymbolicExecution.checks(model)` runs the model's checks (sc.py, tso.py, lkmm.py: the same
 text the concrete judge runs) over a `SymbolicBase`, and `encode(model)` gives the z3 Bool
@@ -59,7 +69,7 @@ def _is_z3(x) -> bool:
 
 class SymbolicExecution:
     def __init__(self, events: list, po, addr=(), data=(), ctrl=(), rmw=(), rcu_rscs=(), srcu_rscs=(),
-                 rf: dict | None = None, co: dict | None = None, F: Formulas | None = None, conflict=()):
+                 rf: dict | None = None, co=None, F: Formulas | None = None, conflict=(), eq=None):
         self.events = events
         self.n = len(events)
         self.F = F or Formulas()
@@ -76,12 +86,21 @@ class SymbolicExecution:
         self.addr, self.data, self.ctrl, self.rmw = list(addr), list(data), list(ctrl), list(rmw)
         self.rcu_rscs, self.srcu_rscs = list(rcu_rscs), list(srcu_rscs)
         self._same: dict = {}
+        self._user_eq = eq
         self.rf = rf if rf is not None else self._make_rf()
-        self.co = co if co is not None else self._make_co()
+        if co is None:
+            self.co = self._make_co()
+        elif callable(co):
+            self.co = self._given_co(co)
+        else:
+            self.co = co
 
     # -- equalities ----------------------------------------------------------------------------
     def _eq(self, a, b):
         """A formula: two addresses or values are equal."""
+        if self._user_eq is not None:
+            f = self._user_eq(a, b)
+            return self.F.atom(f) if _is_z3(f) else bool(f)
         if _is_z3(a) or _is_z3(b):
             return self.F.atom(z3.simplify(a == b) if not (_is_z3(a) and _is_z3(b)) else a == b)
         return a == b
@@ -141,6 +160,23 @@ class SymbolicExecution:
                 out[(b.eid, a.eid)] = z3.And(F.z3(both), cb < ca)
         return out
 
+    def _given_co(self, co) -> dict:
+        """co from the engine's function of two writes, initial writes first."""
+        F, out = self.F, {}
+        writes = [e for e in self.events if e.is_write]
+        for a in writes:
+            for b in writes:
+                if a is b or masks_conflict(self.conflict, a.eid, b.eid):
+                    continue
+                same = self.same_addr(a.eid, b.eid)
+                if same is False or b.kind == "IW":
+                    continue
+                if a.kind == "IW":
+                    out[(a.eid, b.eid)] = F.z3(F.all_((same, self.guard[b.eid])))
+                else:
+                    out[(a.eid, b.eid)] = co(a.eid, b.eid)
+        return out
+
     # -- the memory model ----------------------------------------------------------------------
     def base(self) -> "SymbolicBase":
         return SymbolicBase(self)
@@ -175,9 +211,48 @@ class SymbolicExecution:
     def executed(self, m: z3.ModelRef) -> list:
         return [e.eid for e in self.events if _true(m, self.F.z3(self.guard[e.eid]))]
 
+    def graph(self, m: z3.ModelRef):
+        """The concrete execution graph (graph.ExecutionGraph) of the events a z3 model
+        executes, numbered in their order here, with z3 terms evaluated: what the concrete
+        judge re-checks. Returns (graph, {symbolic eid: concrete eid})."""
+        from rmapcheck.axioms.graph import Event, ExecutionGraph, Skeleton
+
+        def val(v):
+            if not _is_z3(v):
+                return v
+            v = m.eval(v, model_completion=True)
+            return v.as_long() if z3.is_int_value(v) or z3.is_bv_value(v) else str(v)
+
+        live = self.executed(m)
+        to = {e: k for k, e in enumerate(live)}
+        events = []
+        for e in live:
+            x = self.events[e]
+            events.append(Event(to[e], x.tid, x.kind, val(x.addr), val(x.value), x.tags, x.label, x.line))
+
+        def keep(pairs):
+            return [(to[a], to[b]) for a, b in pairs if a in to and b in to]
+
+        rf = [(to[w], to[r]) for (w, r), b in self.rf.items() if w in to and r in to and _true(m, b)]
+        co = [(to[a], to[b]) for (a, b), f in self.co.items() if a in to and b in to and _true(m, f)]
+        skel = Skeleton(events, keep(self.po_pairs), keep(self.addr), keep(self.data), keep(self.ctrl),
+                        keep(self.rmw), keep(self.rcu_rscs), keep(self.srcu_rscs))
+        return ExecutionGraph(skel, rf, co), to
+
     def pairs_in(self, m: z3.ModelRef, rel: SRel) -> list:
         F = self.F
         return [(i, j) for i, row in rel.rows.items() for j, f in row.items() if _true(m, F.z3(f))]
+
+
+def rf_from_choices(choices: dict, initial_write) -> dict:
+    """{(write, read): Bool} from {read: [(write or None, Bool)]}: None (the initial value)
+    becomes initial_write(read), the eid of the IW event of the read's address."""
+    out = {}
+    for r, opts in choices.items():
+        for w, b in opts:
+            key = (initial_write(r) if w is None else w, r)
+            out[key] = z3.Or(out[key], b) if key in out else b
+    return out
 
 
 def masks_conflict(masks: list, a: int, b: int) -> bool:
@@ -299,4 +374,4 @@ class SymbolicBase:
         return a | b
 
 
-__all__ = ["SymEvent", "SymbolicExecution", "SymbolicBase"]
+__all__ = ["SymEvent", "SymbolicExecution", "SymbolicBase", "rf_from_choices"]
