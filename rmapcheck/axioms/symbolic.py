@@ -35,6 +35,7 @@ class Universe:
         self.guards = guards  # formula per event: it happens
         self.conflict = conflict or [0] * len(guards)
         self.closure = "exact"  # or "least": closures as fresh least pre-fixed points
+        self.acyclic = "ranks"  # or "closure": acyclic r as irreflexive r+ (measured slower)
 
     def id(self) -> "SRel":
         return SRel(self, {i: {i: g} for i, g in enumerate(self.guards) if g is not False})
@@ -355,6 +356,8 @@ class SRel:
         return F.all_(F.not_(v) for row in self.rows.values() for v in row.values())
 
     def acyclic(self):
+        if self.u.acyclic == "closure":
+            return self.plus.irreflexive()
         F = self.u.F
         comp = _sccs(self.rows)
         ranks: dict = {}
