@@ -1,8 +1,13 @@
 """Memory models as axioms over execution graphs, computed concretely (herd-style, no solver).
 
-This package is the independent judge of executions: it imports nothing from the engines
-(and never z3), so a witness an engine produces can be re-checked here by a separate
-computation. `judge(name, graph)` answers whether the memory model allows the execution.
+This package is the independent judge of executions: its concrete side (graph, relation,
+base, sc, tso, lkmm, gp, verdict) imports nothing from the engines and never z3, so a
+witness an engine produces can be re-checked here by a separate computation.
+`judge(name, graph)` answers whether the memory model allows the execution.
+
+The same model text also has a symbolic back end, in modules of their own that the concrete
+ones never import: formula.py (formulas), symbolic.py (the relation algebra over them) and
+symexec.py (a symbolic execution graph whose rf and co z3 chooses): see base.py.
 """
 
 from __future__ import annotations
