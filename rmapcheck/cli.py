@@ -111,10 +111,11 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 def _add_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["explicit", "z3", "both"], default="explicit",
                    help="the engine (default: explicit); both: explicit and z3, exit 1 if they disagree")
-    p.add_argument("--mode", choices=["prove", "bmc", "events"], default="prove",
-                   help="z3: prove (Spacer, unbounded), bmc (bounded to --max-depth) or events (each thread "
-                        "unrolled, executions as events: sc, most properties; the others 'unsupported') "
-                        "(default: prove)")
+    p.add_argument("--mode", choices=["events", "prove", "bmc"], default=None,
+                   help="z3: events (each thread unrolled to --unwind, executions as events chosen by z3; "
+                        "no-leak, no-deadlock and lock-order say 'unsupported'), or the older interleaving "
+                        "encoding: prove (Spacer, unbounded) or bmc (bounded to --max-depth) (default: "
+                        "events; prove with --show-invariant)")
     p.add_argument("--unwind", type=_positive(int), metavar="N",
                    help="z3 events: unroll every loop N times (default: 12); a run that needs more says "
                         "'incomplete (unwind N)'")
@@ -134,6 +135,8 @@ def _add_trace_layout(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args) -> str:
+    if args.mode is None:
+        args.mode = "prove" if getattr(args, "show_invariant", False) else "events"
     if args.bmc_depth is not None and (args.engine == "explicit" or args.mode != "bmc"):
         raise UsageError("--bmc-depth bounds z3's bounded model checking: it needs --engine z3 or both "
                          "with --mode bmc")

@@ -39,7 +39,7 @@ def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "
     if engine != "explicit":
         from rmapcheck.engines.z3.both import check_with_z3
 
-        return check_with_z3(program, memory_model, engine, mode or "prove", limits or Limits(), progress)
+        return check_with_z3(program, memory_model, engine, mode or "events", limits or Limits(), progress)
     mem = memory_for(program, memory_model)
     search = Search(program, limits or Limits(), mem, progress, reduction=reduction)
     result = search.run()

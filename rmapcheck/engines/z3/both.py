@@ -100,7 +100,12 @@ def report_extra(res: RunResult, show_invariant: bool = False) -> str:
             parts.append(f"encoding limits left to refute per depth (state + step): {st['limits']}")
         out.append(", ".join(parts))
     z = getattr(res, "z3_result", None)
-    if z is not None:
+    if z is not None and z.engine == "z3 events":
+        zs = getattr(z, "z3_stats", {}) or {}
+        out.append(f"z3 events: loops unrolled {zs.get('unwind')} times, {zs.get('steps', 0)} steps, "
+                   f"{zs.get('events', 0)} events; " + ("every property decided" if z.stats.complete else
+                                                        "some properties undecided (see their verdicts)"))
+    elif z is not None:
         out.append(f"{z.engine}: depth {z.stats.depth}, " + ("complete" if z.stats.complete else f"stopped ({z.stats.limit})"))
     if hasattr(res, "disagreements"):
         if res.disagreements:

@@ -4,7 +4,7 @@ consistency as clocks.
 This is the interface a memory-model compiler (z3ax) reads, kept stable:
 
 - ``Encoding.prog``: the unrolled program (unroll.Program): ``steps`` (each with ``clock``, a
-  z3 Int, and ``guard``), ``events`` (unroll.Event: eid, tid, kind R/W/F, tags, guard, addr,
+  Int, and ``guard``), ``events`` (unroll.Event: eid, tid, kind R/W/F, tags, guard, addr,
   value, step), ``po`` (pairs of consecutive step ids of one thread; events of one step are
   simultaneous, an rmw's read and write are ``step.info['rmw']``).
 - ``Encoding.executed(e)``: the z3 Bool that event e happens (its guard, its step's clock within
@@ -40,7 +40,7 @@ class Encoding:
         self.prog = prog
         self.p = prog.p
         self.T = prog.T
-        self.facts: list = [self.T >= 0] + list(prog.constraints)
+        self.facts: list = [self.T >= 0, self.T < V.CLOCK_MAX] + list(prog.constraints)
         self.rf: dict = {}
         self._frees_of: dict = {}
         self._writes = [e for e in prog.events if e.kind == "W"]
@@ -93,6 +93,7 @@ class Encoding:
         changed = True
         while changed:
             changed = False
+            V.MEMO[0] = {}  # within a round, a term's set may lag a read's growth: the next round sees it
             self._sets = {e.eid: (V.bases_of(e.addr), V.offs_of(e.addr)) for e in self.prog.events
                           if e.addr is not None}
             for r in reads:
@@ -111,10 +112,11 @@ class Encoding:
                     if os_ is not None:
                         o = V.offs_of(v)
                         os_ = None if o is None or len(os_ | o) > 64 else os_ | o
-                for var, new in ((str(r.value.base), bs), (str(r.value.off), os_)):
+                for var, new in ((r.value.base.decl().name(), bs), (r.value.off.decl().name(), os_)):
                     if V.READS.get(var, set()) != new:
                         V.READS[var] = new
                         changed = True
+        V.MEMO[0] = None
 
     def candidates(self, r) -> list:
         """The writes a read may read from: another step's, to a cell the read may access."""
@@ -138,7 +140,7 @@ class Encoding:
         out = []
         cr = self.clock(r)
         ws = self.candidates(r)
-        src = z3.Int(f"src{r.eid}")
+        src = V.clock(f"src{r.eid}")
         choices = []
         for w in ws:
             v = z3.Bool(f"rf_{w.eid}_{r.eid}")

@@ -46,7 +46,7 @@ class Step:
     pc: int
     instr: object
     guard: object  # path condition (z3 Bool or True)
-    clock: object  # z3 Int
+    clock: object  # a z3 Int (values.clock)
     kind: str  # load store rmw lock unlock srcu_lock srcu_unlock sync_start sync_end alloc free fence observe
     events: list = field(default_factory=list)  # eids
     addr: object = None
@@ -78,7 +78,7 @@ class Site:
     prop: str
     tid: int
     cond: object  # z3 Bool or Python bool: the path condition and the failure
-    time: object  # z3 Int: the clock of the step it belongs to (0: before every step)
+    time: object  # a clock term: the clock of the step it belongs to (0: before every step)
     msg: str
     stops: bool
     loc: SourceLoc | None = None
@@ -142,7 +142,10 @@ def _merge_num(pairs):
             continue
         if not isinstance(x, int) and not isinstance(v, int) and x.eq(v):
             continue
-        v = z3.If(V.B(g), x, v) if g is not True else x
+        if g is True:
+            v = x
+            continue
+        v = z3.If(V.B(g), V.clock_val(x) if isinstance(x, int) else x, V.clock_val(v) if isinstance(v, int) else v)
     return v
 
 
@@ -189,7 +192,7 @@ class Program:
         self.thread_names: list = []
         self.srcu: list = []  # (sid, kind, key, outer Bool): srcu_lock/srcu_unlock/sync_start/sync_end
         self.fault_vars = 0
-        self.zero = z3.IntVal(0)
+        self.zero = V.clock_val(0)
         tid = 0
         for th in p.threads:
             for k in range(th.instances):
@@ -197,12 +200,12 @@ class Program:
                 _Thread(self, tid, th, k).run()
                 tid += 1
         self.nthreads = tid
-        self.T = z3.Int("T")  # the horizon: a step happens when its clock is at most T
+        self.T = V.clock("T")  # the horizon: a step happens when its clock is at most T
         self.observer_sites = observe_invariants(self, self.T + 1)  # the state after every step up to T
 
     def new_step(self, tid, pc, instr, guard, kind, clock=None) -> Step:
         sid = len(self.steps)
-        st = Step(sid, tid, pc, instr, guard, clock if clock is not None else z3.Int(f"c{sid}"), kind)
+        st = Step(sid, tid, pc, instr, guard, clock if clock is not None else V.clock(f"c{sid}"), kind)
         self.steps.append(st)
         return st
 
@@ -672,7 +675,7 @@ def _ite_num(c, a, b):
         return b
     if isinstance(a, int) and isinstance(b, int) and a == b:
         return a
-    return z3.If(c, a if not isinstance(a, int) else z3.IntVal(a), b if not isinstance(b, int) else z3.IntVal(b))
+    return z3.If(c, a if not isinstance(a, int) else V.clock_val(a), b if not isinstance(b, int) else V.clock_val(b))
 
 
 def _le0(n):

@@ -26,6 +26,19 @@ BASE_BITS = 16
 INT = 0x3FFF  # the base of a value that is not a pointer
 
 
+# Clocks and lock-nesting counts are integers: measured on the unit models, bit-vector clocks
+# made the queries many times slower than z3's integer difference logic.
+CLOCK_MAX = 1 << 30
+
+
+def clock(name: str):
+    return z3.Int(name)
+
+
+def clock_val(n: int):
+    return z3.IntVal(n)
+
+
 def bv(n: int) -> z3.BitVecRef:
     return z3.BitVecVal(n, OFF_BITS)
 
@@ -71,8 +84,8 @@ def fresh(name: str):
     _FRESH[0] += 1
     n = f"{name}#{_FRESH[0]}"
     b, o = z3.BitVec(n + ".b", BASE_BITS), z3.BitVec(n + ".o", OFF_BITS)
-    READS[str(b)] = set()
-    READS[str(o)] = set()
+    READS[b.decl().name()] = set()
+    READS[o.decl().name()] = set()
     return Sym(b, o)
 
 
@@ -188,7 +201,7 @@ def nondet_var(lo: int, hi: int) -> z3.BitVecRef:
     recorded range is never another program's)."""
     _NONDETS[0] += 1
     v = z3.BitVec(f"nd{_NONDETS[0]}", OFF_BITS)
-    RANGES[str(v)] = range(lo, hi + 1)
+    RANGES[v.decl().name()] = range(lo, hi + 1)
     return v
 
 _SETOPS = {
@@ -201,36 +214,44 @@ def _wrap(n: int, bits: int) -> int:
     return n - (1 << bits) if n >> (bits - 1) else n
 
 
+MEMO: list = [None]  # a memo of term_values shared by the calls of one analysis round (or None)
+
+
 def term_values(t, limit: int = 64):
     """The numerals a term can take (a set of ints), or None when not known to be few: If-trees,
-    sums and products of them and of nondet variables (whose ranges the unrolling records)."""
-    memo: dict = {}
+    sums and products of them, nondet variables (whose ranges the unrolling records) and reads
+    (whose value sets execution.value_sets computes)."""
+    memo = MEMO[0] if MEMO[0] is not None else {}
 
     def go(x):
         k = x.get_id()
         if k in memo:
             return memo[k]
-        if z3.is_bv_value(x):
-            out = {x.as_signed_long()}
-        elif z3.is_app_of(x, z3.Z3_OP_ITE):
-            a, b = go(x.arg(1)), go(x.arg(2))
-            out = None if a is None or b is None else a | b
-        elif z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED and str(x) in RANGES:
-            out = set(RANGES[str(x)])
-        elif z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED and str(x) in READS:
-            out = READS[str(x)]
-            out = None if out is None else set(out)
-        elif z3.is_app(x) and x.decl().kind() in _SETOPS and x.num_args() >= 2:
-            f = _SETOPS[x.decl().kind()]
-            out = go(x.arg(0))
-            for j in range(1, x.num_args()):
-                b = go(x.arg(j))
-                if out is None or b is None or len(out) * len(b) > limit * limit:
-                    out = None
-                    break
-                out = {_wrap(f(u, v), x.size()) for u in out for v in b}
-        else:
-            out = None
+        out = None
+        if z3.is_app(x):
+            d = x.decl()
+            kind = d.kind()
+            if kind == z3.Z3_OP_BNUM:
+                out = {x.as_signed_long()}
+            elif kind == z3.Z3_OP_ITE:
+                a, b = go(x.arg(1)), go(x.arg(2))
+                out = None if a is None or b is None else a | b
+            elif kind == z3.Z3_OP_UNINTERPRETED and x.num_args() == 0:
+                name = d.name()
+                if name in RANGES:
+                    out = set(RANGES[name])
+                elif name in READS:
+                    out = READS[name]
+                    out = None if out is None else set(out)
+            elif kind in _SETOPS and x.num_args() >= 2:
+                f = _SETOPS[kind]
+                out = go(x.arg(0))
+                for j in range(1, x.num_args()):
+                    b = go(x.arg(j))
+                    if out is None or b is None or len(out) * len(b) > limit * limit:
+                        out = None
+                        break
+                    out = {_wrap(f(u, v), x.size()) for u in out for v in b}
         if out is not None and len(out) > limit:
             out = None
         memo[k] = out
