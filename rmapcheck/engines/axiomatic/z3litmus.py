@@ -235,49 +235,47 @@ def enumerate_states(program, memory_model: str, private=(), rcu=(), key_cells=(
     solver.add(enc.consistent)
     judge = concrete_model(memory_model)
     out = Enumeration(incomplete=enc.incomplete)
-    kept = []
-    while True:
+
+    def query(*extra):
+        """One more question to the same solver (the encoding is asserted once)."""
+        solver.push()
+        solver.add(*extra)
         out.candidates += 1
         r = solver.check()
         if r == z3.unknown:
             out.incomplete = f"z3: {solver.reason_unknown()}"
-            break
-        if r == z3.unsat:
-            break
+        return r
+
+    kept = []
+    solver.push()  # the states found are blocked inside this scope only
+    while query() == z3.sat:
         m = solver.model()
         vals = [m.eval(t, model_completion=True).as_long() for t in terms]
         state = {c: decode[v] for c, v in zip(cells, vals)}
         out.allowed.append(_allowed(enc, m, judge, state, races))
         if keep is None or keep(state):
             kept.append(vals)
+        solver.pop()
         solver.add(z3.Or([t != v for t, v in zip(terms, vals)]) if terms else z3.BoolVal(False))
+    solver.pop()
+    solver.pop()
     # a fault (a NULL dereference, ...) in some allowed execution: the paths that stop at one
     for t, ps in enumerate(enc.paths.per_thread):
         for k, p in enumerate(ps):
             if p.faults and any(f not in out.faults for f in p.faults):
-                s3 = z3.Solver()
-                s3.add(*enc.facts)
-                s3.add(enc.consistent, enc.sel[t][k])
-                out.candidates += 1
-                if s3.check() == z3.sat:
+                if query(enc.sel[t][k]) == z3.sat:
                     out.faults += [f for f in p.faults if f not in out.faults]
+                solver.pop()
     if races and "data-race" in enc.flags and kept:
         raised = enc.flags["data-race"][0]
-        s2 = z3.Solver()
-        s2.add(*enc.facts)
-        s2.add(enc.consistent, raised)
-        s2.add(z3.Or([z3.And([t == v for t, v in zip(terms, vals)]) for vals in kept]))
-        out.candidates += 1
-        r = s2.check()
-        if r == z3.sat:
-            m = s2.model()
+        if query(raised, z3.Or([z3.And([t == v for t, v in zip(terms, vals)]) for vals in kept])) == z3.sat:
+            m = solver.model()
             vals = [m.eval(t, model_completion=True).as_long() for t in terms]
             a = _allowed(enc, m, judge, {c: decode[v] for c, v in zip(cells, vals)}, races)
             if "data-race" not in a.flags:
                 raise InternalError(f"z3's racy witness has no data race for the concrete {memory_model} axioms")
             out.allowed.append(a)
-        elif r == z3.unknown:
-            out.incomplete = f"z3: {s2.reason_unknown()}"
+        solver.pop()
     return out
 
 
