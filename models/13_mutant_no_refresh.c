@@ -15,12 +15,14 @@
  * @faults 0
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @config sc NR_SLOTS=3
- * @defines ra WRITE_BACK_POINTERS=1 NR_AS=1 NR_SLOTS=1
+ * @config NR_SLOTS=3
+ * @defines ra WRITE_BACK_POINTERS=1
  * @expect sc active-rmaps violated
  * @expect sc rmaps-present violated
  * @expect sc no-leak violated
  * @expect sc * holds
+ * @expect ra active-rmaps violated
+ * @expect ra rmaps-present violated
  * @expect ra no-data-race violated
  * @expect ra no-leak violated
  * @expect ra * holds

@@ -18,7 +18,7 @@
  * @faults 0
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @defines ra FIELD_READS=1 NR_AS=1 NR_SLOTS=1
+ * @defines ra FIELD_READS=1
  * @config ra FLAG_PLAIN=1
  * @expect sc * holds
  * @expect ra commit-rmaps violated

@@ -20,12 +20,12 @@
  *   - Each object is read in one step by the allocator and its arch data written back in one
  *     step (all under slots_arch_lock; see READS UNDER slots_arch_lock in include/kvm_arrays.h).
  *   - Write-tracking arrays are not modelled (10_5.17.c says why; models/17_6.19.c has them).
- * MEMORY MODELS: sc in the default configuration; ra with one address space and one slot, and
- *   the writer reading only the fields of `old` it uses (FIELD_READS=1). ra lets every load read
- *   any message its view allows, which multiplies the states; B6, the only kind of bug ra adds
- *   (a reader that sees the flag but not the rmap stores before it), needs one slot, one
- *   allocation and one reader; the bugs that need more slots or both address spaces do not need
- *   weak memory: the sc runs check them.
+ * MEMORY MODELS: ra runs with the writer reading only the fields of `old` it uses (FIELD_READS=1),
+ *   in sc's configuration (15, 16) or, where that still costs too much (10: 58,548 ra states in
+ *   sc's, benchmarks/results/ra_in_sc_configs.md), with one address space and one slot. B6, the
+ *   only kind of bug ra adds (a reader that sees the flag but not the rmap stores before it),
+ *   needs one slot, one allocation and one reader; the bugs that need more slots or both
+ *   address spaces do not need weak memory: the sc runs check them.
  */
 #pragma once
 #include "kvm_memslot.h"
