@@ -7,23 +7,30 @@ either). Invariants are evaluated by an observer that reads memory at that time,
 invariant is checked in every state an execution passes through (between any two steps),
 as the explicit engine checks it in every state.
 
+no-deadlock: a state at T where some thread has not ended and every thread has ended or
+waits at its next step, a mutex_lock of a lock word that is not 0 (a lock taken at or before
+T and not released since), or the end of a synchronize_srcu whose grace period began while a
+read section was open that has not ended by T.
+
+lock-order: for each pair of lock names, is there a state where a thread holding the first
+(a mutex, or an srcu read section) is about to take the second (mutex_lock, or
+synchronize_srcu)? The edges found form the lock graph the explicit engine builds over its
+states; a cycle is the violation.
+
 Not decided by this engine yet (verdict 'unsupported', never 'holds'): no-leak (reachability
-of heap objects in every state), no-deadlock (an execution where every unfinished thread
-waits forever) and lock-order (the lock graph of every execution).
+of heap objects in every state).
 """
 
 from __future__ import annotations
 
 import z3
 
+from rmapcheck.engines.z3ev import values as V
 from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
 from rmapcheck.ir import nodes as ir
 
 UNSUPPORTED = {
     ir.P_LEAK: "no-leak needs the heap's reachability in every state: not encoded by the event engine yet",
-    ir.P_DEADLOCK: "no-deadlock needs executions that end with every thread blocked: not encoded by the event "
-                   "engine yet",
-    ir.P_LOCKORDER: "lock-order needs the lock graph of every execution: not encoded by the event engine yet",
     ir.P_RACE: "no-data-race is not encoded by the event engine yet",
 }
 
@@ -32,6 +39,8 @@ def violation(enc, prop: str):
     """A z3 Bool: the execution (a prefix up to T) violates prop; None when no site can."""
     P = enc.prog
     T = enc.T
+    if prop == ir.P_DEADLOCK:
+        return deadlock(enc)
     now = [AND(s.cond, s.time == T) for s in P.sites if s.prop == prop]
     obs = [s.cond for s in P.observer_sites if s.prop == prop]
     parts = [B(x) for x in now if x is not False]
@@ -48,3 +57,101 @@ def unwinding(enc):
     T = enc.T
     cuts = [B(AND(g, t == T)) for _, g, t, _ in enc.prog.cuts if g is not False]
     return z3.Or(*cuts) if cuts else None
+
+
+def _at(step, T):
+    """The thread waits to take this step at T: it is on its path, the step before it happened."""
+    return AND(step.guard, step.info["before"] <= T, step.clock > T)
+
+
+def deadlock(enc):
+    P = enc.prog
+    T = enc.T
+    steps = P.steps
+    ended = {t: [] for t in range(P.nthreads)}
+    for t, g, time in P.ends:
+        ended[t].append(AND(g, time <= T))
+    blocked = {t: [] for t in range(P.nthreads)}
+    writes = [e for e in P.events if e.kind == "W"]
+    for s in steps:
+        if s.tid >= P.nthreads:
+            continue
+        if s.kind == "lock":
+            taken = []
+            for w in writes:
+                if "LKW" not in w.tags:
+                    continue
+                cw = steps[w.step].clock
+                same = V.eq(w.addr, s.addr)
+                if same is False:
+                    continue
+                released = [AND(u.guard, V.eq(u.addr, s.addr), cw < steps[u.step].clock, steps[u.step].clock <= T)
+                            for u in writes if "UL" in u.tags and V.may_equal(u.addr, s.addr)]
+                taken.append(AND(w.guard, same, cw <= T, NOT(OR(*released))))
+            blocked[s.tid].append(AND(_at(s, T), OR(*taken)))
+        elif s.kind == "sync_end":
+            start = steps[s.info["start"]]
+            open_ = []
+            for lsid, kind, key, louter in P.srcu:
+                if kind != "lock" or not V.may_equal(key, start.addr):
+                    continue
+                lk = steps[lsid]
+                left = [AND(uo, steps[usid].clock <= T) for usid, k2, key2, uo in
+                        [(a, b, c, d) for a, b, c, d in P.srcu if b == "unlock"]
+                        if key2 == key and steps[usid].tid == lk.tid and usid > lsid]
+                open_.append(AND(louter, V.eq(start.addr, key), lk.clock < start.clock, NOT(OR(*left))))
+            blocked[s.tid].append(AND(_at(s, T), OR(*open_)))
+    stuck = [OR(*ended[t], *blocked[t]) for t in range(P.nthreads)]
+    some_waits = OR(*[NOT(OR(*ended[t])) for t in range(P.nthreads)])
+    stopped_at_T = OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
+    return B(AND(*stuck, some_waits, NOT(stopped_at_T)))
+
+
+def lock_name(p, a) -> str:
+    """The explicit engine's name of a lock (search.Search.lock_name)."""
+    if a.__class__ is tuple and a[0] == ir.GLOBAL and 0 <= a[1] < len(p.global_cells):
+        return p.global_cells[a[1]].name.rsplit(".__", 1)[0]
+    if a.__class__ is tuple and a[0] >= 0:
+        return f"heap lock +{a[1]}"
+    return str(a)
+
+
+def lock_edges(enc) -> dict:
+    """(held name, taken name) -> a z3 Bool: a state at T where some thread holds the first and
+    is about to take the second."""
+    P = enc.prog
+    T = enc.T
+    out: dict = {}
+    stopped_at_T = OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
+    for s in P.steps:
+        if s.tid >= P.nthreads or s.kind not in ("lock", "sync_start") or not s.info.get("held"):
+            continue
+        targets = [(k, c) for k, c in _keys(s.addr)]
+        for (kind, key), n in s.info["held"].items():
+            holds = NOT(_le0(n))
+            if holds is False:
+                continue
+            for tkey, tc in targets:
+                src, dst = lock_name(P.p, key), lock_name(P.p, tkey)
+                if kind == "s" and s.kind == "lock" and src == dst:
+                    continue
+                cond = AND(_at(s, T), holds, tc)
+                if cond is False:
+                    continue
+                out.setdefault((src, dst), []).append(cond)
+    return {k: B(AND(OR(*v), NOT(stopped_at_T))) for k, v in sorted(out.items())}
+
+
+def _keys(a):
+    if V.is_concrete(a):
+        return [(a, True)] if a.__class__ is tuple else []
+    bases, offs = V.bases_of(a), V.offs_of(a)
+    if bases is None or offs is None:
+        from rmapcheck.engines.z3ev.unroll import Unsupported
+
+        raise Unsupported("a lock whose address is not one of a few cells")
+    return [((b, o), V.eq(a, (b, o))) for b in sorted(bases) for o in sorted(offs) if b != V.INT]
+
+
+def _le0(n):
+    return n <= 0

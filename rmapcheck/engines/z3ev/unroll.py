@@ -262,6 +262,8 @@ class _Thread:
             s = self.P.new_step(self.tid, st.pc, instr, st.guard, kind, self.obs)
             return s
         s = self.P.new_step(self.tid, st.pc, instr, st.guard, kind)
+        s.info["before"] = st.time  # the thread's clock before it: it waits at s when before <= T < clock
+        s.info["held"] = dict(st.held)  # (kind, lock) -> how many times the thread holds it before s
         self.P.constraints.append(s.clock >= 1)
         if self.prev_clock is not None:
             self.P.constraints.append(s.clock > self.prev_clock[1])

@@ -26,11 +26,16 @@ from rmapcheck.properties.verdict import Path
 
 
 class Witness:
-    def __init__(self, enc, model: z3.ModelRef, prop: str):
+    def __init__(self, enc, model: z3.ModelRef, prop: str, edge: tuple | None = None):
         self.enc, self.m, self.prop = enc, model, prop
+        self.edge = edge  # lock-order: the (held, taken) lock names the state must show
+        self.edge_witness = None
         self.P = enc.prog
         self.T = self.num(enc.T)
-        self.site, self.observer = self.find_site()
+        if prop in (ir.P_DEADLOCK, ir.P_LOCKORDER):  # a state: every step up to T
+            self.site, self.observer = None, True
+        else:
+            self.site, self.observer = self.find_site()
         self.steps = self.executed_steps()
 
     # -- reading the model ------------------------------------------------------------------
@@ -158,7 +163,7 @@ class Witness:
                 lead[tid] = None
             else:
                 lead[tid] = tuple(self.choices_of(tid, True))
-        if self.num(self.site.time) == 0 and not self.observer:
+        if not self.observer and self.num(self.site.time) == 0:
             labels = [(t, lead[t]) for t in range(self.site.tid + 1) if lead[t] is not None]
             return self.check(ex, Path(-1, labels, "step"))
         k = self.init_index(ex, init_state, lead)
@@ -229,6 +234,29 @@ class Witness:
             events = out.events
             last = out
         self.message = ""
+        if self.prop == ir.P_LOCKORDER:
+            from rmapcheck.engines.explicit.search import Limits, Search
+
+            st = last.state if last is not None else state
+            search = Search(self.P.p, Limits())
+            for t in range(len(st[2]) if st is not None else 0):
+                for e in ex.lock_edges(st, t):
+                    w = search.edge_witness(0, t, e)
+                    if w is not None and (w.src, w.dst) == self.edge:
+                        self.edge_witness = w
+                        self.message = f"{w.thread} holds {w.src} and takes {w.dst}"
+                        return path
+            raise InternalError(f"z3 witness of the lock-order edge {self.edge} replays to a state without it")
+        if self.prop == ir.P_DEADLOCK:
+            st = last.state if last is not None else state
+            stuck = st is not None and any(th[0] >= 0 for th in st[2]) and not any(
+                ex.enabled(st, t) for t in range(len(st[2])))
+            if not stuck:
+                raise InternalError("z3 witness for no-deadlock replays to a state where a thread can move")
+            from rmapcheck.engines.explicit.search import Limits, Search
+
+            self.message = f"no thread can move: {Search(self.P.p, Limits()).describe_blocked(st)}"
+            return path
         if path.kind == "step":
             hit = [ev for ev in events if ev.prop == self.prop]
         else:
