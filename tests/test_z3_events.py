@@ -138,3 +138,14 @@ def test_cli_events_mode_reports_and_exit_codes():
     assert "engines agree" in r.stdout
     r = _cli("check", "--unwind", "3", str(TESTS / "models/unit/oob_in_bounds.c"))
     assert r.returncode == 2 and "--unwind" in r.stderr
+
+
+def test_same_model_same_witness_whatever_ran_before():
+    path = str(TESTS / "models/unit/uaf_free_without_grace_period.c")
+    first = check_events(load_model(path, {}))
+    check_events(load_model(str(TESTS / "models/unit/lost_update_array_copy.c"), {}))
+    again = check_events(load_model(path, {}))
+    for name, r in first.results.items():
+        assert again.results[name].verdict == r.verdict
+        if r.path is not None:
+            assert (r.path.init, r.path.labels) == (again.results[name].path.init, again.results[name].path.labels)

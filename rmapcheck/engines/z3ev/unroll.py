@@ -176,6 +176,7 @@ class Program:
     """The unrolled program: every thread's steps, events, sites, objects and choices."""
 
     def __init__(self, p: ir.Program, unwind: int = DEFAULT_UNWIND):
+        V.reset_names()
         self.p = p
         self.unwind = unwind
         self.steps: list[Step] = []

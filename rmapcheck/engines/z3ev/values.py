@@ -196,6 +196,16 @@ RANGES: dict = {}  # the name of a nondet variable -> the values it takes
 _NONDETS = [0]
 
 
+def reset_names() -> None:
+    """Start a program's variables from the same names every time (the same model gives the
+    same formula, so the same witness, whatever ran before it in the process). One program is
+    unrolled and solved at a time."""
+    _NONDETS[0] = 0
+    _FRESH[0] = 0
+    RANGES.clear()
+    READS.clear()
+
+
 def nondet_var(lo: int, hi: int) -> z3.BitVecRef:
     """A fresh variable for a nondet choice in lo..hi (named uniquely in the process, so its
     recorded range is never another program's)."""
