@@ -33,9 +33,9 @@
  * @config FIX=4
  * @config sc FIX=4 GFN_INDEX=1
  * @config sc FIX=4 FIELD_READS=1
- * @config ra FIX=4 NR_AS=2
- * @config ra FIX=4 NR_AS=2 GFN_INDEX=1
- * @defines ra FIELD_READS=1 NR_AS=1
+ * @config ra GFN_INDEX=1
+ * @config ra FIX=4 GFN_INDEX=1
+ * @defines ra FIELD_READS=1
  * @expect sc write-track-null-deref violated
  * @expect sc aging-null-deref violated
  * @expect sc * holds
@@ -58,8 +58,8 @@
  * @expect ra * holds
  * @expect ra FIX=4 * holds
  * @expect sc FIX=4 FIELD_READS=1 * holds
- * @expect ra FIX=4 NR_AS=2 * holds
- * @expect ra FIX=4 NR_AS=2 GFN_INDEX=1 * holds
+ * @expect ra FIX=4 GFN_INDEX=1 * holds
+ * @expect ra GFN_INDEX=1 no-data-race violated
  */
 
 /*

@@ -60,8 +60,7 @@ def test_fixes(rows):
     # under ra also in sc's two address spaces (FIELD_READS=1: the writer reads old's fields as the
     # kernel does; the whole-struct copy of FIELD_READS=0 is an sc-only shortcut that races on arch)
     for mm, cfg in (("sc", "FIX=4"), ("sc", "FIX=4 GFN_INDEX=1"), ("sc", "FIELD_READS=1 FIX=4"),
-                    ("ra", "FIELD_READS=1 FIX=4 NR_AS=1"),
-                    ("ra", "FIELD_READS=1 FIX=4 NR_AS=2"), ("ra", "FIELD_READS=1 FIX=4 GFN_INDEX=1 NR_AS=2")):
+                    ("ra", "FIELD_READS=1 FIX=4"), ("ra", "FIELD_READS=1 FIX=4 GFN_INDEX=1")):
         assert violated(rows, mm, cfg) == set(), (mm, cfg)
 
 
@@ -70,9 +69,9 @@ def test_ra_finds_what_sc_finds_in_the_ra_configuration(rows):
     allows every sc execution), here in the ra runs' own configuration."""
     from rmapcheck.runner import check_file
 
-    sc = check_file(str(MODEL), {"FIELD_READS": 1, "NR_AS": 1}, "sc")
+    sc = check_file(str(MODEL), {"FIELD_READS": 1}, "sc")
     sc_bad = {n for n, r in sc.results.items() if r.verdict == "violated"}
-    assert sc_bad and sc_bad <= violated(rows, "ra", "FIELD_READS=1 NR_AS=1")
+    assert sc_bad and sc_bad <= violated(rows, "ra", "FIELD_READS=1")
 
 
 # ------------------------------------------------------------------ docs/findings.md
