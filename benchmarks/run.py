@@ -4,6 +4,7 @@
     python benchmarks/run.py                      # every models/*.c, every config
     python benchmarks/run.py models/07_v5_5.14.c  # some models (files or directories)
     python benchmarks/run.py --json               # machine-readable output
+    python benchmarks/run.py --versus none        # each run beside the unreduced one
     python benchmarks/run.py models/10_5.17.c --memory-model sc -D NR_VCPUS=3 -D KVM_NR_PAGE_SIZES=3 --verdicts
 
 Each run (one model, one configuration: the default and each @config line, one memory
@@ -28,6 +29,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from rmapcheck.engines.explicit.executor import REDUCTIONS  # noqa: E402
 COLUMNS = ["model", "config", "memory model", "states", "transitions", "seconds", "CPU s", "states/s", "peak MiB"]
 
 
@@ -175,10 +178,31 @@ def _verdicts(r: dict) -> str:
     return f"{found or 'none found'}; the others unknown (incomplete)"
 
 
-def time_verify(paths: list[str], jobs: int | None, memory_models: list[str] | None) -> dict:
+def versus_table(rows: list[dict], versus: str) -> str:
+    """Each run's states and seconds beside those of the same run with the --versus reduction."""
+    from tabulate import tabulate
+
+    body, tot = [], [0, 0, 0.0, 0.0]
+    for r in rows:
+        v = r.get("versus")
+        if not v or v.get("error") or "error" in r:
+            continue
+        body.append([r["model"], r["config"], r["memory_model"], r["states"], v["states"],
+                     f"{v['states'] / max(r['states'], 1):.2f}", f"{r['seconds']:.2f}", f"{v['seconds']:.2f}"])
+        tot = [tot[0] + r["states"], tot[1] + v["states"], tot[2] + r["seconds"], tot[3] + v["seconds"]]
+    body.append(["total", "", "", tot[0], tot[1], f"{tot[1] / max(tot[0], 1):.2f}", f"{tot[2]:.2f}", f"{tot[3]:.2f}"])
+    red = rows[0].get("reduction", "default") if rows else "default"
+    return tabulate(body, headers=["model", "config", "memory model", f"states ({red})", f"states ({versus})", "x",
+                                   f"seconds ({red})", f"seconds ({versus})"],
+                    tablefmt="github", disable_numparse=True, colalign=("left", "left", "left") + ("right",) * 5)
+
+
+def time_verify(paths: list[str], jobs: int | None, memory_models: list[str] | None,
+                reduction: str | None = None) -> dict:
     """`rmapcheck verify` on paths (none: the bundled models), timed as a whole: wall and CPU seconds
     (its own and its workers'), and its exit status."""
     flags = [f"--memory-model={m}" for m in memory_models or []] + ([f"-j{jobs}"] if jobs else [])
+    flags += [f"--reduction={reduction}"] if reduction else []
     cmd = [sys.executable, "-m", "rmapcheck", "verify", *(str(Path(p).resolve()) for p in paths), *flags]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
@@ -224,9 +248,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the runs of this configuration, as the table's config column names it before "
                          "-D (repeatable)")
     ap.add_argument("--verdicts", action="store_true", help="a column with the properties each run found violated")
-    ap.add_argument("--reduction", choices=["none", "private"],
-                    help="per run: the explicit engine's reduction (default: rmapcheck's default); run once "
-                         "with --reduction none for the unreduced figures")
+    ap.add_argument("--reduction", choices=list(REDUCTIONS),
+                    help="per run: the explicit engine's reduction (default: rmapcheck's default)")
+    ap.add_argument("--versus", choices=list(REDUCTIONS), metavar="REDUCTION",
+                    help="also run each configuration (and verify) with this reduction, and print its states "
+                         "and seconds beside the others (--versus none: what the reduction saves)")
     ap.add_argument("--z3", action="store_true",
                     help="the z3 engine beside the explicit one instead (sc, default configuration): "
                          "BMC depth and seconds, proof seconds; see benchmarks/z3bench.py")
@@ -267,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for mm, cfg in runs:
             row = run_one(path, mm, cfg, args)
+            if args.versus and "error" not in row:
+                other = run_one(path, mm, cfg, argparse.Namespace(**{**vars(args), "reduction": args.versus}))
+                row["versus"] = {k: other.get(k) for k in ("states", "seconds", "cpu_seconds", "reduction", "error")}
             rows.append(row)
             if not args.json:
                 sys.stderr.write(f"{row['model']} [{row['config']}, {mm}]: "
@@ -291,11 +320,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             sys.stderr.write("timing rmapcheck verify...\n")
         verify = time_verify(args.paths, args.verify_jobs, args.memory_models)
+        if args.versus:
+            verify["versus"] = time_verify(args.paths, args.verify_jobs, args.memory_models, args.versus)
     if args.json:
         json.dump({"environment": env, "runs": rows, "sc_in_ra_configs": extra, "verify": verify}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(table(rows, args.verdicts) + "\n")
+        if args.versus:
+            sys.stdout.write("\n" + versus_table(rows, args.versus) + "\n")
         cost = ra_cost(rows, extra)
         if cost:
             sys.stdout.write("\nThe cost of ra over sc, in the same configuration (each model's ra configuration):\n\n")
@@ -304,8 +337,9 @@ def main(argv: list[str] | None = None) -> int:
                          "one fresh process per run; peak MiB includes the interpreter (about 40 MiB); "
                          f"load average {env['load_average'][0]} at the end.\n")
         if verify is not None:
-            sys.stdout.write(f"\n{verify['command']} (-j{verify['jobs']}): {verify['wall_seconds']:.1f} s wall, "
-                             f"{verify['cpu_seconds']:.1f} s CPU, exit {verify['exit_code']} ({verify['summary']})\n")
+            for v in [verify] + ([verify["versus"]] if "versus" in verify else []):
+                sys.stdout.write(f"\n{v['command']} (-j{v['jobs']}): {v['wall_seconds']:.1f} s wall, "
+                                 f"{v['cpu_seconds']:.1f} s CPU, exit {v['exit_code']} ({v['summary']})\n")
     return 1 if any("error" in r for r in rows) else 0
 
 

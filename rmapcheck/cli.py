@@ -14,6 +14,7 @@ import re
 import sys
 
 from rmapcheck import __version__
+from rmapcheck.engines.explicit.executor import REDUCTIONS
 from rmapcheck.errors import InternalError, ModelError, RmapcheckError, UsageError
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -102,10 +103,12 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="stop a run after SECONDS seconds")
     g.add_argument("--max-memory", type=_positive(float), metavar="MiB",
                    help="stop a run when the process uses more than MiB mebibytes")
-    p.add_argument("--reduction", choices=["none", "private"], default=None,
-                   help="explicit engine: private (default) runs allocations and accesses to objects only "
-                        "one thread can reach inside the step before them; none schedules every visible step "
-                        "(counterexamples are shortest in the graph explored)")
+    p.add_argument("--reduction", choices=list(REDUCTIONS), default=None,
+                   help="explicit engine: private (default) runs an allocation and an access to an "
+                        "object no other thread can reach inside the step before it; movers also a step no "
+                        "other thread can interfere with (an access guarded by a lock the thread holds, an "
+                        "unlock, a fence); none schedules every visible step (counterexamples are shortest "
+                        "in the graph explored)")
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:

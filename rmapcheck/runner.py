@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION, REDUCTIONS, Executor
-from rmapcheck.engines.explicit.replay import expand, replay, trim
+from rmapcheck.engines.explicit.replay import expand, replay, shorten, trim
 from rmapcheck.engines.explicit.search import Limits, Search
 from rmapcheck.errors import UsageError
 from rmapcheck.frontend import load_model
@@ -56,7 +56,10 @@ def attach_traces(program: ir.Program, result: RunResult, memory_model: str, red
     for r in result.results.values():
         if r.verdict == VIOLATED and r.path is not None:
             if reduced is not None:
-                r.path = trim(ex, r.path, expand(reduced, r.path), r.name)
+                expanded = expand(reduced, r.path)
+                r.path = trim(ex, r.path, expanded, r.name)
+                r.path.folded = {k for k in getattr(expanded, "folded", ()) if k < len(r.path.labels)}
+                r.path = shorten(ex, r.path, r.name)
             r.trace = replay(ex, r.path, r.name, r.message)
             if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
                 r.trace.final = r.message

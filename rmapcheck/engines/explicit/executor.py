@@ -28,7 +28,27 @@ LOCAL_STEP_LIMIT = 100_000
 # the step before it keeps every reachable state where the thread is not between the two
 # (Lipton's reduction with a both-mover); invariants read through globals only, so they cannot
 # tell. The fault budget of allocations is shared, but failures commute as a set.
-REDUCTIONS = ("none", "private")
+# "movers" also runs inside the transition every step that is a left mover at that point
+# (movers.Movers.left_mover): one that conflicts with no step the other threads can make from
+# their current pcs (footprint.py: same location, one a write; an access of theirs made under a
+# global lock this thread holds cannot happen meanwhile; under sc a write of the value the cell
+# holds changes nothing), that writes nothing an @invariant reads, and that cannot block (no
+# lock, no synchronize_srcu; an srcu read section's start or end only while no other thread can
+# still call synchronize_srcu on its domain). An unlock of a held lock is one: the others' lock
+# operations on it wait. Such a step moves left over everything the others do between the step
+# before it and itself, so every execution is one of the reduced graph with the thread's steps
+# made later; a state with the thread between the two shows nothing new: the invariants read
+# the same, no thread is blocked on the mover, no other pending access conflicts with it (no
+# race between pending accesses), lock-order edges are other threads' own, a leak stays one.
+# A transition that begins with a lock (a right mover: no other thread's step between the lock
+# and the next one can touch the lock) may also run one step that is no mover, if it is not a
+# lock or synchronize_srcu (they may block, and a lock-order edge is read in the state before
+# them), after movers only (Lipton: right movers, one step, left movers). The states it skips,
+# after the lock, equal the state before it for every invariant (the lock writes nothing an
+# invariant reads) and block nobody who could not also be blocked before it; a race between the
+# skipped step and another thread's pending access is still met under ra by whichever of the
+# two runs second (it reads or overwrites a message its thread has not seen).
+REDUCTIONS = ("none", "private", "movers")
 DEFAULT_REDUCTION = "private"
 ALLOC = "alloc"  # privf marker: an allocation, whose object is always fresh
 
@@ -133,7 +153,7 @@ class Executor:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}")
         self.reduction = reduction
-        self.fold = reduction == "private"
+        self.fold = reduction != "none"
         self.p = program
         self.mem = memory or SCMemory(program)
         self.same_pointers = self.mem.same_pointers if canonical_sources else None  # None: no shortcut
@@ -147,6 +167,11 @@ class Executor:
                 self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
         self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
         self._inv_cache: dict = {}
+        self.movers = None  # the left movers the fold also runs (see REDUCTIONS)
+        if reduction == "movers":
+            from rmapcheck.engines.explicit.movers import Movers
+
+            self.movers = Movers(self)
 
     # -- compilation ----------------------------------------------------------------
     def _compile_thread(self, code, escaped, nlocals):
@@ -448,6 +473,8 @@ class Executor:
         first = not leading
         fold = self.fold and not leading  # leading runs stay as they are: the same initial states
         others = None  # the heap objects other threads can reach, once a step asks
+        movers = self.movers if fold else None
+        right = False  # the transition began with a lock, and has run no step but movers since
         steps = 0
         own = ir.LOCAL_BASE - tid
         try:
@@ -460,20 +487,35 @@ class Executor:
                         if not fold:
                             break
                         g = privf[pc]
-                        if g is None:
-                            break
-                        if g is not ALLOC:
+                        private = g is not None
+                        if g is not None and g is not ALLOC:
                             a = g(c.L, tid) if f is None else a
                             if a.__class__ is not tuple or a[0] < 0 or a[0] >= len(c.H) or not c.H[a[0]].alive:
+                                private = False
+                            else:
+                                if others is None:
+                                    # after the transition's first step, only private steps run:
+                                    # none of them changes what other threads can reach
+                                    others = self.mem.reachable_by_others(c.G, c.H, c.T, tid)
+                                private = a[0] not in others
+                        if not private:
+                            ins = code[pc]
+                            if movers is None:
                                 break
-                            if others is None:
-                                # after the transition's first step, only private steps run:
-                                # none of them changes what other threads can reach
-                                others = self.mem.reachable_by_others(c.G, c.H, c.T, tid)
-                            if a[0] in others:
+                            if movers.left_mover(c, ins):
+                                if ins.__class__ is ir.Unlock:
+                                    right = False
+                            elif right and movers.after_lock(ins):
+                                right = False  # the one step after the lock that is no mover
+                            else:
                                 break
+                            others = None  # a mover may change what others reach: look again
                         if log is not None:
                             log.append(("fold", pc, c.ci))
+                if first and movers is not None:
+                    # a lock is a right mover: the transition it begins may run one step that is
+                    # no mover (see REDUCTIONS)
+                    right = code[pc].__class__ is ir.Lock and movers.right_mover(c, code[pc])
                 first = False
                 c.instr = code[pc]
                 c.pc = pc

@@ -71,11 +71,57 @@ def expand(ex: Executor, path: Path) -> Path:
     if not 0 <= path.init < len(inits):
         raise InternalError(f"trace starts from initial state {path.init}, which does not exist")
     labels = []
+    folded = set()
     runs = walk(ex, inits[path.init][0], path.labels, False, logs=True)
     for (_, choices), (tid, log, _) in zip(path.labels, runs):
         choices = tuple(choices)
         cuts = [0] + [ci for kind, _, ci in log if kind == "fold"] + [len(choices)]
+        folded.update(range(len(labels) + 1, len(labels) + len(cuts) - 1))
         labels += [(tid, choices[a:b]) for a, b in zip(cuts, cuts[1:])]
+    out = Path(path.init, labels, path.kind)
+    out.folded = folded  # which steps the reduction ran inside the one before (see shorten)
+    return out
+
+
+def _shows(ex: Executor, state_before, out, prop: str, kind: str) -> bool:
+    """Does the last step of a path (outcome out, from state_before) show the violation?"""
+    if kind == "step":
+        return any(ev.prop == prop for ev in out.events)
+    st = out.state
+    if st is None:
+        return False
+    if prop == ir.P_RACE:
+        return ex.mem.state_events is not None and any(ev.prop == prop for ev in ex.mem.state_events(st, ex))
+    if prop == ir.P_DEADLOCK:
+        return (any(th[0] >= 0 for th in st[2])
+                and not any(th[0] >= 0 and ex.enabled(st, t) for t, th in enumerate(st[2])))
+    return any(ev.prop == prop for ev in ex.check_invariants(st))
+
+
+def shorten(ex: Executor, path: Path, prop: str) -> Path:
+    """Leave out the steps the reduction ran inside the step before them that the violation
+    does not need (an unlock run early, say), latest first, as long as the rest still replays
+    in the unreduced executor ex and ends in the same violation: the trace a person reads has
+    no step that does not matter to it. Lock-order cycles keep their path (edges, not ends)."""
+    folded = sorted(getattr(path, "folded", ()), reverse=True)
+    if not folded or prop == ir.P_LOCKORDER or path.init == -1:
+        return path
+    inits = ex.initial_states()
+    labels = list(path.labels)
+    for k in folded:
+        if k >= len(labels):
+            continue
+        cand = labels[:k] + labels[k + 1:]
+        try:
+            state, last = inits[path.init][0], None
+            for _, _, out in walk(ex, state, cand, False):
+                last, state_before = out, state
+                state = out.state
+            ok = last is not None and _shows(ex, state_before, last, prop, path.kind)
+        except InternalError:
+            ok = False
+        if ok:
+            labels = cand
     return Path(path.init, labels, path.kind)
 
 

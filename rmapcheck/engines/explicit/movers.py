@@ -1,0 +1,173 @@
+"""Left movers: the steps the "movers" reduction runs inside the transition before them.
+
+A step of thread t is a left mover at a point of its transition when it commutes with every
+step the other threads can make from where they stand (their pcs do not change while t runs):
+footprint.Future over-approximates what each of them may still access from its pc, and two
+accesses conflict when they name one location and one of them writes it, unless the other
+thread's access happens under a global lock t holds (it cannot happen while t holds it), or,
+under sc, every write of the other thread there stores the value the cell holds now (t reads
+the same either way). A heap object that no other thread can reach
+(memory.reachable_by_others) is t's alone. The step must also write nothing an @invariant
+reads and must not block (a lock, synchronize_srcu). An unlock of a lock t holds is one: the
+others' lock operations on it cannot run meanwhile. The executor's REDUCTIONS comment gives
+the argument that the reduction changes no verdict.
+"""
+
+from __future__ import annotations
+
+from rmapcheck.engines.explicit.footprint import ANY, FENCE, UNGUARDED, UNKNOWN, Footprints, R, W
+from rmapcheck.engines.explicit.evaluator import compile_expr
+from rmapcheck.ir import nodes as ir
+
+STOPS = None  # the footprint of a step that cannot run (it faults): never a mover
+
+
+class Movers:
+    def __init__(self, ex):
+        self.ex = ex
+        self.mem = ex.mem
+        self.ra = ex.mem.name != "sc"
+        self.fp = Footprints(ex.p, ex.mem.name)
+        self.fut = [self.fp.future[id(ti.ir.code)] for ti in ex.threads]
+        self.inv = self.fp.invariant_reads if ex.inv else None
+        self._free_ptr: dict[int, object] = {}
+
+    # -- the step a thread is about to make, concretely ------------------------------------
+    def _key(self, H, tid: int, a, others):
+        """(region, offset) of a concrete address, () for an unshared one (the thread's own
+        locals, a heap object no other thread can reach), STOPS for a faulting one."""
+        if a.__class__ is not tuple:
+            return STOPS
+        base, off = a
+        if base == ir.GLOBAL:
+            return (ir.GLOBAL, off)
+        if base >= 0:
+            if base >= len(H) or not H[base].alive:
+                return STOPS
+            if base not in others():
+                return ()
+            return (H[base].site, off)
+        if base == ir.LOCAL_BASE - tid:
+            return ()
+        return STOPS
+
+    def accesses(self, G, H, T, tid: int, L, i):
+        """The (region, offset, mode) step i of tid makes from G, H, T and its locals L, or
+        STOPS. A plain access also names the lock space of its cell (lock operations write
+        there), a lock operation the plain space (a plain access of a lock cell)."""
+        cache = []
+
+        def others():
+            if not cache:
+                cache.append(self.mem.reachable_by_others(G, H, T, tid))
+            return cache[0]
+
+        if isinstance(i, (ir.Load, ir.Store, ir.Rmw, ir.Lock, ir.Unlock)):
+            a = self.mem.addr(i, L, tid)
+            k = self._key(H, tid, a, others)
+            if k is STOPS:
+                return STOPS
+            out = []
+            if k:
+                r, o = k
+                if isinstance(i, (ir.Lock, ir.Unlock)):
+                    out = [(("lock", r), o, W), (r, o, W)]
+                elif isinstance(i, ir.Load):
+                    # under sc, the value it reads (a write of that same value commutes with it)
+                    base = a[0]
+                    cells = G if base == ir.GLOBAL else H[base].cells
+                    for j in range(i.width):
+                        cur = cells[a[1] + j] if not self.ra and a[1] + j < len(cells) else UNKNOWN
+                        out += [(r, o + j, R, cur), (("lock", r), o + j, R)]
+                else:
+                    width = len(i.values) if isinstance(i, ir.Store) else 1
+                    for j in range(width):
+                        out += [(r, o + j, W), (("lock", r), o + j, W)]
+            if self.ra and isinstance(i, ir.Rmw) and i.order == ir.MB:
+                out.append((FENCE, 0, W))
+            return out
+        if isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock, ir.SrcuSync)):
+            a = self.mem.addr(i, L, tid)
+            if a.__class__ is not tuple or a[0] < ir.GLOBAL:
+                return STOPS
+            region = ir.GLOBAL if a[0] == ir.GLOBAL else H[a[0]].site if a[0] < len(H) else None
+            if region is None:
+                return STOPS
+            sync = isinstance(i, ir.SrcuSync)
+            out = [(("srcu", region), a[1], W if sync else R)]
+            if sync and self.ra:
+                out.append((FENCE, 0, W))
+            return out
+        if isinstance(i, ir.Free):
+            f = self._free_ptr.get(id(i))
+            if f is None:
+                f = self._free_ptr[id(i)] = compile_expr(i.ptr)
+            p = f(L, tid)
+            if p == 0:
+                return []
+            k = self._key(H, tid, p, others)
+            if k is STOPS:
+                return STOPS
+            return [(k[0], ANY, W), (("lock", k[0]), ANY, W)] if k else []
+        if isinstance(i, ir.Fence):
+            return [(FENCE, 0, W)] if self.ra and ir.fence_effect(i.kind) == "mb" else []
+        if isinstance(i, ir.Alloc):
+            return []  # a fresh object; the fault budget is checked apart
+        return STOPS  # pragma: no cover - every visible instruction is listed above
+
+    def conflict(self, T, tid: int, acc, held: frozenset) -> bool:
+        """Does one of the accesses conflict with a step another thread may still make (from
+        its pc in T), or write what an invariant reads?"""
+        for x in acc:
+            r, o, m = x[0], x[1], x[2]
+            cur = x[3] if len(x) > 3 else UNKNOWN
+            if m == W and self.inv is not None and self.inv.conflicts(r, o, W, UNGUARDED):
+                return True
+            for u, thu in enumerate(T):
+                if u != tid and thu[0] >= 0 and self.fut[u][thu[0]].conflicts(r, o, m, held, cur):
+                    return True
+        return False
+
+    def right_mover(self, c, i) -> bool:
+        """Is lock step i, the first of a transition, a right mover: can no other thread's
+        step touch its cell (their lock operations on it wait for the holder) and no invariant
+        read it? Then the transition may run one step that is no mover (after_lock)."""
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
+        if acc is STOPS:
+            return False
+        acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
+        return not self.conflict(c.T, c.tid, acc, frozenset())
+
+    @staticmethod
+    def after_lock(i) -> bool:
+        """May step i, no mover, end a transition that began with a lock and ran only movers
+        since (Lipton: right movers, one step, left movers)? Not a lock or synchronize_srcu:
+        they may block, and a lock-order edge is read in the state before them."""
+        return not isinstance(i, (ir.Lock, ir.SrcuSync))
+
+    # -- left movers (the fold) -----------------------------------------------------------------
+    def left_mover(self, c, i) -> bool:
+        """Can step i of the running thread (working state c) run inside the transition before
+        it? Yes when it commutes with every step another thread may make meanwhile (executor
+        REDUCTIONS): it conflicts with none of them (a lock the thread holds guards), writes
+        nothing an invariant reads, and cannot block (a lock, synchronize_srcu). An srcu read
+        section's start or end is one while no other thread can still call synchronize_srcu on
+        its domain (the two do not commute: a grace period waits for the sections begun before
+        it)."""
+        if isinstance(i, (ir.Lock, ir.SrcuSync)):
+            return False
+        if isinstance(i, ir.Alloc):
+            return True  # fresh object; failures commute as a set (see REDUCTIONS)
+        held = frozenset(a[1] for kind, a, _ in c.held
+                         if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
+        if acc is STOPS:
+            return False
+        if isinstance(i, ir.Unlock):
+            a = self.mem.addr(i, c.L, c.tid)
+            if not any(k == "m" and x == a for k, x, _ in c.held):
+                return False  # a bad unlock: its own transition
+            acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
+        return not self.conflict(c.T, c.tid, acc, held)
+
+    # -- A1 and A2 ---------------------------------------------------------------------------
