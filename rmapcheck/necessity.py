@@ -33,6 +33,7 @@ from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION
 from rmapcheck.engines.explicit.search import Limits, Search
 from rmapcheck.errors import ModelError, UsageError, pos_text
 from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import successors
 from rmapcheck.properties.verdict import HOLDS, INCOMPLETE, UNKNOWN, VIOLATED
 
 
@@ -79,14 +80,7 @@ def _key(instr) -> str:
 
 
 def _successors(code: list, pc: int) -> list:
-    i = code[pc]
-    if isinstance(i, ir.Branch):
-        return [i.target, i.other]
-    if isinstance(i, ir.Jump):
-        return [i.target]
-    if isinstance(i, ir.End):
-        return []
-    return [pc + 1] if pc + 1 < len(code) else []
+    return [s for s in successors(code, pc) if s < len(code)]
 
 
 def _releases(code: list, pc: int, unlock_cls) -> list:

@@ -22,6 +22,7 @@ reads and writes.
 from __future__ import annotations
 
 from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import successors as cfg_successors
 
 R, W = 1, 2  # access modes
 LOCALS = -2  # the abstract region of the executing thread's own locals (never in a footprint)
@@ -257,7 +258,7 @@ def index_bounds(code, escaped: frozenset = frozenset(), reach: int = 40) -> lis
     one index: the smallest n)."""
     preds: list = [[] for _ in code]
     for pc, i in enumerate(code):
-        for s in successors(i, pc):
+        for s in successors(code, pc):
             if 0 <= s < len(code) and s != pc:
                 preds[s].append(pc)
     out: list = []
@@ -283,16 +284,10 @@ def index_bounds(code, escaped: frozenset = frozenset(), reach: int = 40) -> lis
     return out
 
 
-def successors(i, pc: int) -> tuple:
-    if isinstance(i, ir.Branch):
-        return (i.target, i.other)
-    if isinstance(i, ir.Jump):
-        return (i.target,)
-    if isinstance(i, ir.End):
-        return ()
-    if isinstance(i, ir.SrcuSync):
-        return (pc, pc + 1)
-    return (pc + 1,)
+def successors(code: list, pc: int) -> tuple:
+    """The control-flow successors of pc, with the wait of a synchronize_srcu (it stays at pc)."""
+    out = cfg_successors(code, pc)
+    return (pc,) + out if isinstance(code[pc], ir.SrcuSync) else out
 
 
 def must_held(code, pt: PointsTo, L) -> list:
@@ -319,7 +314,7 @@ def must_held(code, pt: PointsTo, L) -> list:
                 cur = frozenset()
             else:
                 cur = cur - {o for r, o in a if r == ir.GLOBAL}
-        for s in successors(i, pc):
+        for s in successors(code, pc):
             if not 0 <= s < n:
                 continue
             new = cur if held[s] is None else held[s] & cur
@@ -467,7 +462,7 @@ def futures(code, pt: PointsTo, L, memory_model: str) -> list:
     while changed:
         changed = False
         for pc in range(n - 1, -1, -1):
-            for s in successors(code[pc], pc):
+            for s in successors(code, pc):
                 if 0 <= s < n and s != pc:
                     changed |= fut[pc].merge(fut[s])
     return fut
