@@ -117,40 +117,31 @@ class Formulas:
 
     def any_(self, terms):
         """The disjunction of an iterable of formulas."""
-        seen, have = [], set()
-        for t in terms:
-            if t is True:
-                return True
-            if t is False or t in have:
-                continue
-            have.add(t)
-            seen.append(t)
-        if not seen:
-            return False
-        if len(seen) == 1:
-            return seen[0]
-        if len(seen) == 2:
-            return self.or_(seen[0], seen[1])
-        seen.sort()
-        return self._node(("|*",) + tuple(seen))
+        return self._fold(terms, True, self.or_, "|*")
 
     def all_(self, terms):
+        """The conjunction of an iterable of formulas."""
+        return self._fold(terms, False, self.and_, "&*")
+
+    def _fold(self, terms, absorbing: bool, pair, tag: str):
+        """any_ (absorbing True) and all_ (absorbing False): constants folded, duplicates dropped,
+        two terms through the binary constructor, more as one sorted n-ary node."""
         seen, have = [], set()
         for t in terms:
-            if t is False:
-                return False
-            if t is True or t in have:
+            if t is absorbing:
+                return absorbing
+            if t is (not absorbing) or t in have:
                 continue
             have.add(t)
             seen.append(t)
         if not seen:
-            return True
+            return not absorbing
         if len(seen) == 1:
             return seen[0]
         if len(seen) == 2:
-            return self.and_(seen[0], seen[1])
+            return pair(seen[0], seen[1])
         seen.sort()
-        return self._node(("&*",) + tuple(seen))
+        return self._node((tag,) + tuple(seen))
 
     def implies(self, a, b):
         return self.or_(self.not_(a), b)

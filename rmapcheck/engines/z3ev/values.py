@@ -146,37 +146,30 @@ def from_bool(c):
 
 # -- Boolean helpers that keep Python bools Python -----------------------------------------
 def AND(*xs):
-    out = []
-    for x in xs:
-        if x is False:
-            return False
-        if x is True:
-            continue
-        if z3.is_false(x):
-            return False
-        if z3.is_true(x):
-            continue
-        out.append(x)
-    if not out:
-        return True
-    return out[0] if len(out) == 1 else z3.And(*out)
+    return _fold(xs, False, z3.And)
 
 
 def OR(*xs):
+    return _fold(xs, True, z3.Or)
+
+
+def _fold(xs, absorbing: bool, make):
+    """AND (absorbing False) and OR (absorbing True): Python and z3 constants folded away."""
+    is_absorbing, is_unit = (z3.is_true, z3.is_false) if absorbing else (z3.is_false, z3.is_true)
     out = []
     for x in xs:
-        if x is True:
-            return True
-        if x is False:
+        if x is absorbing:
+            return absorbing
+        if x is (not absorbing):
             continue
-        if z3.is_true(x):
-            return True
-        if z3.is_false(x):
+        if is_absorbing(x):
+            return absorbing
+        if is_unit(x):
             continue
         out.append(x)
     if not out:
-        return False
-    return out[0] if len(out) == 1 else z3.Or(*out)
+        return not absorbing
+    return out[0] if len(out) == 1 else make(*out)
 
 
 def NOT(x):
