@@ -122,6 +122,14 @@ class _Parser:
             raise self.err(t, f"'{t.text}' is a keyword and cannot be used as {what}")
         return self.next()
 
+    def comma_list(self, item) -> list:
+        """item (, item)*: one or more, separated by commas."""
+        out = [item()]
+        while self.is_op(","):
+            self.next()
+            out.append(item())
+        return out
+
     @staticmethod
     def describe(t: Tok) -> str:
         if t.kind == "eof":
@@ -212,17 +220,12 @@ class _Parser:
         name = self.ident("an enum name")
         self.expect_op("=")
         self.expect_op("{")
-        vals = []
-        while True:
-            v = self.ident("an enum constant")
+        vals: list = []
+        for v in self.comma_list(lambda: self.ident("an enum constant")):
             if v.text in vals:
                 raise self.err(v, f"'{v.text}' appears twice in this enum")
             vals.append(v.text)
-            if self.is_op(","):
-                self.next()
-                continue
-            self.expect_op("}")
-            break
+        self.expect_op("}")
         d = SortDecl(name.text, "enum", tuple(vals), name.line, name.col)
         self._declare_sort(pr, d, name)
         for v in vals:
@@ -275,14 +278,9 @@ class _Parser:
         if self.is_op(")"):
             self.next()
             return ()
-        while True:
-            s = self.sort_name()
-            out.append((s.text, s.line, s.col))
-            if self.is_op(","):
-                self.next()
-                continue
-            self.expect_op(")")
-            return tuple(out)
+        out = [(s.text, s.line, s.col) for s in self.comma_list(self.sort_name)]
+        self.expect_op(")")
+        return tuple(out)
 
     def _declare_sym(self, pr: Proof, d: SymDecl, tok: Tok) -> None:
         if d.name in pr.symbols or d.name in pr.macros:
@@ -399,14 +397,7 @@ class _Parser:
             lhs = ()
             if self.is_op("("):
                 self.next()
-                args = []
-                if not self.is_op(")"):
-                    while True:
-                        args.append(self.formula())
-                        if self.is_op(","):
-                            self.next()
-                            continue
-                        break
+                args = [] if self.is_op(")") else self.comma_list(self.formula)
                 self.expect_op(")")
                 lhs = tuple(args)
             self.expect_op(":=", "(an update is 'SYMBOL(args) := term')")
@@ -431,18 +422,7 @@ class _Parser:
                     raise self.err(self.tok, 'expected the objects\' type in double quotes: objects "struct kvm_memory_slot"')
                 a = AbsSort(name.text, "objects", self.next().text, (), name.line, name.col)
             else:
-                comps = []
-                while True:
-                    c = self.ident("a component name")
-                    self.expect_kw("in")
-                    lo = self.cexpr()
-                    self.expect_op("..", "(a component ranges over LO..HI)")
-                    hi = self.cexpr()
-                    comps.append((c.text, lo, hi))
-                    if self.is_op(","):
-                        self.next()
-                        continue
-                    break
+                comps = self.comma_list(self._component)
                 a = AbsSort(name.text, "tuple", "", tuple(comps), name.line, name.col)
             if name.text in pr.abs_sorts:
                 raise self.err(name, f"sort '{name.text}' is abstracted twice")
@@ -452,16 +432,7 @@ class _Parser:
         if self.is_kw("let"):
             self.next()
             name = self.ident("a name")
-            lparams = []
-            if self.is_op("("):
-                self.next()
-                while True:
-                    lparams.append(self.ident("a parameter name").text)
-                    if self.is_op(","):
-                        self.next()
-                        continue
-                    break
-                self.expect_op(")")
+            lparams = self._params()
             self.expect_op(":=")
             expr = self.cexpr()
             if name.text in pr.abs_lets:
@@ -470,22 +441,30 @@ class _Parser:
             self._last_item = None
             return
         sym = self.ident("a symbol name")
-        params = []
-        if self.is_op("("):
-            self.next()
-            while True:
-                params.append(self.ident("a parameter name").text)
-                if self.is_op(","):
-                    self.next()
-                    continue
-                break
-            self.expect_op(")")
+        params = self._params()
         self.expect_op(":=")
         expr = self.cexpr()
         if sym.text in pr.abs_syms:
             raise self.err(sym, f"'{sym.text}' is abstracted twice")
         pr.abs_syms[sym.text] = AbsSym(sym.text, tuple(params), expr, sym.line, sym.col)
         self._last_item = pr.abs_syms[sym.text]
+
+    def _component(self) -> tuple:
+        """NAME in LO..HI: one component of an abstracted tuple sort."""
+        c = self.ident("a component name")
+        self.expect_kw("in")
+        lo = self.cexpr()
+        self.expect_op("..", "(a component ranges over LO..HI)")
+        return (c.text, lo, self.cexpr())
+
+    def _params(self) -> list:
+        """An optional (NAME, ...) parameter list."""
+        if not self.is_op("("):
+            return []
+        self.next()
+        params = [t.text for t in self.comma_list(lambda: self.ident("a parameter name"))]
+        self.expect_op(")")
+        return params
 
     # -- formulas ------------------------------------------------------------------------
     def mk(self, op: str, tok: Tok, args=(), name: str = "", binders=()) -> E:
@@ -558,15 +537,8 @@ class _Parser:
         if self.is_kw("in"):
             t = self.next()
             self.expect_op("{")
-            names = []
-            while True:
-                n = self.ident("a constant")
-                names.append((n.text, n.line, n.col))
-                if self.is_op(","):
-                    self.next()
-                    continue
-                self.expect_op("}")
-                break
+            names = [(n.text, n.line, n.col) for n in self.comma_list(lambda: self.ident("a constant"))]
+            self.expect_op("}")
             return self.mk("in", t, (a,), binders=names)
         return a
 
@@ -586,14 +558,7 @@ class _Parser:
             self.next()
             if self.is_op("("):
                 self.next()
-                args = []
-                if not self.is_op(")"):
-                    while True:
-                        args.append(self.formula())
-                        if self.is_op(","):
-                            self.next()
-                            continue
-                        break
+                args = [] if self.is_op(")") else self.comma_list(self.formula)
                 self.expect_op(")", "to close the argument list")
                 return self.mk("app", t, args, t.text)
             return self.mk("name", t, (), t.text)
@@ -674,14 +639,7 @@ class _Parser:
                 e = self.mk("index", t, (e, i))
             elif self.is_op("(") and e.op == "cname":
                 self.next()
-                args = []
-                if not self.is_op(")"):
-                    while True:
-                        args.append(self.cexpr())
-                        if self.is_op(","):
-                            self.next()
-                            continue
-                        break
+                args = [] if self.is_op(")") else self.comma_list(self.cexpr)
                 self.expect_op(")")
                 e = self.mk("call", e_tok(e), args, e.name)
             else:
