@@ -34,7 +34,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rmapcheck.errors import ModelError, SourceLoc, UsageError
+from rmapcheck.errors import ModelError, SourceLoc
+from rmapcheck.sourcefile import read_source_text
 from rmapcheck.frontend.unsupported import did_you_mean, unsupported_message
 from rmapcheck.ir import nodes as ir
 
@@ -1271,22 +1272,7 @@ def map_error(test: LitmusTest, e: ModelError) -> ModelError:
 
 
 def read_litmus(path: str) -> str:
-    import os
-
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, not a litmus test")
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise ModelError(SourceLoc(path, line, 1), "the litmus test is not valid UTF-8 text") from None
+    return read_source_text(path, "litmus test")
 
 
 def load_litmus(path: str, text: str | None = None) -> tuple[LitmusTest, ir.Program]:

@@ -7,7 +7,8 @@ import re
 
 from pycparser import c_ast, c_parser
 
-from rmapcheck.errors import ModelError, SourceLoc, UsageError
+from rmapcheck.errors import ModelError, SourceLoc
+from rmapcheck.sourcefile import read_source_text
 from rmapcheck.frontend.ctypes import ArrT, FuncT, IntT, PtrT, StructT, VoidT, cell_names, object_starts
 from rmapcheck.frontend.initializers import walk_init_list
 from rmapcheck.frontend.lower import ThreadLowerer, _Frame
@@ -23,20 +24,7 @@ _PARSE_ERR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
 
 
 def read_model_text(path: str) -> str:
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, not a model file")
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise ModelError(SourceLoc(path, line, 1), "the model is not valid UTF-8 text") from None
+    return read_source_text(path, "model file")
 
 
 INCLUDE_ENV = "RMAPCHECK_INCLUDE"  # -I DIRs of the command line (os.pathsep-separated): seen by -j workers too

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import itertools
 
-from rmapcheck.errors import ModelError
 from rmapcheck.proofs.lexer import ProofError, Tok, error_at, tokenize
 from rmapcheck.proofs.source import read_source
+from rmapcheck.sourcefile import read_source_text
 from rmapcheck.proofs.syntax import (
     BOOL, AbsSort, AbsSym, Define, E, Expect, Formula, Proof, SortDecl, SymDecl, Transition, Update,
 )
@@ -44,17 +44,7 @@ RESERVED = TOP | EXPR_KW | {BOOL}
 
 
 def read_proof_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise ModelError(None, f"{path}: no such proof file") from None
-    except IsADirectoryError:
-        raise ModelError(None, f"{path}: is a directory, not a proof file") from None
-    except UnicodeDecodeError:
-        raise ModelError(None, f"{path}: not UTF-8 text") from None
-    except OSError as e:
-        raise ModelError(None, f"{path}: {e.strerror}") from None
+    return read_source_text(path, "proof file")
 
 
 def load_proof(path: str) -> Proof:
