@@ -3,28 +3,18 @@ each counterexample; --width, --max-trace-steps."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import re
 from pathlib import Path
 
-from rmapcheck.cli import main
+from cli_inprocess import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = "tests/models/unit"
 
 
 def check(*args: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["check", *args])
-    finally:
-        os.chdir(here)
-    return code, out.getvalue()
+    r = run_cli("check", *args)
+    return r.returncode, r.stdout
 
 
 def test_header_names_only_the_defines_given():

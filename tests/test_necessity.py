@@ -6,15 +6,13 @@ element has a known answer; the KVM models get the same check when they exist.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from cli_inprocess import run_cli
 from rmapcheck.cli import main
 from rmapcheck.errors import ModelError
 from rmapcheck.frontend import load_model
@@ -28,15 +26,8 @@ DESIGN = "tests/models/reports/lazy_alloc_design.c"
 
 
 def cli(*args):
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    finally:
-        os.chdir(here)
-    return code, out.getvalue(), err.getvalue()
+    r = run_cli(*args)
+    return r.returncode, r.stdout, r.stderr
 
 
 def _run(**kw):

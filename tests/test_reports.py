@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 
+from cli_inprocess import run_cli
 from rmapcheck.frontend import load_model
 from rmapcheck.properties.verdict import VIOLATED
 from rmapcheck.report import ci
@@ -36,22 +37,7 @@ UNIT = "tests/models/unit"
 DESIGN = "tests/models/reports/lazy_alloc_design.c"
 
 
-def cli(*args):
-    """Run the command line in this process (from the repository root), as a subprocess would."""
-    import contextlib
-    import io
-
-    from rmapcheck.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    finally:
-        os.chdir(here)
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+cli = run_cli
 
 
 def test_cli_as_a_process():

@@ -11,7 +11,6 @@ where that is a failure: .ci/run installs it.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
@@ -20,11 +19,10 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from rmapcheck.cli import main
+from cli_inprocess import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = "tests/models/unit"
@@ -32,16 +30,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def cli(*args):
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    finally:
-        os.chdir(here)
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+cli = run_cli
 
 
 # -- the site ------------------------------------------------------------------------------------

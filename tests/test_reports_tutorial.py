@@ -11,8 +11,6 @@ and review the diff of docs/tutorial.md: the prose around each block must still 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import shlex
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rmapcheck.cli import main
+from cli_inprocess import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "tutorial.md"
@@ -34,16 +32,7 @@ def normalise(text: str) -> str:
 
 
 def run(command: str) -> str:
-    args = shlex.split(command)[1:]
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main(args)
-    finally:
-        os.chdir(here)
-    return out.getvalue()
+    return run_cli(*shlex.split(command)[1:]).stdout
 
 
 def test_tutorial_commands_print_what_the_text_says():
