@@ -142,8 +142,8 @@ class Executor:
     def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False,
                  reduction: str = "none"):
         """canonical_sources: every state given to run() is canonical (the search's are), so a
-        step that changes no pointer needs no canonicalisation (if the memory model offers
-        same_pointers).
+        step that changes no pointer needs no heap scan (the memory model's canonicalize is
+        given the state the step began in).
 
         reduction "private": a visible step that only a thread-private heap object sees (an
         allocation, a load, store or free of an object no other thread and no global can
@@ -156,7 +156,7 @@ class Executor:
         self.fold = reduction != "none"
         self.p = program
         self.mem = memory or SCMemory(program)
-        self.same_pointers = self.mem.same_pointers if canonical_sources else None  # None: no shortcut
+        self.canonical_sources = canonical_sources  # the memory model may then skip the heap scan
         self.threads: list[ThreadInfo] = []
         for th in program.threads:
             for k in range(th.instances):
@@ -547,10 +547,7 @@ class Executor:
         T[tid] = (pc, L, tuple(c.held), c.waiting)
         X = self.mem.finish_step(c, pc < 0)
         G, H, T2 = tuple(c.G), tuple(c.H), tuple(T)
-        if self.same_pointers is not None and self.same_pointers(state, G, H, T2):
-            leaked, remap = (), {}
-        else:
-            G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X)
+        G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X, state if self.canonical_sources else None)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
             c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at {site.loc.where} ({site.func}) is no longer reachable", site.loc, tid))

@@ -80,33 +80,57 @@ class SCMemory:
     # None (sc checks none, and the search then skips the call)
     state_events = None
 
-    def canonicalize(self, G, H, T, X):
+    def canonicalize(self, G, H, T, X, parent=None):
+        """The canonical form of a step's result: (G, H, T, X, leaked ids, remap).
+
+        parent: the canonical state the step began in, or None; if the result points to the
+        heap as the parent does (same_pointers), it is canonical as it is and the heap scan is
+        skipped (most steps touch no pointer)."""
+        if parent is not None and self.same_pointers(parent, G, H, T):
+            return G, H, T, X, (), {}
         G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers,
                                               self.obj_pointers)
         return G, H, T, X, leaked, remap
+
+    def pointer_ids(self, cells: tuple) -> list:
+        """The heap ids the given cells (picked by gptr or obj_pointers) point to, in order."""
+        return heap_ids(cells)
 
     def same_pointers(self, state, G: tuple, H: tuple, T: tuple) -> bool:
         """Do G, H, T point to the heap as ``state`` does: the same heap objects from each
         thread's roots, in the same order, the same links between heap objects? Then, if
         ``state`` is canonical, canonicalize() would return G, H, T as they are, with no leak:
-        the heap order depends on nothing else."""
+        the heap order depends on nothing else. (Equal cells are compared first, at C speed:
+        only cells that differ are scanned for pointers.)"""
         G0, H0, T0 = state[0], state[1], state[2]
         if len(H) != len(H0):
             return False
         if not H:
             return True
-        a, b = self.gptr(G), self.gptr(G0)
-        if a != b and heap_ids(a) != heap_ids(b):
-            return False
+        ids = self.pointer_ids
+        if G is not G0:
+            a, b = self.gptr(G), self.gptr(G0)
+            if a != b and ids(a) != ids(b):
+                return False
         lp = self.local_pointers
         for t, th in enumerate(T):
             th0 = T0[t]
-            if th is not th0 and thread_roots(t, th, lp) != thread_roots(t, th0, lp):
+            if th is th0:
+                continue
+            if th[2] == th0[2] and th[3] == th0[3]:
+                a, b = lp(t, th[1]), lp(t, th0[1])
+                if a == b or heap_ids(a) == heap_ids(b):
+                    continue
+            if thread_roots(t, th, lp) != thread_roots(t, th0, lp):
                 return False
-        sites = self.p.sites
+        op = self.obj_pointers
         for o, o0 in zip(H, H0):
-            if o is not o0 and (o.site != o0.site or (sites[o.site].has_pointers and o.cells != o0.cells)):
+            if o is not o0 and o.site != o0.site:
                 return False
+            if o is not o0 and o.cells is not o0.cells:
+                a, b = op(o), op(o0)
+                if a != b and ids(a) != ids(b):
+                    return False
         return True
 
     def observer(self):

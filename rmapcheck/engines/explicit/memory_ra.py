@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from rmapcheck.engines.explicit.executor import Event, Stop
 from rmapcheck.engines.explicit.memory import SCMemory
-from rmapcheck.engines.explicit.state import HeapObj, heap_order
+from rmapcheck.engines.explicit.state import HeapObj, heap_ids, heap_order
 from rmapcheck.ir import nodes as ir
 
 _ACQ_LOADS = (ir.ACQUIRE, ir.DEREF)
@@ -82,7 +82,6 @@ class RAMemory(SCMemory):
     name = "ra"
     extra_properties = (ir.P_RACE,)
     report_races = True  # the search turns this off once a race has been found
-    same_pointers = None  # the canonical form renumbers messages and views too: no shortcut
 
     def __init__(self, program: ir.Program):
         super().__init__(program)
@@ -447,12 +446,17 @@ class RAMemory(SCMemory):
     def object_pointer_values(self, obj) -> list:
         return [m[0] for h in self.obj_pointers(obj) for m in h]
 
-    def canonicalize(self, G, H, T, X):
+    def pointer_ids(self, hists: tuple) -> list:
+        return heap_ids([m[0] for h in hists for m in h])
+
+    def canonicalize(self, G, H, T, X, parent=None):
         # Messages no thread can read go first: an object whose only reference was such a
         # message is unreachable now, and the leak belongs to this step.
         G, H, T, X = self._collect(G, H, T, X)
         leaked: list = []
         remap: dict = {}
+        if H and parent is not None and self.same_pointers(parent, G, H, T):
+            return G, H, T, X, leaked, remap  # the heap order of the (canonical) parent: nothing to renumber
         if H:
             order, leaked = heap_order(
                 self.global_pointer_values(G), self.object_pointer_values, H, T,
@@ -493,10 +497,15 @@ class RAMemory(SCMemory):
         live = [tviews[t][0] for t, th in enumerate(T) if th[0] >= 0]
         shift: dict = {}
         if live:
+            if not all(live):
+                return G, H, T, X  # a live thread has read only the oldest messages: none to drop
+            live.sort(key=len)  # the shortest view first: the common part shrinks fastest
             common = dict(live[0])
             for v in live[1:]:
                 d = dict(v)
                 common = {k: min(t, d[k]) for k, t in common.items() if k in d}
+                if not common:
+                    return G, H, T, X
             shift = {k: t for k, t in common.items() if t > 0}
         else:
             # every thread has ended: only the final (latest) values matter
