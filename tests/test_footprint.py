@@ -4,7 +4,9 @@ rests on, and precise enough to tell a global lock-protected counter from the fl
 
 from __future__ import annotations
 
-from rmapcheck.engines.explicit.footprint import ANY, UNGUARDED, Footprints, PointsTo, R, W, index_bounds
+from rmapcheck.engines.explicit.footprint import (
+    ANY, UNGUARDED, Footprints, PointsTo, R, W, index_bounds, step_accesses,
+)
 from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.frontend.load import load_model_text
 from rmapcheck.ir import nodes as ir
@@ -142,3 +144,143 @@ def test_movers_fold_the_locked_counter():
     verdicts = {red: {k: v.verdict for k, v in r.results.items()} for red, r in runs.items()}
     assert verdicts["movers"] == verdicts["none"] == verdicts["private"]
     assert runs["movers"].stats.states < runs["private"].stats.states < runs["none"].stats.states
+
+
+SRCU_MODEL = """/*
+ * @title srcu reader and grace period
+ * @thread reader x2
+ * @thread updater
+ */
+struct srcu_struct ss;
+int *gp;
+int cell;
+
+void reader(int id)
+{
+	int idx;
+	int *p;
+
+	idx = srcu_read_lock(&ss);
+	p = srcu_dereference(gp, &ss);
+	if (p)
+		assert(*p == 1);
+	srcu_read_unlock(&ss, idx);
+}
+
+void updater(void)
+{
+	cell = 1;
+	rcu_assign_pointer(gp, &cell);
+	synchronize_srcu(&ss);
+	rcu_assign_pointer(gp, NULL);
+	synchronize_srcu(&ss);
+	cell = 0;
+}
+"""
+
+
+def _runs(text: str, mm: str, reductions=("none", "movers", "persistent")) -> dict:
+    p = load_model_text("t.c", text, {})
+    return {red: check_program(p, mm, limits=Limits(reduction=red)) for red in reductions}
+
+
+def _verdicts(run) -> dict:
+    return {k: v.verdict for k, v in run.results.items()}
+
+
+def test_srcu_read_unlock_has_no_footprint_under_sc_only():
+    """Under sc the end of a read section commutes with synchronize_srcu (executor REDUCTIONS):
+    it has no footprint; under ra the waiter joins the reader's view, so it reads the domain."""
+    p = load_model_text("t.c", SRCU_MODEL, {})
+    code = p.threads[0].code
+    unlock = next(pc for pc, i in enumerate(code) if isinstance(i, ir.SrcuReadUnlock))
+    for mm, empty in (("sc", True), ("ra", False)):
+        fp = Footprints(p, mm)
+        L = fp.pt.locals_of[id(code)]
+        acc = step_accesses(code[unlock], fp.pt.at(code, unlock), L, mm)
+        assert (acc == []) is empty, (mm, acc)
+
+
+def test_srcu_unlock_mover_keeps_the_verdicts_and_saves_states():
+    for mm in ("sc", "ra"):
+        runs = _runs(SRCU_MODEL, mm)
+        assert _verdicts(runs["movers"]) == _verdicts(runs["none"]) == _verdicts(runs["persistent"]), mm
+    runs = _runs(SRCU_MODEL, "sc")
+    assert runs["persistent"].stats.states <= runs["movers"].stats.states < runs["none"].stats.states
+
+
+SAME_VALUE_MODEL = """/*
+ * @title a store of the value a cell holds
+ * @thread a
+ * @thread b
+ * @invariant inv check
+ */
+int x;
+int y;
+
+void a(void)
+{
+	x = 0;
+	x = 0;
+	y = 1;
+}
+
+void b(void)
+{
+	int v;
+
+	v = x;
+	assert(v == 0);
+}
+
+bool check(void)
+{
+	return x == 0;
+}
+"""
+
+
+def test_a_store_of_the_value_held_is_a_read_of_it():
+    """Under sc, `x = 0` when x is 0 changes nothing: it moves over b's read and the invariant
+    does not see it; under ra it adds a message, and stays a write."""
+    from rmapcheck.engines.explicit.executor import Ctx, Executor
+    from rmapcheck.runner import memory_for
+
+    p = load_model_text("t.c", SAME_VALUE_MODEL, {})
+    for mm, mode in (("sc", R), ("ra", W)):
+        ex = Executor(p, memory_for(p, mm), reduction="movers")
+        st = ex.initial_state()
+        c = Ctx(st, 0, (), None)
+        store = ex.code_of(0)[0]
+        assert isinstance(store, ir.Store)
+        acc = ex.movers.accesses(c.G, c.H, c.T, 0, c.L, store)
+        assert [x[2] for x in acc if x[0] == ir.GLOBAL] == [mode], mm
+    for mm in ("sc", "ra"):
+        runs = _runs(SAME_VALUE_MODEL, mm)
+        assert _verdicts(runs["movers"]) == _verdicts(runs["none"]) == _verdicts(runs["persistent"]), mm
+
+
+PAIRS_MODEL = """/*
+ * @title two pairs of threads, each pair racing on its own cell
+ * @thread a
+ * @thread b
+ * @thread c
+ * @thread d
+ */
+int x;
+int y;
+
+void a(void) { x = 1; x = 2; }
+void b(void) { int v; v = x; v = x; }
+void c(void) { y = 1; y = 2; }
+void d(void) { int v; v = y; v = y; assert(v != 1 || v == 1); }
+"""
+
+
+def test_persistent_sets_interleave_independent_pairs_apart():
+    """a and b race on x, c and d on y: no step is a mover, but a persistent set holds one pair,
+    so the two pairs are not interleaved with each other (same verdicts, fewer states)."""
+    for mm in ("sc", "ra"):
+        runs = _runs(PAIRS_MODEL, mm)
+        assert _verdicts(runs["persistent"]) == _verdicts(runs["none"]) == _verdicts(runs["movers"]), mm
+        assert runs["persistent"].stats.states < runs["movers"].stats.states, mm

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gen.programs import program
-from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION
+from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION, REDUCTIONS
 from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.frontend.load import load_model_text
 from rmapcheck.runner import check_file, check_program
@@ -30,6 +30,7 @@ SMALLER = {("limits_counter_grid.c", "ra"): {"ROUNDS": 2}}
 SEEDS = range(525)
 BATCH = 25
 MAX_STATES = 20_000
+REDUCED = [r for r in REDUCTIONS if r != "none"]  # every reduction, each compared with none
 
 
 def verdicts(res) -> dict:
@@ -65,8 +66,10 @@ def test_small_models_same_verdicts(path, mm):
     none = check_file(str(path), defines, memory_model=mm, limits=Limits(reduction="none"))
     assert reduced.stats.reduction == DEFAULT_REDUCTION and none.stats.reduction == "none"
     assert same_verdicts(reduced, none) == []
-    movers = check_file(str(path), defines, memory_model=mm, limits=Limits(reduction="movers"))
-    assert same_verdicts(movers, none) == []
+    for red in REDUCED:
+        if red != DEFAULT_REDUCTION:
+            other = check_file(str(path), defines, memory_model=mm, limits=Limits(reduction=red))
+            assert same_verdicts(other, none) == [], red
 
 
 @pytest.mark.parametrize("start", range(SEEDS.start, SEEDS.stop, BATCH))
@@ -75,7 +78,7 @@ def test_generated_programs_same_verdicts(start):
     A program whose unreduced run passes MAX_STATES is left out (it decides nothing); at
     most one per batch may be, so that 21 x 24 >= 500 programs are compared."""
     problems = []
-    states = {"none": 0, "private": 0, "movers": 0}
+    states = dict.fromkeys(REDUCTIONS, 0)
     too_big = []
     for seed in range(start, start + BATCH):
         prog = load_model_text(f"generated_{seed}.c", program(seed), {})
@@ -90,9 +93,9 @@ def test_generated_programs_same_verdicts(start):
             assert res.stats.complete, (seed, mm, red, res.stats.limit)
             states[red] += res.stats.states
         for mm in ("sc", "ra"):
-            for red in ("private", "movers"):
+            for red in REDUCED:
                 for p in same_verdicts(runs[mm, red], runs[mm, "none"]):
                     problems.append(f"seed {seed} {mm} {red}: {p}")
     assert not problems, problems
     assert len(too_big) <= 1, too_big
-    assert states["movers"] <= states["private"] <= states["none"]
+    assert states["persistent"] <= states["movers"] <= states["private"] <= states["none"]

@@ -48,7 +48,27 @@ LOCAL_STEP_LIMIT = 100_000
 # invariant reads) and block nobody who could not also be blocked before it; a race between the
 # skipped step and another thread's pending access is still met under ra by whichever of the
 # two runs second (it reads or overwrites a message its thread has not seen).
-REDUCTIONS = ("none", "private", "movers")
+# Two refinements of the conflicts, both under sc only: the end of an srcu read section commutes
+# with synchronize_srcu (ended before the grace period starts, the section is not waited for;
+# ended after, it releases the waiter: either way the waiter goes on with the same memory, one
+# wait step later at most, a step that touches nothing, and under sc the wait passes no view;
+# under ra the waiter joins the reader's view, so the two stay ordered). And a store of the value
+# a cell holds changes no state: it conflicts only with others' writes of another value (as a
+# read of that value does), and no invariant sees it.
+# "persistent" explores the transitions of the movers reduction in persistent sets (Godefroid):
+# at a state, the smallest set of enabled threads, closed under "may not commute with a
+# transition of", where a transition conflicts with a thread when one of its steps that is no
+# left mover (its first, and the step after a lock) conflicts with the thread's footprint from
+# its pc (movers.Movers.dependents). Every step the threads outside can make commutes with every
+# transition of the set, so any execution from the state either contains a transition of the
+# set (it moves to the front) or can be prefixed with one (it leaves the others' states as they
+# were); a set with a thread that cannot move now, or with a step that writes what an invariant
+# reads, is none (every thread is expanded). The breadth-first cycle proviso (a set whose
+# transitions lead to a state of depth <= the current one is not used) keeps a step from being
+# postponed forever along a cycle. Deadlocks, lock-order edges (read in a thread's own state),
+# assertions, invariants, leaks and races of the threads outside are met in the reduced graph
+# with the set's transitions made earlier; allocation failures commute as a set.
+REDUCTIONS = ("none", "private", "movers", "persistent")
 DEFAULT_REDUCTION = "private"
 ALLOC = "alloc"  # privf marker: an allocation, whose object is always fresh
 
@@ -82,10 +102,13 @@ class Event:
 class Outcome:
     """What one transition does. (A plain class: one is made per transition.)"""
 
-    __slots__ = ("state", "events", "remap", "heap_before")
+    __slots__ = ("state", "events", "remap", "heap_before", "dependents")
 
-    def __init__(self, state, events=None, remap=None, heap_before=()):
+    def __init__(self, state, events=None, remap=None, heap_before=(), dependents=-1):
         self.state = state  # None: the path stops (violation or failed assume)
+        # the threads (a bit mask; -1: all) a step of which may not commute with this
+        # transition (the "persistent" reduction: see REDUCTIONS)
+        self.dependents = dependents
         self.events = [] if events is None else events
         self.remap = {} if remap is None else remap  # heap renumbering done by canonicalisation
         self.heap_before = heap_before  # the heap as the step left it, before renumbering
@@ -168,7 +191,8 @@ class Executor:
         self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
         self._inv_cache: dict = {}
         self.movers = None  # the left movers the fold also runs (see REDUCTIONS)
-        if reduction == "movers":
+        self.persistent = reduction == "persistent"  # the search explores persistent sets
+        if reduction in ("movers", "persistent"):
             from rmapcheck.engines.explicit.movers import Movers
 
             self.movers = Movers(self)
@@ -475,6 +499,8 @@ class Executor:
         others = None  # the heap objects other threads can reach, once a step asks
         movers = self.movers if fold else None
         right = False  # the transition began with a lock, and has run no step but movers since
+        # the threads whose future steps may not commute with the steps so far ("persistent")
+        dep = -1
         steps = 0
         own = ir.LOCAL_BASE - tid
         try:
@@ -507,6 +533,8 @@ class Executor:
                                     right = False
                             elif right and movers.after_lock(ins):
                                 right = False  # the one step after the lock that is no mover
+                                if dep != -1:
+                                    dep |= movers.dependents(c, ins)
                             else:
                                 break
                             others = None  # a mover may change what others reach: look again
@@ -516,6 +544,8 @@ class Executor:
                     # a lock is a right mover: the transition it begins may run one step that is
                     # no mover (see REDUCTIONS)
                     right = code[pc].__class__ is ir.Lock and movers.right_mover(c, code[pc])
+                    if self.persistent:
+                        dep = movers.dependents(c, code[pc])
                 first = False
                 c.instr = code[pc]
                 c.pc = pc
@@ -534,10 +564,10 @@ class Executor:
                     raise LocalStepLimit(f"thread {ti.name} ran more than {LOCAL_STEP_LIMIT} local steps without a visible one")
         except Stop as s:
             if s.prop is None:
-                return Outcome(None, [])
+                return Outcome(None, [], None, (), dep)
             loc = c.instr.loc if c.instr is not None else None
             c.events.append(Event(s.prop, s.msg, loc, tid))
-            return Outcome(None, c.events, {}, tuple(c.H))
+            return Outcome(None, c.events, {}, tuple(c.H), dep)
         if pc < 0:
             L = ()
         else:
@@ -552,8 +582,8 @@ class Executor:
             site = self.p.sites[c.H[obj].site]
             c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at {site.loc.where} ({site.func}) is no longer reachable", site.loc, tid))
         if log is None:
-            return Outcome((G, H, T2, c.faults, X), c.events)
-        return Outcome((G, H, T2, c.faults, X), c.events, remap, tuple(c.H))
+            return Outcome((G, H, T2, c.faults, X), c.events, None, (), dep)
+        return Outcome((G, H, T2, c.faults, X), c.events, remap, tuple(c.H), dep)
 
     # -- invariants -------------------------------------------------------------------------
     def check_invariants(self, state) -> list:

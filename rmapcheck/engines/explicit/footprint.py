@@ -429,7 +429,8 @@ def step_accesses(i, pt: PointsTo, L, memory_model: str) -> list:
         # a lock operation writes the lock cell, but in a space of its own: an unlock is a left
         # mover over other threads' lock operations (they cannot take a lock its holder has)
         out += [(_lock(r), o, W, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
-    elif isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock)):
+    elif isinstance(i, ir.SrcuReadLock) or isinstance(i, ir.SrcuReadUnlock) and ra:
+        # under sc the end of a read section commutes with synchronize_srcu (executor REDUCTIONS)
         out += [(_srcu(r), o, R, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
     elif isinstance(i, ir.SrcuSync):
         out += [(_srcu(r), o, W, None) for r, o in pt.value(i.addr, L) if r != LOCALS]

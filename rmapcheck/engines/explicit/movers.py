@@ -16,7 +16,7 @@ the argument that the reduction changes no verdict.
 from __future__ import annotations
 
 from rmapcheck.engines.explicit.footprint import ANY, FENCE, UNGUARDED, UNKNOWN, Footprints, R, W
-from rmapcheck.engines.explicit.evaluator import compile_expr
+from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
 from rmapcheck.ir import nodes as ir
 
 STOPS = None  # the footprint of a step that cannot run (it faults): never a mover
@@ -31,6 +31,7 @@ class Movers:
         self.fut = [self.fp.future[id(ti.ir.code)] for ti in ex.threads]
         self.inv = self.fp.invariant_reads if ex.inv else None
         self._free_ptr: dict[int, object] = {}
+        self._values: dict[int, list] = {}  # a store's compiled value expressions
 
     # -- the step a thread is about to make, concretely ------------------------------------
     def _key(self, H, tid: int, a, others):
@@ -50,6 +51,28 @@ class Movers:
         if base == ir.LOCAL_BASE - tid:
             return ()
         return STOPS
+
+    def _same_values(self, G, H, a, i, L, tid: int) -> list:
+        """Under sc, per cell a store writes: the value, if it is the value the cell holds
+        already, else UNKNOWN (under ra a store adds a message: never the same)."""
+        if self.ra:
+            return []
+        f = self._values.get(id(i))
+        if f is None:
+            f = self._values[id(i)] = [compile_expr(v) for v in i.values]
+        cells = G if a[0] == ir.GLOBAL else H[a[0]].cells
+        out = []
+        for j, fv in enumerate(f):
+            k = a[1] + j
+            if k >= len(cells):
+                return out
+            try:
+                v = fv(L, tid)
+            except EvalError:
+                return out  # the store itself faults: its own transition says so
+            cur = cells[k]
+            out.append(v if v == cur and v.__class__ is cur.__class__ else UNKNOWN)
+        return out
 
     def accesses(self, G, H, T, tid: int, L, i):
         """The (region, offset, mode) step i of tid makes from G, H, T and its locals L, or
@@ -81,11 +104,19 @@ class Movers:
                         out += [(r, o + j, R, cur), (("lock", r), o + j, R)]
                 else:
                     width = len(i.values) if isinstance(i, ir.Store) else 1
+                    same = self._same_values(G, H, a, i, L, tid) if isinstance(i, ir.Store) else ()
                     for j in range(width):
-                        out += [(r, o + j, W), (("lock", r), o + j, W)]
+                        if j < len(same) and same[j] is not UNKNOWN:
+                            # under sc, a store of the value the cell holds changes nothing: it
+                            # is a read of that value (it commutes with what a read does)
+                            out += [(r, o + j, R, same[j]), (("lock", r), o + j, W)]
+                        else:
+                            out += [(r, o + j, W), (("lock", r), o + j, W)]
             if self.ra and isinstance(i, ir.Rmw) and i.order == ir.MB:
                 out.append((FENCE, 0, W))
             return out
+        if isinstance(i, ir.SrcuReadUnlock) and not self.ra:
+            return []  # it commutes with synchronize_srcu under sc (executor REDUCTIONS)
         if isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock, ir.SrcuSync)):
             a = self.mem.addr(i, L, tid)
             if a.__class__ is not tuple or a[0] < ir.GLOBAL:
@@ -169,5 +200,36 @@ class Movers:
                 return False  # a bad unlock: its own transition
             acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
         return not self.conflict(c.T, c.tid, acc, held)
+
+    def dependents(self, c, i) -> int:
+        """The threads (a bit mask; -1: every thread) whose future steps may not commute with
+        step i of the running thread (working state c), for the "persistent" reduction: those
+        whose footprint conflicts with it (a global lock the thread holds guards, as for left
+        movers; a lock operation conflicts with the others' operations on that lock, unless it
+        is an unlock of a lock the thread holds: theirs cannot run meanwhile); every thread if
+        it writes what an invariant reads or its cells are unknown."""
+        if isinstance(i, ir.Alloc):
+            return 0  # a fresh object; failures commute as a set (see REDUCTIONS)
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
+        if acc is STOPS:
+            return -1
+        if isinstance(i, ir.Unlock):
+            a = self.mem.addr(i, c.L, c.tid)
+            if not any(k == "m" and x == a for k, x, _ in c.held):
+                return -1  # a bad unlock
+            acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
+        held = frozenset(a[1] for kind, a, _ in c.held
+                         if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
+        mask = 0
+        T, tid = c.T, c.tid
+        for x in acc:
+            r, o, m = x[0], x[1], x[2]
+            cur = x[3] if len(x) > 3 else UNKNOWN
+            if m == W and self.inv is not None and self.inv.conflicts(r, o, W, UNGUARDED):
+                return -1
+            for u, thu in enumerate(T):
+                if u != tid and thu[0] >= 0 and not mask >> u & 1 and self.fut[u][thu[0]].conflicts(r, o, m, held, cur):
+                    mask |= 1 << u
+        return mask
 
     # -- A1 and A2 ---------------------------------------------------------------------------

@@ -188,13 +188,14 @@ class Search:
                 if lim.max_depth is not None and d >= lim.max_depth:
                     truncated = True
                     continue
+                computed = {}
+                if ex.persistent and len(enabled) > 1:
+                    enabled, computed = self.persistent(state, enabled, d)
                 for t in enabled:
                     ncs = cs + (0 if last in (-1, t) or t in self.ties.get(sid, ()) else 1)
-                    try:
-                        outs = list(ex.transitions(state, t))
-                    except LocalStepLimit:
-                        self.cut = "local-step-limit"
-                        outs = ()
+                    outs = computed.get(t)
+                    if outs is None:
+                        outs = self.outcomes(state, t)
                     for ch, out in outs:
                         self.transitions += 1
                         for ev in out.events:
@@ -236,6 +237,58 @@ class Search:
             limit=limit_hit,
         )
         return RunResult(self.p.path, self.ex.mem.name, "explicit", dict(self.p.defines), self.verdicts(stats), stats)
+
+    def outcomes(self, state, t: int) -> list:
+        try:
+            return list(self.ex.transitions(state, t))
+        except LocalStepLimit:
+            self.cut = "local-step-limit"
+            return []
+
+    def persistent(self, state, enabled: list, d: int) -> tuple[list, dict]:
+        """The threads to expand at a state of depth d under the "persistent" reduction.
+
+        For each enabled thread in turn, the smallest set of threads closed under "may not
+        commute with a transition of" (executor.Outcome.dependents) that holds it; a set with
+        a thread that cannot move now (it may be enabled by a thread outside) does not count.
+        The smallest such set, if it is not every enabled thread and none of its transitions
+        leads to a state of depth d or less (the breadth-first cycle proviso: every cycle of
+        the reduced graph then has a fully expanded state), is expanded alone; else every
+        enabled thread. Returns (threads, {thread: its outcomes}), the outcomes computed."""
+        computed = {t: self.outcomes(state, t) for t in enabled}
+        dep = {}
+        for t, outs in computed.items():
+            m = 0 if outs else -1
+            for _, out in outs:
+                m |= out.dependents
+            dep[t] = m
+        en = 0
+        for t in enabled:
+            en |= 1 << t
+        best = None
+        for t in enabled:
+            p, todo = 1 << t, [t]
+            while todo and p != -1:
+                m = dep.get(todo.pop(), -1)
+                if m == -1 or m & ~en:
+                    p = -1  # a dependent thread that cannot move now (or every thread)
+                    break
+                new = m & ~p
+                p |= new
+                todo += [u for u in enabled if new >> u & 1]
+            if p != -1 and p != en and (best is None or bin(p).count("1") < bin(best).count("1")):
+                best = p
+        if best is None:
+            return enabled, computed
+        chosen = [t for t in enabled if best >> t & 1]
+        depth, visited = self.depth, self.visited
+        for t in chosen:
+            for _, out in computed[t]:
+                if out.state is not None:
+                    sid = visited.get(out.state)
+                    if sid is not None and depth[sid] <= d:
+                        return enabled, computed
+        return chosen, computed
 
     def invariant_events(self, state) -> list:
         if not self.ex.inv:
