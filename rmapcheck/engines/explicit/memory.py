@@ -9,6 +9,7 @@ from __future__ import annotations
 from rmapcheck.engines.explicit.evaluator import compile_expr
 from rmapcheck.engines.explicit.state import HeapObj, canonicalize, heap_ids, picker, thread_roots
 from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import live_in
 
 
 class SCMemory:
@@ -19,15 +20,31 @@ class SCMemory:
         self._addr: dict[int, object] = {}
         # Only cells of pointer type can hold pointers: the heap scan reads just those.
         self.gptr = picker([k for k, cell in enumerate(program.global_cells) if cell.is_pointer])
-        self.lptr = [picker([k for k, cell in enumerate(th.local_cells) if cell.is_pointer])
-                     for th in program.threads for _ in range(th.instances)]
+        # per thread and pc, the pointer-typed locals live there: a thread at rest has its dead
+        # locals zeroed (the executor does it after every transition), so they hold no pointer
+        self.lptr = []
+        for th in program.threads:
+            ptr = [k for k, cell in enumerate(th.local_cells) if cell.is_pointer]
+            pickers: dict = {}
+            at_pc = [pickers.setdefault(key, picker(list(key)))
+                     for key in (tuple(k for k in ptr if (m >> k) & 1) for m in live_in(th.code, th.escaped))]
+            self.lptr += [at_pc] * th.instances
 
     def obj_pointers(self, obj) -> tuple:
         """The cells of a heap object that may hold pointers (none for an rmap array of ints)."""
         return obj.cells if self.p.sites[obj.site].has_pointers else ()
 
-    def local_pointers(self, tid: int, L: tuple):
-        return self.lptr[tid](L) if L and tid < len(self.lptr) else ()
+    def obj_ids(self, obj) -> list:
+        """The heap ids a heap object points to, in order."""
+        return heap_ids(self.object_pointer_values(obj))
+
+    def roots(self, tid: int, th: tuple) -> list:
+        """The heap ids thread tid (at rest) points to, in order."""
+        return thread_roots(tid, th, self.local_pointers)
+
+    def local_pointers(self, tid: int, th: tuple):
+        """The values of thread tid's locals that may hold pointers (th: the thread at rest)."""
+        return self.lptr[tid][th[0]](th[1]) if th[1] and tid < len(self.lptr) else ()
 
     # -- what other threads can reach (the private-object reduction) -------------------------
     def global_pointer_values(self, G) -> list:
@@ -43,16 +60,17 @@ class SCMemory:
         be touched by tid alone until tid itself publishes a pointer to it (a visible step)."""
         seen: set = set()
         work = heap_ids(self.global_pointer_values(G))
-        lp = self.local_pointers
+        roots = self.roots
         for u, th in enumerate(T):
             if u != tid:
-                work += thread_roots(u, th, lp)
+                work += roots(u, th)
+        obj_ids = self.obj_ids
         while work:
             i = work.pop()
             if i in seen or i >= len(H):
                 continue
             seen.add(i)
-            work += heap_ids(self.object_pointer_values(H[i]))
+            work += obj_ids(H[i])
         return seen
 
     def initial_globals(self) -> list:
@@ -88,8 +106,8 @@ class SCMemory:
         skipped (most steps touch no pointer)."""
         if parent is not None and self.same_pointers(parent, G, H, T):
             return G, H, T, X, (), {}
-        G, H, T, leaked, remap = canonicalize(G, H, T, self.gptr(G) if H else None, self.local_pointers,
-                                              self.obj_pointers)
+        G, H, T, leaked, remap = canonicalize(G, H, T, heap_ids(self.gptr(G)) if H else [], self.obj_ids,
+                                              self.roots)
         return G, H, T, X, leaked, remap
 
     def pointer_ids(self, cells: tuple) -> list:
@@ -118,10 +136,10 @@ class SCMemory:
             if th is th0:
                 continue
             if th[2] == th0[2] and th[3] == th0[3]:
-                a, b = lp(t, th[1]), lp(t, th0[1])
+                a, b = lp(t, th), lp(t, th0)
                 if a == b or heap_ids(a) == heap_ids(b):
                     continue
-            if thread_roots(t, th, lp) != thread_roots(t, th0, lp):
+            if self.roots(t, th) != self.roots(t, th0):
                 return False
         op = self.obj_pointers
         for o, o0 in zip(H, H0):

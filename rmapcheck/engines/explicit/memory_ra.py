@@ -458,10 +458,7 @@ class RAMemory(SCMemory):
         if H and parent is not None and self.same_pointers(parent, G, H, T):
             return G, H, T, X, leaked, remap  # the heap order of the (canonical) parent: nothing to renumber
         if H:
-            order, leaked = heap_order(
-                self.global_pointer_values(G), self.object_pointer_values, H, T,
-                self.local_pointers,
-            )
+            order, leaked = heap_order(heap_ids(self.global_pointer_values(G)), self.obj_ids, H, T, self.roots)
             if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):
                 remap = {old: new for new, old in enumerate(order)}
                 G, H, T, X = self._remap(G, H, T, X, order, remap)

@@ -37,7 +37,7 @@ def heap_ids(values) -> list:
 def thread_roots(t: int, th: tuple, local_values=None) -> list:
     """The heap objects thread t points to, in order: from its locals, the locks it holds, the
     address it waits on. With the globals, these are the roots of the heap order."""
-    roots = heap_ids(th[1] if local_values is None else local_values(t, th[1]))
+    roots = heap_ids(th[1] if local_values is None else local_values(t, th))
     if th[2]:
         roots += heap_ids([h[1] for h in th[2]])
     if th[3] is not None:
@@ -55,18 +55,17 @@ def picker(indices: list):
     return itemgetter(*indices)
 
 
-def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
+def heap_order(G_ids: list, obj_ids, H: tuple, T: tuple, roots):
     """Heap ids in the order they are reached from the globals, then each thread.
 
-    ``G_values`` is an iterable of the values held in global cells, and
-    ``obj_values(obj)`` the values held in a heap object's cells (under weak
-    memory a cell holds several messages, and every one of them counts);
-    ``local_values(tid, locals)`` the locals that may hold pointers.
+    ``G_ids`` are the heap ids the global cells point to, in order; ``obj_ids(obj)`` those a
+    heap object's cells point to (under weak memory a cell holds several messages, and every
+    one of them counts); ``roots(tid, thread)`` those a thread points to (thread_roots).
     Returns (order, leaked ids).
     """
     order: list[int] = []
     seen: set[int] = set()
-    batches = [heap_ids(G_values)] + [thread_roots(t, th, local_values) for t, th in enumerate(T)]
+    batches = [G_ids] + [roots(t, th) for t, th in enumerate(T)]
     for ids in batches:  # each batch: its roots, then what they reach, breadth first
         if not ids:
             continue
@@ -76,7 +75,7 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
                 seen.add(i)
                 order.append(i)
         while k < len(order):
-            for j in heap_ids(obj_values(H[order[k]])):
+            for j in obj_ids(H[order[k]]):
                 if j not in seen:
                     seen.add(j)
                     order.append(j)
@@ -85,16 +84,12 @@ def heap_order(G_values, obj_values, H: tuple, T: tuple, local_values=None):
     return order, leaked
 
 
-def canonicalize(G: tuple, H: tuple, T: tuple, G_values=None, local_values=None, obj_values=None):
-    """Return (G, H, T, leaked sites, remap {old id: new id}).
-
-    ``G_values`` (the pointer-typed global cells) and ``local_values`` narrow the
-    scan for roots to cells that can hold pointers; by default every cell is scanned.
-    """
+def canonicalize(G: tuple, H: tuple, T: tuple, G_ids: list, obj_ids, roots):
+    """Return (G, H, T, leaked sites, remap {old id: new id}); G_ids, obj_ids and roots
+    as heap_order takes them."""
     if not H:
         return G, H, T, [], {}
-    order, leaked = heap_order(G if G_values is None else G_values, obj_values or (lambda o: o.cells), H, T,
-                               local_values)
+    order, leaked = heap_order(G_ids, obj_ids, H, T, roots)
     if len(order) == len(H) and all(i == j for i, j in enumerate(order)):
         return G, H, T, leaked, {}
     remap = {old: new for new, old in enumerate(order)}
