@@ -51,36 +51,38 @@ def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "
 def attach_traces(program: ir.Program, result: RunResult, memory_model: str, reduction: str = "none") -> None:
     """Replay every violation's path, so each verdict carries a trace people can read. A path
     a reduced search found is first expanded: every visible step is a step of the trace."""
+    todo = [r for r in result.results.values() if r.verdict == VIOLATED and r.path is not None]
+    if not todo:
+        return  # no executor to build (a reduction's static analysis costs a quarter second on a KVM model)
     ex = Executor(program, memory_for(program, memory_model))
     reduced = Executor(program, memory_for(program, memory_model), reduction=reduction) if reduction != "none" else None
-    for r in result.results.values():
-        if r.verdict == VIOLATED and r.path is not None:
-            if reduced is not None:
-                expanded = expand(reduced, r.path)
-                r.path = trim(ex, r.path, expanded, r.name)
-                r.path.folded = {k for k in getattr(expanded, "folded", ()) if k < len(r.path.labels)}
-                r.path = shorten(ex, r.path, r.name)
-            r.trace = replay(ex, r.path, r.name, r.message)
-            if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
-                r.trace.final = r.message
-            elif r.name == ir.P_LOCKORDER:
-                r.trace.final = "lock-order cycle: " + "; ".join(
-                    f"{e.thread} holds {e.src} ({e.held_as}, {e.hold_func}() {e.hold_line}) and "
-                    f"takes {e.dst} ({e.how}, {e.take_func}() {e.take_line})"
-                    for e in r.detail
-                )
-            else:
-                r.trace.final = f"{r.name} violated: {r.message}"
+    for r in todo:
+        if reduced is not None:
+            expanded = expand(reduced, r.path)
+            r.path = trim(ex, r.path, expanded, r.name)
+            r.path.folded = {k for k in getattr(expanded, "folded", ()) if k < len(r.path.labels)}
+            r.path = shorten(ex, r.path, r.name)
+        r.trace = replay(ex, r.path, r.name, r.message)
+        if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
+            r.trace.final = r.message
+        elif r.name == ir.P_LOCKORDER:
+            r.trace.final = "lock-order cycle: " + "; ".join(
+                f"{e.thread} holds {e.src} ({e.held_as}, {e.hold_func}() {e.hold_line}) and "
+                f"takes {e.dst} ({e.how}, {e.take_func}() {e.take_line})"
+                for e in r.detail
+            )
+        else:
+            r.trace.final = f"{r.name} violated: {r.message}"
 
 
 def check_file(path: str, defines: dict | None = None, memory_model: str = "sc", engine: str = "explicit",
-               limits: Limits | None = None, faults: int | None = None, progress=None) -> RunResult:
+           limits: Limits | None = None, faults: int | None = None, progress=None) -> RunResult:
     program = load_for(path, memory_model, defines, faults)
     return check_program(program, memory_model, engine, limits, progress)
 
 
 def load_for(path: str, memory_model: str, defines: dict | None = None, faults: int | None = None,
-             program: ir.Program | None = None) -> ir.Program:
+         program: ir.Program | None = None) -> ir.Program:
     """The model with its `@defines` for this memory model applied (a -D of the same name wins).
 
     program: the model already loaded with these defines, returned as it is when the memory

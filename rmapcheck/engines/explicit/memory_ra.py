@@ -26,12 +26,15 @@ property ``no-data-race``.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from rmapcheck.engines.explicit.executor import Event, Stop
 from rmapcheck.engines.explicit.memory import SCMemory
 from rmapcheck.engines.explicit.state import HeapObj, heap_ids, heap_order
 from rmapcheck.ir import nodes as ir
 
 _ACQ_LOADS = (ir.ACQUIRE, ir.DEREF)
+_second = itemgetter(1)
 _REL_STORES = (ir.RELEASE, ir.ASSIGN)
 
 
@@ -41,7 +44,7 @@ def _is_rmw(m) -> bool:
 
 
 def freeze(d: dict) -> tuple:
-    return tuple(sorted((k, v) for k, v in d.items() if v))
+    return tuple(sorted(filter(_second, d.items())))  # the (location, timestamp) pairs, timestamp > 0
 
 
 def join_into(d: dict, view: tuple) -> None:
@@ -465,21 +468,41 @@ class RAMemory(SCMemory):
         return G, H, T, X, leaked, remap
 
     def _remap(self, G, H, T, X, order, remap):
+        # What nothing in needs no new tuple: most views and messages name no heap object
+        # that moves or goes (views are sorted already; a renumbered one is sorted again).
+        stay = {old for old, new in remap.items() if old == new}
+
         def rp(v):
-            if v.__class__ is tuple and len(v) == 2 and v[0].__class__ is int and v[0] >= 0:
+            if v.__class__ is tuple and len(v) == 2 and v[0].__class__ is int and v[0] >= 0 and v[0] not in stay:
                 return (remap[v[0]], v[1])
             return v
 
         def rview(view):
-            return tuple(sorted((rp(loc), t) for loc, t in view if loc[0] < 0 or loc[0] in remap))
+            for loc, _ in view:
+                if loc[0] >= 0 and loc[0] not in stay:
+                    return tuple(sorted((rp(loc), t) for loc, t in view if loc[0] < 0 or loc[0] in remap))
+            return view
+
+        def rmsg(m):
+            v, view = rp(m[0]), rview(m[1])
+            return m if v is m[0] and view is m[1] else (v, view) + m[2:]
 
         def rhist(h):
-            return tuple((rp(m[0]), rview(m[1])) + m[2:] for m in h)
+            for m in h:
+                if rmsg(m) is not m:
+                    return tuple(rmsg(m) for m in h)
+            return h
+
+        def rlocals(L):
+            for v in filter(None, L):  # most locals are zero
+                if rp(v) is not v:
+                    return tuple(rp(v) for v in L)
+            return L
 
         G = tuple(rhist(h) for h in G)
         H = tuple(HeapObj(H[i].site, tuple(rhist(h) for h in H[i].cells), H[i].alive) for i in order)
         T = tuple(
-            (pc, tuple(rp(v) for v in L), tuple((k, rp(a), p) for k, a, p in held),
+            (pc, rlocals(L), tuple((k, rp(a), p) for k, a, p in held),
              None if w is None else (rp(w[0]), w[1], rview(w[2])))
             for pc, L, held, w in T
         )
@@ -535,6 +558,12 @@ class RAMemory(SCMemory):
 
         def shist(h, loc):
             s = shift.get(loc, 0)
+            if not s:
+                for m in h:
+                    if sview(m[1]) is not m[1]:
+                        break
+                else:
+                    return h  # no message dropped, no view changed
             changed = False
             out = []
             for m in h[s:] if s else h:
