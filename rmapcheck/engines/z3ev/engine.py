@@ -1,7 +1,9 @@
 """The event engine's entry point: unroll, encode, one query per property, verdicts.
 
 Every property is decided with one solver (the encoding asserted once, each query pushed
-and popped). A satisfiable query gives a witness (witness.py) that must pass the axioms'
+and popped). Its arithmetic is difference logic (clocks are only ordered and compared), so
+the solver's arithmetic is z3's dense difference-logic theory instead of its general
+simplex: measured on models/03 and 04, the queries take 3 to 25 times less (benchmarks/z3events.py). A satisfiable query gives a witness (witness.py) that must pass the axioms'
 checker and the explicit replay; an unsatisfiable one is `holds` only if the unwinding
 check passes (no execution needs more loop iterations than unrolled), else `incomplete`.
 """
@@ -42,6 +44,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     enc = Encoding(prog)
     stats.update(steps=len(prog.steps), events=len(prog.events))
     solver = z3.Solver()
+    solver.set("smt.arith.solver", 3)  # dense difference logic (Floyd-Warshall): see the docstring
     if limits.timeout:
         solver.set("timeout", int(limits.timeout * 1000))
     solver.add(*enc.facts)
