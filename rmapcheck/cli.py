@@ -158,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_include(c)
     c.add_argument("model", help=MODEL_HELP)
     c.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
-    c.add_argument("--memory-model", choices=["sc", "ra"], default="sc",
-                   help="sc: sequential consistency; ra: release/acquire weak memory (see docs/memory-model.md)")
+    c.add_argument("--memory-model", choices=["sc", "ra", "tso", "lkmm"], default="sc",
+                   help="sc: sequential consistency; ra: release/acquire weak memory (explicit engine); tso, lkmm: "
+                        "x86-TSO and the Linux kernel memory model (--engine z3; see docs/memory-model.md)")
     c.add_argument("--faults", type=_nonneg, metavar="N", help="allocation-failure budget (overrides @faults)")
     c.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
                    help="text (default); json: the verdicts, statistics and traces as one document; jsonl "

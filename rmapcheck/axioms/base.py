@@ -14,6 +14,7 @@ The interface (what a model may use): the relations po, rf, co, fr, loc, int, ex
 rfi, coe, fre, po_loc, com, rmw, the syntactic dependencies addr0/data0/ctrl0 and the
 read-side critical sections rcu_rscs/srcu_rscs; the event sets R, W, IW, M, F and
 `tagged(*tags)`; `ident(S)` (cat's [S] as a relation), `empty_rel()`, `single(eid)`;
+`pair_when(lock, unlock)` (the condition of a read-side section's pair);
 `lfp(f, start)` (a least fixed point, cat's `let rec`), `exists(k, fn)` (is there a choice
 of k booleans for which fn's constraint holds) and `ite(c, r, s)`; `events` (the events, for
 static facts such as tags and threads) and `static(key, make)` for what depends on the code
@@ -100,6 +101,11 @@ class Base:
 
     def empty_rel(self) -> Rel:
         return Rel(self.n)
+
+    @staticmethod
+    def pair_when(a: int, b: int) -> bool:
+        """Do read-side lock a and unlock b of srcu_rscs/rcu_rscs match? (Always, in a concrete graph.)"""
+        return True
 
     def single(self, eid: int) -> EventSet:
         return EventSet(self.n, 1 << eid)

@@ -42,14 +42,17 @@ def _edges(b, lock: int, unlock: int, g: int):
 def grace_periods(b, order) -> object:
     """Is there an orientation of every (critical section, grace period) pair under which
     order stays acyclic? (With no such pair: acyclic order.)"""
-    edges = [_edges(b, *p) for p in _pairs(b)]
+    pairs = _pairs(b)
+    edges = [_edges(b, *p) for p in pairs]
     if not edges:
         return acyclic(order)
 
     def with_pick(pick):
         extra = order
-        for c, (cs_first, gp_first) in zip(pick, edges):
-            extra = extra | b.ite(c, cs_first, gp_first)
+        for c, (cs_first, gp_first), (lock, unlock, _) in zip(pick, edges, pairs):
+            oriented = b.ite(c, cs_first, gp_first)
+            when = b.pair_when(lock, unlock)
+            extra = extra | (oriented if when is True else b.ite(when, oriented, b.empty_rel()))
         return acyclic(extra)
 
     return b.exists(len(edges), with_pick)

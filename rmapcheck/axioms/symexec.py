@@ -9,6 +9,9 @@ engines/axiomatic/z3litmus.py; the event engine of whole programs) describes the
 * static pairs: po (program order between events of one thread; transitively closed here),
   the syntactic dependencies addr/data/ctrl, rmw (each read-modify-write's read and write),
   rcu_rscs/srcu_rscs (matching read-side lock and unlock);
+* optionally `rscs_when`: {(lock, unlock): z3 Bool}, the condition under which a pair of
+  rcu_rscs/srcu_rscs matches beyond both events happening (an unrolled thread's nesting
+  depends on its path);
 * optionally `conflict`: pairs of events that never both happen (two branches of a thread),
   which keeps the relations small (no pair is made between them);
 * optionally `eq(a, b)`: equality of two addresses or values (a z3 Bool or Python bool), for
@@ -69,7 +72,8 @@ def _is_z3(x) -> bool:
 
 class SymbolicExecution:
     def __init__(self, events: list, po, addr=(), data=(), ctrl=(), rmw=(), rcu_rscs=(), srcu_rscs=(),
-                 rf: dict | None = None, co=None, F: Formulas | None = None, conflict=(), eq=None):
+                 rf: dict | None = None, co=None, F: Formulas | None = None, conflict=(), eq=None,
+                 rscs_when: dict | None = None):
         self.events = events
         self.n = len(events)
         self.F = F or Formulas()
@@ -85,6 +89,7 @@ class SymbolicExecution:
         self.po_pairs = _closure(self.n, po)
         self.addr, self.data, self.ctrl, self.rmw = list(addr), list(data), list(ctrl), list(rmw)
         self.rcu_rscs, self.srcu_rscs = list(rcu_rscs), list(srcu_rscs)
+        self.rscs_when = rscs_when or {}  # (lock, unlock) -> z3 Bool: they match (beyond both happening)
         self._same: dict = {}
         self._user_eq = eq
         self.rf = rf if rf is not None else self._make_rf()
@@ -296,6 +301,9 @@ class SymbolicBase:
         def rel(pairs) -> SRel:
             return SRel.of(u, {(a, b): both(a, b) for a, b in pairs})
 
+        def rscs(pairs) -> SRel:
+            return SRel.of(u, {(a, b): F.and_(both(a, b), self.pair_when(a, b)) for a, b in pairs})
+
         self._rel = rel
         self.po = rel(x.po_pairs)
         self.rf = SRel.of(u, {p: F.atom(v) for p, v in x.rf.items()})
@@ -327,7 +335,12 @@ class SymbolicBase:
         self.F = self.kinds("F")
         self.none = SSet(u, {})
         self.addr0, self.data0, self.ctrl0 = rel(x.addr), rel(x.data), rel(x.ctrl)
-        self.rcu_rscs, self.srcu_rscs = rel(x.rcu_rscs), rel(x.srcu_rscs)
+        self.rcu_rscs, self.srcu_rscs = rscs(x.rcu_rscs), rscs(x.srcu_rscs)
+
+    def pair_when(self, a: int, b: int):
+        """The condition under which a read-side lock and unlock match (the engine's rscs_when)."""
+        f = self.x.rscs_when.get((a, b), True)
+        return self.fm.atom(f) if _is_z3(f) else bool(f)
 
     def kinds(self, *kinds: str) -> SSet:
         return SSet(self.u, {e.eid: self.x.guard[e.eid] for e in self.events

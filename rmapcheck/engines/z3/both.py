@@ -24,12 +24,19 @@ def check_with_z3(program: ir.Program, memory_model: str, engine: str, mode: str
     if mode not in MODES + ("events",):
         raise UsageError(f"--mode {mode}: unknown mode (known: {', '.join(MODES + ('events',))})")
     if engine == "z3":
+        if memory_model in ("tso", "lkmm") and mode == "events":
+            from rmapcheck.engines.z3ev.engine import check_events
+
+            return check_events(program, limits, getattr(limits, "unwind", None), progress, memory_model)
         if memory_model != "sc":
-            raise UsageError(f"--engine z3 checks sequential consistency only: weak memory (--memory-model "
-                             f"{memory_model}) is not encoded for z3; use --engine explicit for it")
+            raise UsageError(f"--engine z3 --memory-model {memory_model}: not implemented by z3 (it implements "
+                             f"sc, tso and lkmm); ra is the explicit engine's")
         res = check_z3_mode(program, mode, limits, progress)
         attach_traces(program, res, "sc")
         return res
+    if memory_model in ("tso", "lkmm"):
+        raise UsageError(f"--engine both --memory-model {memory_model}: the explicit engine implements sc and ra "
+                         f"only; use --engine z3 for {memory_model}")
     ex = check_program(program, memory_model, "explicit", limits, progress)
     if memory_model != "sc":
         z = None

@@ -28,7 +28,8 @@ ENGINE_NAME = "z3 events"
 
 
 def check_events(program: ir.Program, limits: Limits | None = None, unwind: int | None = None,
-                 progress=None) -> RunResult:
+                 progress=None, memory_model: str = "sc") -> RunResult:
+    """memory_model: sc (clocks, execution.py) or a weak one (tso, lkmm: weak.py)."""
     limits = limits or Limits()
     unwind = unwind or DEFAULT_UNWIND
     t0 = time.monotonic()
@@ -40,8 +41,13 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     except Unsupported as e:
         for p in props:
             results[p] = PropertyResult(p, V_UNSUPPORTED, f"unsupported: {e}")
-        return _result(program, results, t0, False, "unsupported", stats)
-    enc = Encoding(prog)
+        return _result(program, results, t0, False, "unsupported", stats, memory_model)
+    if memory_model == "sc":
+        enc, unsupported, witness = Encoding(prog), UNSUPPORTED, Witness
+    else:
+        from rmapcheck.engines.z3ev import weak
+
+        enc, unsupported, witness = weak.WeakEncoding(prog, memory_model), weak.unsupported(program), weak.WeakWitness
     stats.update(steps=len(prog.steps), events=len(prog.events))
     solver = z3.Solver()
     solver.set("smt.arith.solver", 3)  # dense difference logic (Floyd-Warshall): see the docstring
@@ -68,8 +74,8 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     stats["build_seconds"] = round(time.monotonic() - t0, 2)
     for prop in props:
         tq = time.monotonic()
-        if prop in UNSUPPORTED:
-            results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {UNSUPPORTED[prop]}")
+        if prop in unsupported:
+            results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {unsupported[prop]}")
             continue
         if prop == ir.P_LOCKORDER:
             results[prop] = lock_order(enc, solver, unwound, unwind)
@@ -83,7 +89,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             solver.add(q)
             r = solver.check()
             if r == z3.sat:
-                w = Witness(enc, solver.model(), prop)
+                w = witness(enc, solver.model(), prop)
                 path = w.path()
                 w.check_graph()
                 results[prop] = PropertyResult(prop, VIOLATED, w.message, path)
@@ -102,14 +108,14 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
         if progress:
             progress(len(results), 0, time.monotonic() - t0)
     decided = all(r.verdict in (HOLDS, VIOLATED) for r in results.values())
-    return _result(program, results, t0, decided, None if decided else "undecided", stats)
+    return _result(program, results, t0, decided, None if decided else "undecided", stats, memory_model)
 
 
-def _result(program, results, t0, complete, limit, stats) -> RunResult:
+def _result(program, results, t0, complete, limit, stats, memory_model="sc") -> RunResult:
     seconds = time.monotonic() - t0
     st = RunStats(states=0, transitions=0, depth=0, seconds=seconds, peak_mb=peak_mb(), complete=complete,
                   limit=limit)
-    rr = RunResult(program.path, "sc", ENGINE_NAME, dict(program.defines), results, st)
+    rr = RunResult(program.path, memory_model, ENGINE_NAME, dict(program.defines), results, st)
     rr.z3_stats = {"seconds": round(seconds, 3), "conflicts": 0, "memory_mb": 0.0, **stats}
     return rr
 
