@@ -67,9 +67,12 @@ concrete axioms (rmapcheck.axioms, no z3); a graph they reject is an internal er
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 import z3
 
 from rmapcheck.axioms import judge
+from rmapcheck.axioms.base import Axiom
 from rmapcheck.axioms.graph import Event as GEvent, ExecutionGraph, GraphError, Skeleton
 from rmapcheck.axioms.symexec import SymbolicExecution, SymEvent
 from rmapcheck.engines.z3ev import values as V
@@ -100,6 +103,18 @@ def checks_of(memory_model: str):
     else:
         raise ValueError(memory_model)
     return checks
+
+
+def axioms_of(memory_model: str):
+    """The model's axioms without its flags: lkmm's plain-coherence axiom is kept (it is an
+    axiom, computed with races=True), its data-race flag is not built (no-data-race is not
+    decided here, and its negated closures would force the exact, slower closure encoding)."""
+    checks = checks_of(memory_model)
+
+    def axioms(b, races=True):
+        return takewhile(lambda c: isinstance(c, Axiom), checks(b, races))
+
+    return axioms
 
 
 def unsupported(program: ir.Program) -> dict:
@@ -148,7 +163,7 @@ class WeakEncoding(Encoding):
         self.facts += self.distinct_ranks()
         self.sym = self.symbolic()
         self.facts += self.sym.facts
-        consistent, _ = self.sym.encode(checks_of(self.memory_model), races=False)
+        consistent, _ = self.sym.encode(axioms_of(self.memory_model), races=True)
         self.facts.append(consistent)
 
     def read(self, r) -> list:
