@@ -81,7 +81,11 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             results[prop] = lock_order(enc, solver, unwound, unwind)
             qs[prop] = round(time.monotonic() - tq, 2)
             continue
-        q = violation(enc, prop)
+        try:
+            q = violation(enc, prop)
+        except Unsupported as e:
+            results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {e}")
+            continue
         if q is None:
             r = z3.unsat
         else:

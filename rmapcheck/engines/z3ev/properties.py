@@ -17,8 +17,9 @@ lock-order: for each pair of lock names, is there a state where a thread holding
 synchronize_srcu)? The edges found form the lock graph the explicit engine builds over its
 states; a cycle is the violation.
 
-Not decided by this engine yet (verdict 'unsupported', never 'holds'): no-leak (reachability
-of heap objects in every state).
+no-leak: an object alive and unreachable in the state at T (leak.py says how and why).
+
+Not decided by this engine yet (verdict 'unsupported', never 'holds'): no-data-race.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from __future__ import annotations
 import z3
 
 from rmapcheck.engines.z3ev import values as V
+from rmapcheck.engines.z3ev.leak import leak
 from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
 from rmapcheck.ir import nodes as ir
 
 UNSUPPORTED = {
-    ir.P_LEAK: "no-leak needs the heap's reachability in every state: not encoded by the event engine yet",
     ir.P_RACE: "no-data-race is not encoded by the event engine yet",
 }
 
@@ -41,12 +42,13 @@ def violation(enc, prop: str):
     T = enc.T
     if prop == ir.P_DEADLOCK:
         return deadlock(enc)
+    if prop == ir.P_LEAK:
+        return leak(enc, lambda s: _at(s, T), _stopped_at(P, T))
     now = [AND(s.cond, s.time == T) for s in P.sites if s.prop == prop]
     obs = [s.cond for s in P.observer_sites if s.prop == prop]
     parts = [B(x) for x in now if x is not False]
     if obs:
-        stopped_at_T = OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
-        parts.append(B(AND(OR(*obs), NOT(stopped_at_T))))
+        parts.append(B(AND(OR(*obs), NOT(_stopped_at(P, T)))))
     if not parts:
         return None
     return z3.Or(*parts)
@@ -57,6 +59,11 @@ def unwinding(enc):
     T = enc.T
     cuts = [B(AND(g, t == T)) for _, g, t, _ in enc.prog.cuts if g is not False]
     return z3.Or(*cuts) if cuts else None
+
+
+def _stopped_at(P, T):
+    """A failure stopped a thread at T: the explicit engine has no state there."""
+    return OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
 
 
 def _at(step, T):
@@ -103,8 +110,7 @@ def deadlock(enc):
             blocked[s.tid].append(AND(_at(s, T), OR(*open_)))
     stuck = [OR(*ended[t], *blocked[t]) for t in range(P.nthreads)]
     some_waits = OR(*[NOT(OR(*ended[t])) for t in range(P.nthreads)])
-    stopped_at_T = OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
-    return B(AND(*stuck, some_waits, NOT(stopped_at_T)))
+    return B(AND(*stuck, some_waits, NOT(_stopped_at(P, T))))
 
 
 def lock_name(p, a) -> str:
@@ -122,7 +128,7 @@ def lock_edges(enc) -> dict:
     P = enc.prog
     T = enc.T
     out: dict = {}
-    stopped_at_T = OR(*[AND(s.cond, s.time == T) for s in P.sites if s.stops])
+    stopped_at_T = _stopped_at(P, T)
     for s in P.steps:
         if s.tid >= P.nthreads or s.kind not in ("lock", "sync_start") or not s.info.get("held"):
             continue

@@ -265,6 +265,7 @@ class _Thread:
         s = self.P.new_step(self.tid, st.pc, instr, st.guard, kind)
         s.info["before"] = st.time  # the thread's clock before it: it waits at s when before <= T < clock
         s.info["held"] = dict(st.held)  # (kind, lock) -> how many times the thread holds it before s
+        s.info["locals"] = list(st.L)  # the thread's locals while it waits at s (no-leak's roots)
         self.P.constraints.append(s.clock >= 1)
         if self.prev_clock is not None:
             self.P.constraints.append(s.clock > self.prev_clock[1])

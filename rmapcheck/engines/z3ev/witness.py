@@ -32,7 +32,7 @@ class Witness:
         self.edge_witness = None
         self.P = enc.prog
         self.T = self.num(enc.T)
-        if prop in (ir.P_DEADLOCK, ir.P_LOCKORDER):  # a state: every step up to T
+        if prop in (ir.P_DEADLOCK, ir.P_LOCKORDER, ir.P_LEAK):  # a state: every step up to T
             self.site, self.observer = None, True
         else:
             self.site, self.observer = self.find_site()
@@ -230,9 +230,12 @@ class Witness:
         else:
             state = ex.initial_states()[path.init][0]
         events, last = [], None
-        for _, _, out in walk(ex, state, path.labels, path.init == -1):
+        for n, (_, _, out) in enumerate(walk(ex, state, path.labels, path.init == -1)):
             events = out.events
             last = out
+            if self.prop == ir.P_LEAK and any(ev.prop == ir.P_LEAK for ev in events):
+                path = Path(path.init, path.labels[:n + 1], "step")  # the step that made the leak
+                break
         self.message = ""
         if self.prop == ir.P_LOCKORDER:
             from rmapcheck.engines.explicit.search import Limits, Search
