@@ -61,7 +61,8 @@ def attach_traces(program: ir.Program, result: RunResult, memory_model: str, red
             expanded = expand(reduced, r.path)
             r.path = trim(ex, r.path, expanded, r.name)
             r.path.folded = {k for k in getattr(expanded, "folded", ()) if k < len(r.path.labels)}
-            r.path = shorten(ex, r.path, r.name)
+            # persistent sets may order steps the violation does not need first: drop those too
+            r.path = shorten(ex, r.path, r.name, r.message if reduction == "persistent" else None)
         r.trace = replay(ex, r.path, r.name, r.message)
         if r.path.kind == "state" and r.name == ir.P_DEADLOCK:
             r.trace.final = r.message

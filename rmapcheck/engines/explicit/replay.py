@@ -83,45 +83,66 @@ def expand(ex: Executor, path: Path) -> Path:
     return out
 
 
-def _shows(ex: Executor, state_before, out, prop: str, kind: str) -> bool:
-    """Does the last step of a path (outcome out, from state_before) show the violation?"""
+def _shows(ex: Executor, state_before, out, prop: str, kind: str, msg: str | None = None) -> bool:
+    """Does the last step of a path (outcome out, from state_before) show the violation (with
+    message msg, if given)?"""
+    def hit(events) -> bool:
+        return any(ev.prop == prop and (msg is None or ev.msg == msg) for ev in events)
+
     if kind == "step":
-        return any(ev.prop == prop for ev in out.events)
+        return hit(out.events)
     st = out.state
     if st is None:
         return False
     if prop == ir.P_RACE:
-        return ex.mem.state_events is not None and any(ev.prop == prop for ev in ex.mem.state_events(st, ex))
+        return ex.mem.state_events is not None and hit(ex.mem.state_events(st, ex))
     if prop == ir.P_DEADLOCK:
         return (any(th[0] >= 0 for th in st[2])
                 and not any(th[0] >= 0 and ex.enabled(st, t) for t, th in enumerate(st[2])))
-    return any(ev.prop == prop for ev in ex.check_invariants(st))
+    return hit(ex.check_invariants(st))
 
 
-def shorten(ex: Executor, path: Path, prop: str) -> Path:
+def shorten(ex: Executor, path: Path, prop: str, msg: str | None = None) -> Path:
     """Leave out the steps the reduction ran inside the step before them that the violation
     does not need (an unlock run early, say), latest first, as long as the rest still replays
     in the unreduced executor ex and ends in the same violation: the trace a person reads has
-    no step that does not matter to it. Lock-order cycles keep their path (edges, not ends)."""
+    no step that does not matter to it. Lock-order cycles keep their path (edges, not ends).
+    With msg (the violation's message), also every step of a thread, then a thread's first
+    step, where the rest still ends in that same message (a persistent set may order a step
+    the violation does not need before the ones it needs); deadlocks keep those steps."""
     folded = sorted(getattr(path, "folded", ()), reverse=True)
-    if not folded or prop == ir.P_LOCKORDER or path.init == -1:
+    if prop == ir.P_LOCKORDER or path.init == -1:
+        return path
+    if prop == ir.P_DEADLOCK:
+        msg = None
+    if not folded and msg is None:
         return path
     inits = ex.initial_states()
     labels = list(path.labels)
-    for k in folded:
-        if k >= len(labels):
-            continue
-        cand = labels[:k] + labels[k + 1:]
+
+    def replays(cand: list) -> bool:
         try:
             state, last = inits[path.init][0], None
             for _, _, out in walk(ex, state, cand, False):
                 last, state_before = out, state
                 state = out.state
-            ok = last is not None and _shows(ex, state_before, last, prop, path.kind)
+            return last is not None and _shows(ex, state_before, last, prop, path.kind, msg)
         except InternalError:
-            ok = False
-        if ok:
-            labels = cand
+            return False
+
+    for k in folded:
+        if k < len(labels) and replays(labels[:k] + labels[k + 1:]):
+            labels = labels[:k] + labels[k + 1:]
+    if msg is not None:
+        for first_only in (False, True):
+            for tid in sorted({t for t, _ in labels[:-1]}):
+                mine = [k for k, (t, _) in enumerate(labels[:-1]) if t == tid]
+                if not mine:
+                    continue
+                gone = set(mine[:1] if first_only else mine)
+                cand = [lab for k, lab in enumerate(labels) if k not in gone]
+                if replays(cand):
+                    labels = cand
     return Path(path.init, labels, path.kind)
 
 

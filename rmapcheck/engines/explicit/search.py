@@ -190,7 +190,7 @@ class Search:
                     continue
                 computed = {}
                 if ex.persistent and len(enabled) > 1:
-                    enabled, computed = self.persistent(state, enabled, d)
+                    enabled, computed = self.persistent(state, enabled, d, last)
                 for t in enabled:
                     ncs = cs + (0 if last in (-1, t) or t in self.ties.get(sid, ()) else 1)
                     outs = computed.get(t)
@@ -245,13 +245,14 @@ class Search:
             self.cut = "local-step-limit"
             return []
 
-    def persistent(self, state, enabled: list, d: int) -> tuple[list, dict]:
+    def persistent(self, state, enabled: list, d: int, last: int = -1) -> tuple[list, dict]:
         """The threads to expand at a state of depth d under the "persistent" reduction.
 
         For each enabled thread in turn, the smallest set of threads closed under "may not
         commute with a transition of" (executor.Outcome.dependents) that holds it; a set with
         a thread that cannot move now (it may be enabled by a thread outside) does not count.
-        The smallest such set, if it is not every enabled thread and none of its transitions
+        The smallest such set (of two as small, one with the thread that made the last step:
+        fewer context switches), if it is not every enabled thread and none of its transitions
         leads to a state of depth d or less (the breadth-first cycle proviso: every cycle of
         the reduced graph then has a fully expanded state), is expanded alone; else every
         enabled thread. Returns (threads, {thread: its outcomes}), the outcomes computed."""
@@ -276,8 +277,10 @@ class Search:
                 new = m & ~p
                 p |= new
                 todo += [u for u in enabled if new >> u & 1]
-            if p != -1 and p != en and (best is None or bin(p).count("1") < bin(best).count("1")):
-                best = p
+            if p != -1 and p != en:
+                key = (bin(p).count("1"), not (last >= 0 and p >> last & 1))
+                if best is None or key < best_key:
+                    best, best_key = p, key
         if best is None:
             return enabled, computed
         chosen = [t for t in enabled if best >> t & 1]
