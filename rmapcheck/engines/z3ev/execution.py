@@ -69,6 +69,7 @@ class Encoding:
         for e in P.events:
             if e.kind == "R":
                 self.facts += self.read(e)
+                self.facts += V.within_sets(e.value)
         for s in P.steps:
             r = s.info.get("lock_read")
             if r is not None:

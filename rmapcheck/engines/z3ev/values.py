@@ -263,6 +263,21 @@ def term_values(t, limit: int = 64):
     return go(t)
 
 
+def within_sets(v) -> list:
+    """Facts: each part of a read's value (v, a Sym of two variables) is one of the values
+    execution.value_sets found it can take (none for a part whose set is not known). Sound:
+    an executed read returns a value some candidate write wrote or the initial value, both in
+    the sets by induction along the clocks; an unexecuted read's value affects nothing
+    executed, so any value of its set does as well (docs/engines.md). The solver then needs
+    not rediscover, in every proof, which objects a pointer read from memory can name."""
+    out = []
+    for t in (v.base, v.off):
+        vals = READS.get(t.decl().name()) if z3.is_const(t) else None
+        if vals:
+            out.append(z3.Or(*[t == z3.BitVecVal(x, t.size()) for x in sorted(vals)]))
+    return out
+
+
 def bases_of(v):
     """The bases a value may have (a set of ints), or None if any."""
     if is_concrete(v):
