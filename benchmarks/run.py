@@ -254,10 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run each configuration (and verify) with this reduction, and print its states "
                          "and seconds beside the others (--versus none: what the reduction saves)")
     ap.add_argument("--z3", action="store_true",
-                    help="the z3 engine beside the explicit one instead (sc, default configuration): "
-                         "BMC depth and seconds, proof seconds; see benchmarks/z3bench.py")
-    ap.add_argument("--bmc-timeout", type=float, default=120, help="with --z3: per model (default 120 s)")
-    ap.add_argument("--prove-timeout", type=float, default=60, help="with --z3: per model (default 60 s)")
+                    help="the z3 event engine beside the explicit one instead (sc, default configuration): "
+                         "seconds, violations found, holds proved; see benchmarks/z3bench.py")
+    ap.add_argument("--z3-timeout", type=float, default=None, help="with --z3: per z3 query (default: none)")
     ap.add_argument("--jobs", type=int, default=1, help="with --z3: models run in parallel (default 1)")
     ap.add_argument("--no-verify", action="store_true", help="do not time `rmapcheck verify` at the end")
     ap.add_argument("--verify-jobs", type=int, metavar="N",

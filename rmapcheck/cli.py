@@ -114,18 +114,17 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 def _add_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["explicit", "z3", "both"], default="explicit",
                    help="the engine (default: explicit); both: explicit and z3, exit 1 if they disagree")
-    p.add_argument("--mode", choices=["events", "prove", "bmc"], default=None,
-                   help="z3: events (each thread unrolled to --unwind, executions as events chosen by z3; "
-                        "no-leak, no-deadlock and lock-order say 'unsupported'), or the older interleaving "
-                        "encoding: prove (Spacer, unbounded) or bmc (bounded to --max-depth) (default: "
-                        "events; prove with --show-invariant)")
+    p.add_argument("--mode", choices=["events", "prove", "bmc"], default="events",
+                   help="z3: events, the one z3 engine (each thread unrolled to --unwind, executions as "
+                        "events chosen by z3); bmc and prove named the interleaving encoding, which was "
+                        "removed (they exit 2 saying what replaces them)")
     p.add_argument("--unwind", type=_positive(int), metavar="N",
                    help="z3 events: unroll every loop N times (default: 12); a run that needs more says "
                         "'incomplete (unwind N)'")
-    p.add_argument("--bmc-depth", type=_positive(int), metavar="N",
-                   help="z3 bmc: unroll at most N steps (z3 says 'incomplete' where it found nothing); "
-                        "unlike --max-depth it does not bound the explicit engine of --engine both")
-    p.add_argument("--show-invariant", action="store_true", help="z3 prove: print the inductive invariant")
+    # removed with the interleaving encoding: still parsed, so that a script using them gets
+    # the message saying what replaces them (exit 2), not argparse's 'unrecognized arguments'
+    p.add_argument("--bmc-depth", metavar="N", help=argparse.SUPPRESS)
+    p.add_argument("--show-invariant", action="store_true", help=argparse.SUPPRESS)
 
 
 def _add_trace_layout(p: argparse.ArgumentParser) -> None:
@@ -138,14 +137,16 @@ def _add_trace_layout(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args) -> str:
-    if args.mode is None:
-        args.mode = "prove" if getattr(args, "show_invariant", False) else "events"
-    if args.bmc_depth is not None and (args.engine == "explicit" or args.mode != "bmc"):
-        raise UsageError("--bmc-depth bounds z3's bounded model checking: it needs --engine z3 or both "
-                         "with --mode bmc")
-    if getattr(args, "unwind", None) is not None and (args.engine == "explicit" or args.mode != "events"):
-        raise UsageError("--unwind bounds the loops of z3's event engine: it needs --engine z3 or both "
-                         "with --mode events")
+    from rmapcheck.engines.z3ev.both import removed
+
+    if args.mode != "events":
+        raise removed(f"--mode {args.mode}")
+    if args.bmc_depth is not None:
+        raise removed("--bmc-depth")
+    if args.show_invariant:
+        raise removed("--show-invariant")
+    if getattr(args, "unwind", None) is not None and args.engine == "explicit":
+        raise UsageError("--unwind bounds the loops of z3's event engine: it needs --engine z3 or both")
     return args.engine if args.engine == "explicit" else f"{args.engine}:{args.mode}"
 
 
@@ -278,8 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _limits(args):
     from rmapcheck.engines.explicit.search import Limits
 
-    lim = Limits(args.max_states, args.max_depth, args.timeout, args.max_memory, getattr(args, "bmc_depth", None),
-                 getattr(args, "reduction", None))
+    lim = Limits(args.max_states, args.max_depth, args.timeout, args.max_memory,
+                 reduction=getattr(args, "reduction", None))
     lim.unwind = getattr(args, "unwind", None)  # z3 events: the loop bound (not a field: search.py is not ours)
     return lim
 
@@ -316,9 +317,9 @@ def cmd_check(args) -> int:
         overrides = {**program.meta.mm_defines.get(args.memory_model, {}), **defines}
         out = [check_table(res, overrides, args.width)]
         if args.engine != "explicit":
-            from rmapcheck.engines.z3.both import report_extra
+            from rmapcheck.engines.z3ev.both import report_extra
 
-            out[0] += report_extra(res, args.show_invariant)
+            out[0] += report_extra(res)
         for r in res.results.values():
             if r.verdict != VIOLATED or r.trace is None or args.trace_format == "none":
                 continue

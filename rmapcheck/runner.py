@@ -10,7 +10,7 @@ from rmapcheck.frontend import load_model
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED, RunResult
 
-ENGINES = ("explicit", "z3", "both")  # z3 and both take a mode: "z3:bmc", "both:prove"
+ENGINES = ("explicit", "z3", "both")  # z3 and both may name the mode: "both:events" (the only one)
 MEMORY_MODELS = ("sc", "ra")
 
 
@@ -37,7 +37,7 @@ def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine}: unknown engine (known: {', '.join(ENGINES)})")
     if engine != "explicit":
-        from rmapcheck.engines.z3.both import check_with_z3
+        from rmapcheck.engines.z3ev.both import check_with_z3
 
         return check_with_z3(program, memory_model, engine, mode or "events", limits or Limits(), progress)
     mem = memory_for(program, memory_model)

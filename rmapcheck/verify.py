@@ -239,7 +239,7 @@ def verify(paths: list[str], engine: str = "explicit", limits: Limits | None = N
 
 def z3_cell(res: RunResult, prop: str) -> str:
     """Under --engine both, z3's own verdict on prop: 'violated (N steps)', 'holds', or the
-    undecided verdict with the depth BMC covered; a reader sees which rows z3 confirmed."""
+    undecided verdict; a reader sees which rows z3 confirmed."""
     if not hasattr(res, "z3_result"):
         return ""
     z = res.z3_result
@@ -250,8 +250,6 @@ def z3_cell(res: RunResult, prop: str) -> str:
         return UNKNOWN
     if r.verdict == VIOLATED and r.path is not None:
         return f"{VIOLATED} ({len(r.path.labels)} steps)"
-    if r.verdict in (INCOMPLETE, UNKNOWN) and z.engine == "z3 bmc":
-        return f"{r.verdict} (depth {z.stats.depth})"
     return r.verdict
 
 

@@ -380,13 +380,3 @@ def test_sc_violations_are_ra_violations():
     """Differential: ra allows every sc execution, so what sc violates, ra violates."""
     for name, by_mm in HAND.items():
         assert by_mm["sc"] <= by_mm["ra"], name
-
-
-def test_z3_answers_unknown_for_atomics_never_holds():
-    from rmapcheck.engines.z3.engine import check_z3
-    from rmapcheck.properties.verdict import UNKNOWN
-
-    for name in ("bitlock", "lockdep_held"):
-        res = check_z3(load_model(str(MODELS / f"{name}.c")), "bmc")
-        assert {r.verdict for r in res.results.values()} == {UNKNOWN}
-        assert "not encoded for z3" in res.results["assertions"].message

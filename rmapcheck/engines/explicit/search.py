@@ -23,7 +23,6 @@ class Limits:
     max_depth: int | None = None
     timeout: float | None = None  # seconds
     max_memory: float | None = None  # MiB of resident memory
-    bmc_depth: int | None = None  # z3 BMC's own depth bound; the explicit engine does not read it
     reduction: str | None = None  # the explicit engine's reduction (executor.REDUCTIONS); None: the default
 
 

@@ -8,7 +8,6 @@ reported in the property's message. Two decided verdicts that differ give the ve
 
 from __future__ import annotations
 
-from rmapcheck.engines.z3.engine import MODES, check_z3
 from rmapcheck.errors import UsageError
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import (
@@ -16,22 +15,42 @@ from rmapcheck.properties.verdict import (
 )
 
 DECIDED = (HOLDS, VIOLATED)
+MODE = "events"  # the one z3 engine; the interleaving encoding (bmc, Spacer's prove) was removed
+
+# What replaced each option of the removed interleaving encoding (the CLI exits 2 with it).
+REMOVED = {
+    "--mode bmc": "z3's bounded model checking of interleavings was removed: the event engine "
+                  "(--mode events, the default) finds a violation whatever its length, bounded by --unwind N",
+    "--mode prove": "z3's Spacer proofs were removed: the event engine (--mode events, the default) "
+                    "proves a property holds once its unwinding check passes; `rmapcheck prove` proves "
+                    "the flag protocol for any size",
+    "--bmc-depth": "--bmc-depth bounded z3's removed bounded model checking: the event engine's bound is "
+                   "--unwind N (loop iterations)",
+    "--show-invariant": "--show-invariant printed the inductive invariant of z3's removed Spacer mode: "
+                        "`rmapcheck prove` proves the flag protocol for any size",
+}
+
+
+def removed(option: str) -> UsageError:
+    return UsageError(REMOVED[option])
 
 
 def check_with_z3(program: ir.Program, memory_model: str, engine: str, mode: str, limits, progress) -> RunResult:
+    from rmapcheck.engines.z3ev.engine import check_events
     from rmapcheck.runner import attach_traces, check_program
 
-    if mode not in MODES + ("events",):
-        raise UsageError(f"--mode {mode}: unknown mode (known: {', '.join(MODES + ('events',))})")
+    if f"--mode {mode}" in REMOVED:
+        raise removed(f"--mode {mode}")
+    if mode != MODE:
+        raise UsageError(f"--mode {mode}: unknown mode (known: {MODE})")
+    unwind = getattr(limits, "unwind", None)
     if engine == "z3":
-        if memory_model in ("tso", "lkmm") and mode == "events":
-            from rmapcheck.engines.z3ev.engine import check_events
-
-            return check_events(program, limits, getattr(limits, "unwind", None), progress, memory_model)
+        if memory_model in ("tso", "lkmm"):
+            return check_events(program, limits, unwind, progress, memory_model)
         if memory_model != "sc":
             raise UsageError(f"--engine z3 --memory-model {memory_model}: not implemented by z3 (it implements "
                              f"sc, tso and lkmm); ra is the explicit engine's")
-        res = check_z3_mode(program, mode, limits, progress)
+        res = check_events(program, limits, unwind, progress)
         attach_traces(program, res, "sc")
         return res
     if memory_model in ("tso", "lkmm"):
@@ -41,18 +60,9 @@ def check_with_z3(program: ir.Program, memory_model: str, engine: str, mode: str
     if memory_model != "sc":
         z = None
     else:
-        z = check_z3_mode(program, mode, limits, progress)
+        z = check_events(program, limits, unwind, progress)
         attach_traces(program, z, "sc")
     return combine(ex, z, mode, memory_model)
-
-
-def check_z3_mode(program: ir.Program, mode: str, limits, progress) -> RunResult:
-    """The old interleaving encoding (bmc, prove) or the event engine (events)."""
-    if mode == "events":
-        from rmapcheck.engines.z3ev.engine import check_events
-
-        return check_events(program, limits, getattr(limits, "unwind", None), progress)
-    return check_z3(program, mode, limits, progress)
 
 
 def combine(ex: RunResult, z: RunResult | None, mode: str, memory_model: str) -> RunResult:
@@ -87,42 +97,30 @@ def combine(ex: RunResult, z: RunResult | None, mode: str, memory_model: str) ->
         results[name] = r
     rr = RunResult(ex.model, ex.memory_model, f"both (explicit + z3 {mode})", ex.defines, results, ex.stats)
     rr.z3_stats = getattr(z, "z3_stats", None) if z is not None else None
-    rr.invariant = getattr(z, "invariant", None) if z is not None else None
     rr.disagreements = disagree
     rr.one_sided = one_sided
     rr.z3_result = z
     return rr
 
 
-def report_extra(res: RunResult, show_invariant: bool = False) -> str:
+def report_extra(res: RunResult) -> str:
     """Lines the CLI prints under the verdict table of a z3 or both run."""
     out = []
     st = getattr(res, "z3_stats", None)
     if st:
-        parts = [f"z3: {st.get('seconds', 0):.2f} s", f"{st.get('conflicts', 0)} conflicts",
-                 f"{st.get('memory_mb', 0):.0f} MiB"]
-        if st.get("facts"):
-            parts.append(f"{st['facts']} analysis facts inductive")
-        if st.get("limits"):
-            parts.append(f"encoding limits left to refute per depth (state + step): {st['limits']}")
-        out.append(", ".join(parts))
-    z = getattr(res, "z3_result", None)
-    if z is not None and z.engine == "z3 events":
+        out.append(f"z3: {st.get('seconds', 0):.2f} s")
+    z = getattr(res, "z3_result", None) or (res if res.engine.startswith("z3") else None)
+    if z is not None:
         zs = getattr(z, "z3_stats", {}) or {}
-        out.append(f"z3 events: loops unrolled {zs.get('unwind')} times, {zs.get('steps', 0)} steps, "
+        out.append(f"{z.engine}: loops unrolled {zs.get('unwind')} times, {zs.get('steps', 0)} steps, "
                    f"{zs.get('events', 0)} events; " + ("every property decided" if z.stats.complete else
                                                         "some properties undecided (see their verdicts)"))
-    elif z is not None:
-        out.append(f"{z.engine}: depth {z.stats.depth}, " + ("complete" if z.stats.complete else f"stopped ({z.stats.limit})"))
     if hasattr(res, "disagreements"):
         if res.disagreements:
             out.append("ENGINES DISAGREE on: " + ", ".join(res.disagreements))
         else:
             out.append("engines agree on every property decided by both"
                        + (f"; decided by one engine only: {', '.join(res.one_sided)}" if res.one_sided else ""))
-    if show_invariant:
-        inv = getattr(res, "invariant", None)
-        out.append("inductive invariant (Spacer):\n" + inv if inv else "no inductive invariant (the proof was not run or did not finish)")
     return "\n".join(out) + ("\n" if out else "")
 
 
