@@ -14,8 +14,8 @@
  * @faults 1
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @config sc NR_SLOTS=3
- * @defines ra WRITE_BACK_POINTERS=1 NR_AS=1 NR_SLOTS=1
+ * @config NR_SLOTS=3
+ * @defines ra WRITE_BACK_POINTERS=1
  * @expect sc rmaps-present violated
  * @expect sc active-rmaps violated
  * @expect sc no-leak violated

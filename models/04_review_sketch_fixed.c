@@ -11,16 +11,19 @@
  *   and its allocator is pure. Two vCPUs that both read the flag false run the loop one after the
  *   other: the second allocates over every published rmap (no-leak), and if one of its allocations
  *   fails it frees every rmap while the flag stays true (active-rmaps, rmaps-present). This is B2
- *   (v3 took this shape and has the same bug). The faithful model keeps it.
+ *   (v3 took this shape and has the same bug). The faithful model keeps it. Under ra the
+ *   re-check does not make every property hold: the fast path stays the sketch's plain read of
+ *   the flag, so a vCPU that reads it true may still miss the rmap stores made before the
+ *   release store (B6: rmaps-present violated) and the read races with that store.
  * @param RECHECK 1 adds the re-check under the lock (not in the review; v4 added it)
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
  * @faults 1
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @config sc NR_SLOTS=3
- * @config sc RECHECK=1
- * @defines ra WRITE_BACK_POINTERS=1 NR_AS=1 NR_SLOTS=1
+ * @config NR_SLOTS=3
+ * @config RECHECK=1
+ * @defines ra WRITE_BACK_POINTERS=1
  * @expect sc rmaps-present violated
  * @expect sc active-rmaps violated
  * @expect sc no-leak violated
@@ -31,6 +34,9 @@
  * @expect ra no-leak violated
  * @expect ra rmaps-present violated
  * @expect ra * holds
+ * @expect ra RECHECK=1 no-data-race violated
+ * @expect ra RECHECK=1 rmaps-present violated
+ * @expect ra RECHECK=1 * holds
  * THE DESIGN: 02_review_sketch_literal.c (its header tells the harness) with a failure that
  * leaves both loops (SKETCH_FIXED); RECHECK adds v4's re-check under the lock.
  */

@@ -15,16 +15,18 @@
  *   invalidations from straddling an install, but aging notifiers do not take part; no
  *   invalidation notifier is modelled, so that wait always passes and is left out). OPEN (b):
  *   violated, as in 07. -D SNAPSHOT_UNDER_ARCH_LOCK=1 pairs this allocator with a writer without
- *   B4 (proofs/08_5.15_allocator.proof is about that configuration).
+ *   B4 (proofs/08_5.15_allocator.proof is about that configuration). Under ra it keeps
+ *   sc's verdicts plus no-data-race: the first by-value snapshot, taken without
+ *   slots_arch_lock and overwritten later, still races with the allocator's rmap stores.
  * @param SNAPSHOT_UNDER_ARCH_LOCK 1: bda44d844758's fix on this allocator: kvm_set_memslot takes `old` and `new.arch` again from its private copy, under slots_arch_lock, after the copy (DELETE/MOVE: after the refresh); the stale snapshot is overwritten before use (B4 gone; default 0)
  * @thread kvm_set_user_memory_region
  * @thread vcpu x3
  * @faults 1
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @config sc NR_SLOTS=3
- * @config sc SNAPSHOT_UNDER_ARCH_LOCK=1
- * @defines ra WRITE_BACK_POINTERS=1 NR_AS=1 NR_SLOTS=1
+ * @config NR_SLOTS=3
+ * @config SNAPSHOT_UNDER_ARCH_LOCK=1
+ * @defines ra WRITE_BACK_POINTERS=1
  * @expect sc rmaps-present violated
  * @expect sc active-rmaps violated
  * @expect sc no-leak violated
@@ -41,6 +43,10 @@
  * @expect ra rmaps-present violated
  * @expect ra stale-slot-rmaps violated
  * @expect ra * holds
+ * @expect ra SNAPSHOT_UNDER_ARCH_LOCK=1 commit-rmaps violated
+ * @expect ra SNAPSHOT_UNDER_ARCH_LOCK=1 no-data-race violated
+ * @expect ra SNAPSHOT_UNDER_ARCH_LOCK=1 stale-slot-rmaps violated
+ * @expect ra SNAPSHOT_UNDER_ARCH_LOCK=1 * holds
  * THE DESIGN: 07_v5_5.14.c with fa13843d1565 (SKIP_ALLOCATED_LEVELS in memslot_rmap_alloc).
  */
 #define SKIP_ALLOCATED_LEVELS 1

@@ -24,8 +24,8 @@
  * @faults 1
  * @invariant active-rmaps active_slots_have_rmaps
  * @memory-models sc ra
- * @config sc NR_SLOTS=3
- * @defines ra FIELD_READS=1 NR_AS=1 NR_SLOTS=1
+ * @config NR_SLOTS=3
+ * @defines ra FIELD_READS=1
  * @expect sc stale-slot-rmaps violated
  * @expect sc * holds
  * @expect ra stale-slot-rmaps violated

@@ -5,9 +5,10 @@ tests/baseline/models_verify.json.gz is `rmapcheck verify --format json --traces
 each), with positions and timings removed (tests/baseline_norm.py). Every run of that baseline must come out the same
 now: its verdicts, expectations, state and transition counts, depth, and every counterexample
 step (thread, function, statement, values, notes). Runs added since (a design variant's own
-@config) are not in the baseline and are not compared here. The ra runs of 02 and 11 to 16 were
-re-recorded when their ra configuration became sc's (two address spaces; two slots, and three
-with NR_SLOTS=3) instead of one address space and one slot: those runs are no longer made.
+@config) are not in the baseline and are not compared here. The ra runs of 02 and 11 to 16, then
+those of 01 and 03 to 10, were re-recorded when their ra configuration became sc's (two address
+spaces; two slots, and three with NR_SLOTS=3) instead of one address space and one slot: those
+runs are no longer made.
 """
 
 from __future__ import annotations
