@@ -78,6 +78,7 @@ from rmapcheck.axioms.symexec import SymbolicExecution, SymEvent
 from rmapcheck.engines.z3ev import values as V
 from rmapcheck.engines.z3ev.execution import Encoding
 from rmapcheck.engines.z3ev.values import AND, NOT, B
+from rmapcheck.engines.z3ev.witness import ModelReader
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
 
@@ -358,7 +359,7 @@ def _term_reads(t, owner: dict, memo: dict, conds: bool) -> set:
     return memo[k]
 
 
-class WeakWitness:
+class WeakWitness(ModelReader):
     """A weak execution from a z3 model: its site, its concrete graph, the concrete judge."""
 
     def __init__(self, enc: WeakEncoding, model: z3.ModelRef, prop: str):
@@ -368,24 +369,9 @@ class WeakWitness:
         self.site = self.find_site()
         self.message = self.site.msg
 
-    def num(self, t) -> int:
-        return self.m.eval(t, model_completion=True).as_long()
-
     def path(self):
         """No path: a weak execution need not be an interleaving the explicit engine replays."""
         return None
-
-    def true(self, b) -> bool:
-        if b is True or b is False:
-            return b
-        return z3.is_true(self.m.eval(B(b), model_completion=True))
-
-    def value(self, v):
-        if V.is_concrete(v):
-            return v
-        b = self.m.eval(v.base, model_completion=True).as_signed_long()
-        o = self.m.eval(v.off, model_completion=True).as_signed_long()
-        return V.to_concrete(b, o)
 
     def find_site(self):
         for s in self.P.sites:

@@ -25,20 +25,11 @@ from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import Path
 
 
-class Witness:
-    def __init__(self, enc, model: z3.ModelRef, prop: str, edge: tuple | None = None):
-        self.enc, self.m, self.prop = enc, model, prop
-        self.edge = edge  # lock-order: the (held, taken) lock names the state must show
-        self.edge_witness = None
-        self.P = enc.prog
-        self.T = self.num(enc.T)
-        if prop in (ir.P_DEADLOCK, ir.P_LOCKORDER, ir.P_LEAK):  # a state: every step up to T
-            self.site, self.observer = None, True
-        else:
-            self.site, self.observer = self.find_site()
-        self.steps = self.executed_steps()
+class ModelReader:
+    """Values of a z3 model: a clock, a condition, a (base, offset) value. Needs self.m."""
 
-    # -- reading the model ------------------------------------------------------------------
+    m: z3.ModelRef
+
     def num(self, t) -> int:
         return self.m.eval(t, model_completion=True).as_long()
 
@@ -54,6 +45,21 @@ class Witness:
         o = self.m.eval(v.off, model_completion=True).as_signed_long()
         return V.to_concrete(b, o)
 
+
+class Witness(ModelReader):
+    def __init__(self, enc, model: z3.ModelRef, prop: str, edge: tuple | None = None):
+        self.enc, self.m, self.prop = enc, model, prop
+        self.edge = edge  # lock-order: the (held, taken) lock names the state must show
+        self.edge_witness = None
+        self.P = enc.prog
+        self.T = self.num(enc.T)
+        if prop in (ir.P_DEADLOCK, ir.P_LOCKORDER, ir.P_LEAK):  # a state: every step up to T
+            self.site, self.observer = None, True
+        else:
+            self.site, self.observer = self.find_site()
+        self.steps = self.executed_steps()
+
+    # -- reading the model (num, true, value: ModelReader) --------------------------------------
     def find_site(self):
         for s in self.P.sites:
             if s.prop == self.prop and self.true(s.cond) and self.num(s.time) == self.T:
