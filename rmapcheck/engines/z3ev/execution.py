@@ -70,19 +70,33 @@ class Encoding:
             if e.kind == "R":
                 self.facts += self.read(e)
                 self.facts += V.within_sets(e.value)
+        self.facts += self.lock_reads()
+        self.facts += self.heap(P.accesses)
+        self.facts += self.srcu()
+        self.facts += self.budget_and_stops()
+
+    def lock_reads(self) -> list:
+        """A lock is taken only by a read of 0 (unlocked) from its lock word."""
+        P = self.prog
+        out = []
         for s in P.steps:
             r = s.info.get("lock_read")
             if r is not None:
                 e = P.events[r]
-                self.facts.append(z3.Implies(B(self.executed(e)), B(V.eq(e.value, 0))))
-        self.facts += self.heap(P.accesses)
-        self.facts += self.srcu()
+                out.append(z3.Implies(B(self.executed(e)), B(V.eq(e.value, 0))))
+        return out
+
+    def budget_and_stops(self) -> list:
+        """At most @faults allocations fail; no execution goes on past a site that stops it."""
+        P = self.prog
+        out = []
         fails = [o.fail for o in P.objs if o.fail is not False]
         if fails:
-            self.facts.append(z3.AtMost(*fails, self.p.meta.faults))
+            out.append(z3.AtMost(*fails, self.p.meta.faults))
         for s in P.sites:
             if s.stops:
-                self.facts.append(z3.Not(B(AND(s.cond, s.time < self.T))))
+                out.append(z3.Not(B(AND(s.cond, s.time < self.T))))
+        return out
 
     def value_sets(self) -> None:
         """The values each read may return, as sets of bases and of offsets (values.READS), the

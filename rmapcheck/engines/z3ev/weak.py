@@ -149,18 +149,9 @@ class WeakEncoding(Encoding):
         for e in self.events:
             if e.kind == "R":
                 self.facts += self.read(e)
-        for s in P.steps:
-            r = s.info.get("lock_read")
-            if r is not None:
-                e = P.events[r]
-                self.facts.append(z3.Implies(B(self.executed(e)), B(V.eq(e.value, 0))))
+        self.facts += self.lock_reads()
         self.facts += self.heap(P.accesses)
-        fails = [o.fail for o in P.objs if o.fail is not False]
-        if fails:
-            self.facts.append(z3.AtMost(*fails, self.p.meta.faults))
-        for s in P.sites:
-            if s.stops:
-                self.facts.append(z3.Not(B(AND(s.cond, s.time < self.T))))
+        self.facts += self.budget_and_stops()
         self.facts += self.distinct_ranks()
         self.sym = self.symbolic()
         self.facts += self.sym.facts
