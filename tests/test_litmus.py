@@ -271,6 +271,23 @@ def test_acceptance_under_ra(name, word):
     assert r.status == "ok"
 
 
+def test_initialiser_reads_an_array_parameter_like_a_statement(tmp_path):
+    """`int r0 = *a;` of an array parameter is its cell 0, as `r0 = *a;` is (the initialiser
+    used to miss the array rule and fail with 'cannot dereference a non-pointer')."""
+    body = "P1(int *a, int *x) {{ {} int r1 = READ_ONCE(*x); }}"
+    words = []
+    for read in ("int r0 = *a;", "int r0; r0 = *a;"):
+        path = lit(tmp_path, f"""\
+            C arr-init
+            {{ int a[2] = {{0, 0}}; int x = 0; }}
+            P0(int *a, int *x) {{ a[0] = 1; smp_store_release(x, 1); }}
+            {body.format(read)}
+            exists (1:r0=0 /\\ 1:r1=1)
+            """)
+        words.append(run(path, "sc").word)
+    assert words == ["Sometimes", "Sometimes"]
+
+
 def test_sc_is_sequentially_consistent():
     assert run(LITMUS / "MP+poonceonces.litmus", "sc").word == "Never"
     assert run(LITMUS / "SB+poonceonces.litmus", "sc").word == "Never"

@@ -752,31 +752,8 @@ def _scan_body(s: _Scanner, test: LitmusTest, proc: Proc) -> None:
                 stmt_start = True
                 k += 1
                 continue
-            if text == "(":
-                callee = prev[1] if prev is not None and prev[0] == "id" else None
-                calls.append([callee, 0])
-            elif text == ")":
-                if calls:
-                    calls.pop()
-            elif text == "," and calls:
-                calls[-1][1] += 1
-            elif text == "*" and _unary(prev) and nxt is not None and nxt[0] == "id":
-                inner = calls[-1] if calls else None
-                if not (inner and inner[0] in MARKED and inner[1] == 0):
-                    proc.plain = True
-                if nxt[1] in params and not _member_next(toks, k + 1):
-                    # '*x' with x a parameter: the location itself ('x')
-                    edits.append((a, b, " "))
-                    k += 2
-                    stmt_start = False
-                    continue
-                if nxt[1] in arrays and not _member_next(toks, k + 1):
-                    edits.append((a, nxt[3], f"{nxt[1]}[0]"))
-                    k += 2
-                    stmt_start = False
-                    continue
             stmt_start = False
-            k += 1
+            k = _scan_token(s, test, proc, toks, k, prev, calls, params, arrays)
             continue
         if kind == "id":
             if stmt_start and depth == 0 and text in TYPE_WORDS and not (nxt is not None and nxt[1] == "("):
@@ -789,25 +766,50 @@ def _scan_body(s: _Scanner, test: LitmusTest, proc: Proc) -> None:
                                  "taken at the end of the body)")
             if text == "goto":
                 raise s.error(a, "'goto' is not supported in a litmus body")
-            is_call = nxt is not None and nxt[0] == "op" and nxt[1] == "(" and text not in _C_KEYWORDS
-            if prev is not None and prev[0] == "op" and prev[1] in (".", "->"):
-                k += 1
-                continue
-            if is_call:
-                _check_call(s, text, a)
-                if text not in proc.calls:
-                    proc.calls.append(text)
-                k = _rewrite_call(s, test, proc, toks, k)
-                continue
-            if text in params:
-                amp = "(&" + text + ")" if _member_next(toks, k) else "&" + text
-                edits.append((a, b, amp))
-            else:
-                _maybe_register(test, proc, text, a)
-            k += 1
+            k = _scan_token(s, test, proc, toks, k, prev, calls, params, arrays)
             continue
         stmt_start = False
         k += 1
+
+
+def _scan_token(s: _Scanner, test, proc: Proc, toks: list, k: int, prev, calls: list, params: set,
+                arrays: set) -> int:
+    """The rules a body and a declaration's initialiser share, for the operator or name at k:
+    call nesting, '*x' of a parameter (the location itself) or of an array (its cell 0), calls
+    rewritten, parameters taken by address, other names as registers. Returns the next k."""
+    kind, text, a, b = toks[k]
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    if kind == "op":
+        if text == "(":
+            callee = prev[1] if prev is not None and prev[0] == "id" else None
+            calls.append([callee, 0])
+        elif text == ")" and calls:
+            calls.pop()
+        elif text == "," and calls:
+            calls[-1][1] += 1
+        elif text == "*" and _unary(prev) and nxt is not None and nxt[0] == "id":
+            inner = calls[-1] if calls else None
+            if not (inner and inner[0] in MARKED and inner[1] == 0):
+                proc.plain = True
+            if nxt[1] in params and not _member_next(toks, k + 1):
+                proc.edits.append((a, b, " "))  # '*x' with x a parameter: the location 'x'
+                return k + 2
+            if nxt[1] in arrays and not _member_next(toks, k + 1):
+                proc.edits.append((a, nxt[3], f"{nxt[1]}[0]"))
+                return k + 2
+        return k + 1
+    if prev is not None and prev[0] == "op" and prev[1] in (".", "->"):
+        return k + 1
+    if nxt is not None and nxt[0] == "op" and nxt[1] == "(" and text not in _C_KEYWORDS:
+        _check_call(s, text, a)
+        if text not in proc.calls:
+            proc.calls.append(text)
+        return _rewrite_call(s, test, proc, toks, k)
+    if text in params:
+        proc.edits.append((a, b, "(&" + text + ")" if _member_next(toks, k) else "&" + text))
+    else:
+        _maybe_register(test, proc, text, a)
+    return k + 1
 
 
 _NOT_REGISTERS = frozenset({"NULL", "true", "false", "return", "void"}) | _C_KEYWORDS | TYPE_WORDS
@@ -955,50 +957,18 @@ def _declaration(s: _Scanner, proc: Proc, toks: list, k: int) -> int:
 
 
 def _scan_expr(s: _Scanner, proc: Proc, toks: list, start: int, end: int) -> None:
-    """Apply the body rules to an initialiser (a sub-range of tokens)."""
+    """Apply the body's token rules to an initialiser (a sub-range of tokens)."""
     fake = toks[start:end]
-    # reuse the statement scanner on the tokens of the initialiser
-    params = {p for p, _ in proc.params if proc.array_params is None or p not in proc.array_params}
+    arrays = proc.array_params or set()
+    params = {p for p, _ in proc.params} - arrays
     calls: list = []
     k = 0
     while k < len(fake):
-        kind, text, a, b = fake[k]
         prev = fake[k - 1] if k > 0 else (toks[start - 1] if start > 0 else None)
-        nxt = fake[k + 1] if k + 1 < len(fake) else None
-        if kind == "op":
-            if text == "(":
-                callee = prev[1] if prev is not None and prev[0] == "id" else None
-                calls.append([callee, 0])
-            elif text == ")" and calls:
-                calls.pop()
-            elif text == "," and calls:
-                calls[-1][1] += 1
-            elif text == "*" and _unary(prev) and nxt is not None and nxt[0] == "id":
-                inner = calls[-1] if calls else None
-                if not (inner and inner[0] in MARKED and inner[1] == 0):
-                    proc.plain = True
-                if nxt[1] in params and not _member_next(fake, k + 1):
-                    proc.edits.append((a, b, " "))
-                    k += 2
-                    continue
+        if fake[k][0] in ("op", "id"):
+            k = _scan_token(s, None, proc, fake, k, prev, calls, params, arrays)
+        else:
             k += 1
-            continue
-        if kind == "id":
-            if prev is not None and prev[0] == "op" and prev[1] in (".", "->"):
-                k += 1
-                continue
-            if nxt is not None and nxt[0] == "op" and nxt[1] == "(" and text not in _C_KEYWORDS:
-                _check_call(s, text, a)
-                if text not in proc.calls:
-                    proc.calls.append(text)
-                k = _rewrite_call(s, None, proc, fake, k)  # type: ignore[arg-type]
-                continue
-            if text in params:
-                amp = "(&" + text + ")" if _member_next(fake, k) else "&" + text
-                proc.edits.append((a, b, amp))
-            else:
-                _maybe_register(None, proc, text, a)
-        k += 1
 
 
 # -- the final clause -----------------------------------------------------------------------------
