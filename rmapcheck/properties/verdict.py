@@ -53,6 +53,7 @@ class PropertyResult:
     path: Path | None = None
     trace: Trace | None = None
     detail: list = field(default_factory=list)  # lock-order: the edges of the cycle
+    execution: object = None  # a weak witness (tso, lkmm): report.weak_witness.WeakExecution
 
 
 @dataclass

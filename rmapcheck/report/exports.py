@@ -17,11 +17,16 @@ def trace_exports(program, res, args) -> str:
     from rmapcheck.report.execution import build_execution
     from rmapcheck.report.itf import dumps_itf, itf_trace
 
-    chosen = [r for r in res.results.values() if r.verdict == VIOLATED and r.path is not None and r.trace is not None
-              and (args.property is None or r.name == args.property)]
+    wanted = [r for r in res.results.values() if r.verdict == VIOLATED and (args.property is None or r.name == args.property)]
+    chosen = [r for r in wanted if r.path is not None and r.trace is not None]
+    weak = [r for r in wanted if r.execution is not None]  # tso, lkmm: an execution graph, no interleaving
     if args.format in ("json", "jsonl") and args.trace_format != "json":
         raise UsageError(f"--format {args.format} goes with --trace-format json (ITF) only")
     if args.trace_format == "json":
+        if weak and not chosen:
+            raise UsageError(f"--trace-format json: an ITF trace is a sequence of states, and a {res.memory_model} "
+                             "witness is an execution graph: use --format json (it holds the graph) or "
+                             "--trace-format dot")
         docs = [itf_trace(build_execution(program, r, res.memory_model), args.model) for r in chosen]
         if args.format == "jsonl":
             return "".join(dumps_itf(d, compact=True) for d in docs)
@@ -30,9 +35,12 @@ def trace_exports(program, res, args) -> str:
         import json
 
         return json.dumps(docs, indent=2) + "\n"
+    from rmapcheck.report.weak_witness import weak_dot
+
     graphs = [(r.name, execution_dot(build_execution(program, r, res.memory_model), f"{r.name} execution"))
               for r in chosen]
-    if args.dot_dir is not None:  # the state graph of a small model, with the violations' paths in it
+    graphs += [(r.name, weak_dot(r.execution, f"{r.name} execution")) for r in weak]
+    if args.dot_dir is not None and not weak:  # the state graph of a small model, with the violations' paths in it
         g = state_graph(program, res.memory_model, [(r.name, r.path) for r in chosen])
         if g is not None:
             graphs.append(("state-graph", state_graph_dot(g, "state graph")))

@@ -12,14 +12,19 @@ from __future__ import annotations
 from rmapcheck.report.dot import _letters, graph_head, q
 
 
-def graph_dot(g, thread_names: list, cell_name, title: str, name: str = "execution") -> str:
-    """g: an axioms.graph.ExecutionGraph; cell_name(cell) -> str; title: the graph's caption."""
+def graph_dot(g, thread_names: list, cell_name, title: str, name: str = "execution", describe=None,
+              highlight=frozenset()) -> str:
+    """g: an axioms.graph.ExecutionGraph; cell_name(cell) -> str; title: the graph's caption;
+    describe(event) -> str: an event's label after its letter (default: kind, tags, cell=value
+    and line); highlight: the event ids drawn in bold red (where the property fails)."""
     ev = g.events
     letters = _letters(len(ev))
     out = graph_head(name, title)
     w = out.append
 
     def label(e) -> str:
+        if describe is not None:
+            return f"{letters[e.eid]}: {describe(e)}"
         if e.kind == "IW":
             return f"{letters[e.eid]}: W {cell_name(e.addr)}={_value(e.value, cell_name)}"
         return f"{letters[e.eid]}: {_event(e, cell_name)}"
@@ -36,7 +41,9 @@ def graph_dot(g, thread_names: list, cell_name, title: str, name: str = "executi
         w(f"  subgraph cluster_P{tid} {{")
         w(f"    label={q(tname)};")
         for e in evs:
-            w(f"    e{e.eid} [label={q(label(e) + (f'  (line {e.line})' if e.line else ''))}];")
+            where = f"  (line {e.line})" if e.line and describe is None else ""
+            hot = ", color=red, penwidth=2" if e.eid in highlight else ""
+            w(f"    e{e.eid} [label={q(label(e) + where)}{hot}];")
         w("  }")
         for a, b in zip(evs, evs[1:]):
             w(f"  e{a.eid} -> e{b.eid} [label=po, weight=10];")

@@ -16,6 +16,8 @@ def result_doc(res) -> dict:
                 "final": r.trace.final,
                 "steps": [asdict(st) for st in r.trace.steps],
             }
+        if r.execution is not None:  # a weak witness: its execution graph
+            d["execution"] = r.execution.doc()
         if r.detail:
             d["cycle"] = [asdict(e) for e in r.detail]
         props.append(d)

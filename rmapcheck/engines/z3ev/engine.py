@@ -95,8 +95,12 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             if r == z3.sat:
                 w = witness(enc, solver.model(), prop)
                 path = w.path()
-                w.check_graph()
+                g = w.check_graph()
                 results[prop] = PropertyResult(prop, VIOLATED, w.message, path)
+                if path is None:  # a weak execution: its graph and its steps for people
+                    from rmapcheck.report.weak_witness import attach
+
+                    attach(results[prop], w, g)
             solver.pop()
         if r == z3.unsat:
             c = unwound()
