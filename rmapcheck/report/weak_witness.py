@@ -66,6 +66,7 @@ class WeakExecution:
     graph: object  # the axioms.graph.ExecutionGraph the concrete judge accepted
     site_sid: int | None = None  # the step where the property fails
     steps: list = field(default_factory=list)  # executed program steps: (sid, tid, clock)
+    step_info: dict = field(default_factory=dict)  # sid -> (line, file, func, text, [ops of a step with no event])
 
     def rf_of(self) -> dict:
         return {r: w for w, r in self.graph.rf}
@@ -102,11 +103,21 @@ def weak_execution(witness, graph) -> WeakExecution:
     for s in P.steps:
         if s.tid < P.nthreads and witness.true(s.guard) and witness.num(s.clock) <= witness.T:
             steps.append((s.sid, s.tid, witness.num(s.clock)))
+    info: dict = {}
     for sid, _, _ in sorted(steps, key=lambda x: (x[2], x[1])):  # heap objects named in execution order
         s = P.steps[sid]
-        if s.kind == "alloc" and not witness.true(P.objs[s.info["obj"]].fail):
+        ops = []
+        if s.kind == "alloc":
             obj = P.objs[s.info["obj"]]
-            names.born(obj.oid, obj.type_name)
+            if witness.true(obj.fail):
+                ops.append(f"allocation of {obj.type_name} fails (NULL)")
+            else:
+                names.born(obj.oid, obj.type_name)
+                ops.append(f"allocate {names.heap[obj.oid]}")
+        elif s.kind == "free":
+            ops.append(f"free {names.value(witness.value(s.addr), True)}")
+        loc = s.instr.loc
+        info[sid] = (loc.line, loc.incl_file, s.instr.func, s.instr.text, ops)
     live = [e for e in enc.events if witness.true(enc.executed(e))]
     gev = graph.events
     n_iw = sum(1 for e in gev if e.kind == "IW")
@@ -130,12 +141,12 @@ def weak_execution(witness, graph) -> WeakExecution:
         out.append(WeakEvent(g.eid, g.tid, g.kind, cell, value, tags, line, file,
                              src.step if src is not None else None, note))
     site = witness.site
-    site_sid = None
+    site_sid = site.sid
     own = sorted((c, sid) for sid, tid, c in steps if tid == site.tid)
-    if own:
+    if site_sid is None and own:
         site_sid = own[-1][1]
     return WeakExecution(enc.memory_model, witness.prop, witness.message, [t.name for t in ex.threads], out, graph,
-                         site_sid, steps)
+                         site_sid, [x for x in steps if P.steps[x[0]].kind != "sync_end"], info)
 
 
 def _cell(names, program, g) -> str:
@@ -181,8 +192,226 @@ def weak_dot(wx: WeakExecution, name: str = "execution") -> str:
 
 
 
+# -- the steps in one order ----------------------------------------------------------------
+
+_HINT = {"tso": "x86-TSO: the write can still wait in {writer}'s store buffer"}
+
+
+def step_edges(wx: WeakExecution) -> dict:
+    """Edges between executed steps, by relation: po (each thread's next step), rf, co and fr
+    between steps of different threads (the relations within a thread follow po)."""
+    step_of = {e.eid: e.sid for e in wx.events}
+    tid_of = dict((sid, tid) for sid, tid, _ in wx.steps)
+    out: dict = {"po": set(), "rf": set(), "co": set(), "fr": set()}
+    by_thread: dict = {}
+    for sid, tid, clock in sorted(wx.steps, key=lambda x: (x[1], x[2], x[0])):
+        by_thread.setdefault(tid, []).append(sid)
+    for sids in by_thread.values():
+        out["po"].update(zip(sids, sids[1:]))
+    g = wx.graph
+    for rel, pairs in (("rf", g.rf), ("co", g.co), ("fr", g.fr_rel.pairs())):
+        for a, b in pairs:
+            sa, sb = step_of.get(a), step_of.get(b)
+            if sa in tid_of and sb in tid_of and tid_of[sa] != tid_of[sb]:
+                out[rel].add((sa, sb))
+    return out
+
+
+def linearise(wx: WeakExecution) -> tuple[list, str]:
+    """The executed steps in one order, and what it respects: 'sc' (po, rf, co and fr: an sc
+    execution), 'po+rf' (po and every write before the other threads' reads of it; co and
+    fr where they can be), or 'po' (a read may come before the write it reads: load
+    buffering). Greedy: the thread that ran last goes on while it can (few context
+    switches); the failing step goes last when it can."""
+    edges = step_edges(wx)
+    for name, hard in (("sc", ("po", "rf", "co", "fr")), ("po+rf", ("po", "rf")), ("po", ("po",))):
+        order = _order(wx, edges, hard, [r for r in ("rf", "co", "fr") if r not in hard])
+        if order is not None:
+            return order, name
+    raise InternalError("weak witness: its steps' program order has a cycle")
+
+
+def _order(wx: WeakExecution, edges: dict, hard: tuple, soft: list) -> list | None:
+    tid_of = {sid: tid for sid, tid, _ in wx.steps}
+    pos = {sid: (tid, clock, sid) for sid, tid, clock in wx.steps}
+    preds = {sid: set() for sid in tid_of}
+    wish = {sid: set() for sid in tid_of}
+    for rel in hard:
+        for a, b in edges[rel]:
+            preds[b].add(a)
+    for rel in soft:
+        for a, b in edges[rel]:
+            wish[b].add(a)
+    todo = sorted(tid_of, key=lambda x: pos[x])
+    done: set = set()
+    out, cur = [], None
+    while todo:
+        ready = [u for u in todo if preds[u] <= done]
+        if not ready:
+            return None
+        ready = [u for u in ready if u != wx.site_sid] or ready
+        ready = [u for u in ready if wish[u] <= done] or ready
+        pick = next((u for u in ready if tid_of[u] == cur), ready[0])
+        out.append(pick)
+        done.add(pick)
+        todo.remove(pick)
+        cur = tid_of[pick]
+    return out
+
+
+def weak_trace(wx: WeakExecution) -> Trace:
+    """The execution as a step list (report/steps.py and report/diagram.py draw it): each
+    read says where its value comes from; a read that does not return the latest write of
+    its cell in this order says what it missed and why that write is before it."""
+    order, respects = linearise(wx)
+    ev = wx.events
+    at = {sid: k for k, sid in enumerate(order)}
+    by_step: dict = {}
+    for e in ev:
+        if e.sid is not None and e.sid in at:
+            by_step.setdefault(e.sid, []).append(e)
+    g = wx.graph
+    rf = wx.rf_of()
+    co_after = {a: set() for a in range(len(ev))}
+    for a, b in g.co_rel.pairs():
+        co_after[a].add(b)
+    edges = step_edges(wx)
+    rels = {"sc": ("po", "rf", "co", "fr"), "po+rf": ("po", "rf"), "po": ("po",)}[respects]
+    hard: dict = {}  # (step, step) -> the relation that orders them
+    for rel in reversed(rels):
+        hard.update((pair, rel) for pair in edges[rel])
+    tid_of = {sid: tid for sid, tid, _ in wx.steps}
+    stale_count = 0
+    steps = []
+    for sid in order:
+        line, file, func, text, ops = wx.step_info[sid]
+        tid = tid_of[sid]
+        ops = list(ops)
+        for e in by_step.get(sid, []):
+            op, weak = _event_ops(wx, e, rf, co_after, at, hard, tid)
+            ops.extend(op)
+            stale_count += weak
+        note = wx.message if sid == wx.site_sid else ""
+        steps.append(TraceStep(tid, wx.threads[tid], line, func, text, ops[0] if ops else "", ops, list(ops),
+                               shared=True, note=note, file=file))
+    if respects == "sc":
+        final = f"{wx.prop} violated: {wx.message} (this {wx.memory_model} execution is sequentially consistent)"
+    else:
+        final = (f"{wx.prop} violated: {wx.message} (allowed by {wx.memory_model}, not by sc: "
+                 f"{stale_count} step{'s' if stale_count != 1 else ''} marked 'weak memory' above)")
+    return Trace(wx.prop, wx.message, steps, final)
+
+
+def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, int]:
+    """The lines of one event: what it does, and whether it departs from the order shown."""
+    ev = wx.events
+    tags = [t for t in e.tags if t not in ("rmw", "noreturn")]
+    tag = f" ({', '.join(tags)})" if tags else ""
+    if e.kind == "F":
+        if "srcu_read_unlock" in e.tags and e.note:
+            return [], 0
+        what = " ".join(e.tags) if e.tags else "fence"
+        return [f"{what} {e.cell}".strip() if e.cell else f"smp_{what}" if what in ("mb", "wmb", "rmb") else what], 0
+    if "LKR" in e.tags:
+        return [], 0
+    if "LKW" in e.tags:
+        return [f"lock {e.cell}"], 0
+    if "UL" in e.tags:
+        return [f"unlock {e.cell}"], 0
+    if e.kind == "W":
+        later = [w for w in range(len(ev)) if e.eid in co_after[w] and ev[w].sid in at and at[ev[w].sid] > at[e.sid]]
+        if not later:
+            return [f"write {e.cell} = {e.value}{tag}"], 0
+        before = ", ".join(f"{ev[w].value} ({wx.threads[ev[w].tid]}, {where_text(ev[w].line, _incl(wx, ev[w]))})"
+                           for w in later)
+        return [f"write {e.cell} = {e.value}{tag}",
+                f"weak memory: this write of {e.cell} is ordered before {before}, which this order shows later"], 1
+    # a read
+    w = rf.get(e.eid)
+    src = ev[w] if w is not None else None
+    if src is None or src.kind == "IW":
+        origin = "the initial value"
+    elif src.tid == tid:
+        origin = f"this thread's write, {where_text(src.line, _incl(wx, src))}"
+    else:
+        origin = f"{wx.threads[src.tid]}'s write, {where_text(src.line, _incl(wx, src))}"
+    out = [f"read {e.cell} -> {e.value}{tag[:-1] + '; ' if tag else ' ('}from {origin})"]
+    if src is not None and src.sid in at and at[src.sid] > at[e.sid]:
+        out.append(f"weak memory: {e.cell} reads {e.value} from {wx.threads[src.tid]}'s write at "
+                   f"{where_text(src.line, _incl(wx, src))}, which comes later in every order of po and rf "
+                   "(load buffering)")
+        return out, 1
+    missed = [x for x in (co_after[w] if w is not None else ()) if ev[x].sid in at and at[ev[x].sid] < at[e.sid]
+              and ev[x].tid != tid]
+    if not missed:
+        return out, 0
+    m = max(missed, key=lambda x: at[ev[x].sid])  # the latest write of the cell before the read
+    mw = ev[m]
+    out.append(f"weak memory: {e.cell} reads the older {e.value}, missing {mw.value} written at "
+               f"{where_text(mw.line, _incl(wx, mw))} by {wx.threads[mw.tid]}")
+    chain = _chain(hard, mw.sid, e.sid)
+    if chain:
+        why = " although that write is " + ", ".join(f"{rel}-before {_say(wx, sid, tid, e.sid)}"
+                                                      for rel, sid in chain)
+    else:
+        why = ": no chain of po and rf orders that write before this read"
+    hint = _HINT.get(wx.memory_model, "").format(writer=wx.threads[mw.tid])
+    out.append(f"{wx.memory_model} lets the read miss it{why}" + (f" ({hint})" if hint else ""))
+    return out, 1
+
+
+def _incl(wx, e) -> str:
+    """The included file of an event for where_text ("" in the model itself)."""
+    sid = e.sid
+    return wx.step_info[sid][1] if sid in wx.step_info else ""
+
+
+def _chain(hard: dict, a, b) -> list:
+    """The shortest path of po/rf/co/fr step edges from a to b: [(relation, step)], or []."""
+    succ: dict = {}
+    for x, y in sorted(hard):
+        succ.setdefault(x, []).append(y)
+    prev = {a: None}
+    todo = [a]
+    while todo and b not in prev:
+        nxt = []
+        for x in todo:
+            for y in sorted(succ.get(x, ())):
+                if y not in prev:
+                    prev[y] = x
+                    nxt.append(y)
+        todo = nxt
+    if b not in prev:
+        return []
+    path = []
+    y = b
+    while prev[y] is not None:
+        path.append(y)
+        y = prev[y]
+    path.reverse()
+    out, x = [], a
+    for y in path:
+        if out and out[-1][0] == "po" and hard[(x, y)] == "po":
+            out.pop()  # po is transitive: a run of it is one step of the chain
+        out.append((hard[(x, y)], y))
+        x = y
+    return out
+
+
+def _say(wx, sid, tid, last) -> str:
+    """A step in a sentence: ``writer's WRITE_ONCE(flag, 1); (line 20)``."""
+    if sid == last:
+        return "this read"
+    line, file, func, text, _ = wx.step_info[sid]
+    owner = next(t for s, t, _ in wx.steps if s == sid)
+    who = "this thread" if owner == tid else wx.threads[owner]
+    return f"{who}'s {text.strip()} ({where_text(line, file)})"
+
+
 def attach(result, witness, graph) -> None:
-    """Give a weak violation (no path: not an interleaving) its named execution graph."""
+    """Give a weak violation (no path: not an interleaving) its named execution graph, and a
+    trace: its steps in one order, for the step list and the race diagram."""
     result.execution = weak_execution(witness, graph)
+    result.trace = weak_trace(result.execution)
 
 __all__ = ["WeakEvent", "WeakExecution", "attach", "weak_execution", "weak_dot"]
