@@ -331,13 +331,16 @@ class Future:
     writes store, UNKNOWN among them when one stores something else) and whether it may
     allocate."""
 
-    __slots__ = ("cells", "alloc")
+    __slots__ = ("cells", "alloc", "memo")
 
     def __init__(self):
         self.cells: dict = {}
         self.alloc = False
+        self.memo: dict = {}  # conflicts' answers: a footprint does not change once built
 
     def add(self, r, o, mode: int, lockset, value=None) -> bool:
+        if self.memo:
+            self.memo.clear()
         d = self.cells.setdefault(r, {})
         e = d.get(o)
         if e is None:
@@ -364,7 +367,11 @@ class Future:
     def merge(self, other: "Future") -> bool:
         ch = False
         for r, d in other.cells.items():
+            mine = self.cells.get(r)
             for o, (rs, ws, vals) in d.items():
+                e = mine.get(o) if mine is not None else None
+                if e is not None and rs <= e[0] and ws <= e[1] and vals <= e[2]:
+                    continue  # nothing new (most merges of a fixpoint's later rounds)
                 for ls in rs:
                     ch |= self.add(r, o, R, ls)
                 for ls in ws:
@@ -379,7 +386,15 @@ class Future:
         """Does an access (r, o, mode) by a thread holding the global locks ``held`` conflict
         with an access this future may make? (o ANY: every cell of r.) cur: the value the
         cell holds now, for a read under sc: writes that can only store that same value leave
-        the cell as it is, so a read commutes with them."""
+        the cell as it is, so a read commutes with them. (Memoised: the search asks the same
+        questions in state after state.)"""
+        key = (r, o, mode, held, cur)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = self._conflicts(r, o, mode, held, cur)
+        return hit
+
+    def _conflicts(self, r, o, mode: int, held: frozenset, cur) -> bool:
         d = self.cells.get(r)
         if not d:
             return False
@@ -459,13 +474,19 @@ def futures(code, pt: PointsTo, L, memory_model: str) -> list:
     fut = [Future() for _ in range(n)]
     for pc in range(n):
         fut[pc].merge(own[pc])
+    # a successor's future is merged again only if it grew since it was last merged here
+    version = [0] * n
+    merged: dict = {}
     changed = True
     while changed:
         changed = False
         for pc in range(n - 1, -1, -1):
             for s in successors(code, pc):
-                if 0 <= s < n and s != pc:
-                    changed |= fut[pc].merge(fut[s])
+                if 0 <= s < n and s != pc and merged.get((pc, s)) != version[s]:
+                    merged[(pc, s)] = version[s]
+                    if fut[pc].merge(fut[s]):
+                        version[pc] += 1
+                        changed = True
     return fut
 
 
@@ -487,3 +508,16 @@ class Footprints:
             for pc, i in enumerate(inv.code):
                 for r, o, m, _ in step_accesses(i, self.pt.at(inv.code, pc), L, memory_model):
                     self.invariant_reads.add(r, o, R, UNGUARDED)
+
+
+_last: list = []  # [(program, memory model, Footprints)]: the one most recently built
+
+
+def footprints_of(program: ir.Program, memory_model: str) -> Footprints:
+    """The program's Footprints, built once for the executors of one run (the search's, and
+    the one that expands its counterexamples): the analysis is a fixpoint over the whole IR."""
+    if _last and _last[0][0] is program and _last[0][1] == memory_model:
+        return _last[0][2]
+    fp = Footprints(program, memory_model)
+    _last[:] = [(program, memory_model, fp)]
+    return fp

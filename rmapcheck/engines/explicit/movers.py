@@ -15,7 +15,7 @@ the argument that the reduction changes no verdict.
 
 from __future__ import annotations
 
-from rmapcheck.engines.explicit.footprint import ANY, FENCE, UNGUARDED, UNKNOWN, Footprints, R, W
+from rmapcheck.engines.explicit.footprint import ANY, FENCE, UNGUARDED, UNKNOWN, R, W, footprints_of
 from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
 from rmapcheck.ir import nodes as ir
 
@@ -27,11 +27,12 @@ class Movers:
         self.ex = ex
         self.mem = ex.mem
         self.ra = ex.mem.name != "sc"
-        self.fp = Footprints(ex.p, ex.mem.name)
+        self.fp = footprints_of(ex.p, ex.mem.name)
         self.fut = [self.fp.future[id(ti.ir.code)] for ti in ex.threads]
         self.inv = self.fp.invariant_reads if ex.inv else None
         self._free_ptr: dict[int, object] = {}
         self._values: dict[int, list] = {}  # a store's compiled value expressions
+        self._masks: dict = {}  # _mask's answers
 
     # -- the step a thread is about to make, concretely ------------------------------------
     def _key(self, H, tid: int, a, others):
@@ -149,15 +150,41 @@ class Movers:
     def conflict(self, T, tid: int, acc, held: frozenset) -> bool:
         """Does one of the accesses conflict with a step another thread may still make (from
         its pc in T), or write what an invariant reads?"""
+        pcs = self._pcs(T, tid)
+        mask = self._mask
         for x in acc:
-            r, o, m = x[0], x[1], x[2]
-            cur = x[3] if len(x) > 3 else UNKNOWN
-            if m == W and self.inv is not None and self.inv.conflicts(r, o, W, UNGUARDED):
+            if mask(x, held, pcs):
                 return True
-            for u, thu in enumerate(T):
-                if u != tid and thu[0] >= 0 and self.fut[u][thu[0]].conflicts(r, o, m, held, cur):
-                    return True
         return False
+
+    @staticmethod
+    def _pcs(T, tid: int) -> tuple:
+        """The pcs of the threads other than tid (-1: tid itself, or a thread that ended)."""
+        return tuple([th[0] if u != tid else -1 for u, th in enumerate(T)])
+
+    def _mask(self, x, held: frozenset, pcs: tuple) -> int:
+        """The threads (a bit mask; -1: every thread) whose future, from their pcs, has a step
+        that access x (region, offset, mode[, value held]) of a thread holding the global locks
+        held does not commute with; -1 if x writes what an invariant reads. Memoised: the
+        footprints are static, and the same accesses meet the same pcs in state after state."""
+        key = (x, held, pcs)
+        hit = self._masks.get(key)
+        if hit is not None:
+            return hit
+        r, o, m = x[0], x[1], x[2]
+        cur = x[3] if len(x) > 3 else UNKNOWN
+        if m == W and self.inv is not None and self.inv.conflicts(r, o, W, UNGUARDED):
+            out = -1
+        else:
+            out = 0
+            fut = self.fut
+            for u, pc in enumerate(pcs):
+                if pc >= 0 and fut[u][pc].conflicts(r, o, m, held, cur):
+                    out |= 1 << u
+        if len(self._masks) > 500_000:
+            self._masks.clear()
+        self._masks[key] = out
+        return out
 
     def right_mover(self, c, i) -> bool:
         """Is lock step i, the first of a transition, a right mover: can no other thread's
@@ -220,16 +247,13 @@ class Movers:
             acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
         held = frozenset(a[1] for kind, a, _ in c.held
                          if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
-        mask = 0
-        T, tid = c.T, c.tid
+        pcs = self._pcs(c.T, c.tid)
+        out = 0
         for x in acc:
-            r, o, m = x[0], x[1], x[2]
-            cur = x[3] if len(x) > 3 else UNKNOWN
-            if m == W and self.inv is not None and self.inv.conflicts(r, o, W, UNGUARDED):
+            m = self._mask(x, held, pcs)
+            if m == -1:
                 return -1
-            for u, thu in enumerate(T):
-                if u != tid and thu[0] >= 0 and not mask >> u & 1 and self.fut[u][thu[0]].conflicts(r, o, m, held, cur):
-                    mask |= 1 << u
-        return mask
+            out |= m
+        return out
 
     # -- A1 and A2 ---------------------------------------------------------------------------
