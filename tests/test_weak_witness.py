@@ -241,3 +241,20 @@ def test_check_prints_the_weak_counterexample():
     again = run_cli("check", "--engine", "z3", "--memory-model", "lkmm", MP).stdout
     trace = r.stdout[r.stdout.index("Counterexample"):]  # the statistics above it carry times
     assert trace == again[again.index("Counterexample"):]
+
+
+def test_a_context_switch_goes_to_the_thread_that_runs_longest():
+    """Thread a takes one step, then reads what b writes in its last step: listing a's first
+    step first would switch threads twice; b first, then a, switches once."""
+    from rmapcheck.axioms.graph import Event, ExecutionGraph, Skeleton
+    from rmapcheck.report.weak_witness import WeakEvent, WeakExecution, linearise
+
+    evs = [Event(0, -1, "IW", "x", 0, frozenset({"IW"})), Event(1, -1, "IW", "y", 0, frozenset({"IW"})),
+           Event(2, 0, "W", "y", 1), Event(3, 0, "R", "x", 1), Event(4, 1, "W", "z", 1), Event(5, 1, "W", "x", 1)]
+    g = ExecutionGraph(Skeleton(evs, [(2, 3), (4, 5)]), rf=[(5, 3)], co=[(1, 2), (0, 5)])
+    sid = {2: 10, 3: 11, 4: 20, 5: 21}
+    wev = [WeakEvent(e.eid, e.tid, e.kind, e.addr, str(e.value), (), 0, "", sid.get(e.eid)) for e in evs]
+    wx = WeakExecution("lkmm", "p", "m", ["a", "b"], wev, g, site_sid=11,
+                       steps=[(10, 0, 1), (11, 0, 2), (20, 1, 1), (21, 1, 2)])
+    order, respects = linearise(wx)
+    assert respects == "sc" and order == [20, 21, 10, 11]

@@ -221,8 +221,9 @@ def linearise(wx: WeakExecution) -> tuple[list, str]:
     """The executed steps in one order, and what it respects: 'sc' (po, rf, co and fr: an sc
     execution), 'po+rf' (po and every write before the other threads' reads of it; co and
     fr where they can be), or 'po' (a read may come before the write it reads: load
-    buffering). Greedy: the thread that ran last goes on while it can (few context
-    switches); the failing step goes last when it can."""
+    buffering). Greedy: the thread that ran last goes on while it can, and a switch goes to
+    the thread that can then run longest (few context switches); the failing step goes last
+    when it can."""
     edges = step_edges(wx)
     for name, hard in (("sc", ("po", "rf", "co", "fr")), ("po+rf", ("po", "rf")), ("po", ("po",))):
         order = _order(wx, edges, hard, [r for r in ("rf", "co", "fr") if r not in hard])
@@ -245,13 +246,28 @@ def _order(wx: WeakExecution, edges: dict, hard: tuple, soft: list) -> list | No
     todo = sorted(tid_of, key=lambda x: pos[x])
     done: set = set()
     out, cur = [], None
+
+    def run_length(u) -> int:
+        """How many steps u's thread can take in a row from here, starting with u."""
+        tid, seen, n = tid_of[u], set(done), 0
+        for v in todo:
+            if tid_of[v] != tid:
+                continue
+            if not preds[v] <= seen:
+                break
+            seen.add(v)
+            n += 1
+        return n
+
     while todo:
         ready = [u for u in todo if preds[u] <= done]
         if not ready:
             return None
         ready = [u for u in ready if u != wx.site_sid] or ready
         ready = [u for u in ready if wish[u] <= done] or ready
-        pick = next((u for u in ready if tid_of[u] == cur), ready[0])
+        pick = next((u for u in ready if tid_of[u] == cur), None)
+        if pick is None:  # a context switch: to the thread that can go on longest
+            pick = max(ready, key=lambda u: (run_length(u), -pos[u][0]))
         out.append(pick)
         done.add(pick)
         todo.remove(pick)
