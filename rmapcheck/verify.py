@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from rmapcheck.engines.explicit.search import Limits
-from rmapcheck.errors import ModelError, UsageError
+from rmapcheck.errors import InternalError, ModelError, RmapcheckError, UsageError
 from rmapcheck.frontend import load_model
 from rmapcheck.ir.nodes import meta_runs_with_config
 from rmapcheck.properties.verdict import INCOMPLETE, UNKNOWN, UNSUPPORTED, VIOLATED, RunResult
@@ -15,6 +15,7 @@ from rmapcheck.report.tables import fmt_defines
 from rmapcheck.runner import check_program
 
 OK, MISMATCH, INCOMPLETE_ROW, MISSING, ERROR = "ok", "MISMATCH", "INCOMPLETE", "NO EXPECTATION", "ERROR"
+INTERNAL = "INTERNAL ERROR"  # a run rmapcheck itself failed (exit 4): the other runs still run
 
 
 @dataclass
@@ -29,7 +30,7 @@ class VerifyRow:
     seconds: float
     status: str
     z3: str = ""  # --engine both: what z3 said of this property (z3_cell), else ""
-    detail: str = ""  # an ERROR row: the load error
+    detail: str = ""  # an ERROR row: the load error; an INTERNAL ERROR row: the internal error
 
 
 def bundled_models_dir() -> FsPath | None:
@@ -117,7 +118,8 @@ class PlannedRun:
 
 @dataclass
 class RunOutcome:
-    """A finished run: its rows (one per property, or one ERROR row), its result, its seconds."""
+    """A finished run: its rows (one per property, or one ERROR or INTERNAL ERROR row), its
+    result, its seconds."""
 
     run: PlannedRun
     rows: list
@@ -137,7 +139,7 @@ class RunOutcome:
     @property
     def status(self) -> str:
         statuses = {r.status for r in self.rows}
-        for s in (ERROR, MISMATCH, MISSING, INCOMPLETE_ROW):
+        for s in (INTERNAL, ERROR, MISMATCH, MISSING, INCOMPLETE_ROW):
             if s in statuses:
                 return s
         return OK
@@ -191,6 +193,27 @@ def _outcome(run: PlannedRun, res: RunResult | None, exps, error: str = "") -> R
     return RunOutcome(run, rows, res)
 
 
+def internal_message(e: BaseException) -> str:
+    """An internal error's one line, as `rmapcheck check` would print it."""
+    if isinstance(e, InternalError):
+        return f"internal error: {e}"
+    return f"internal error: {type(e).__name__}: {e} (please report this)"
+
+
+# what ends the whole verify as it ends `check`: bad usage (exit 2), a model nested too deeply
+# for the front end (exit 2), an interrupt; any other exception is one run's internal error
+FATAL = (RmapcheckError, RecursionError, KeyboardInterrupt)
+
+
+def _internal(run: PlannedRun, e: BaseException) -> RunOutcome:
+    """A run rmapcheck failed on (a witness that does not replay, a bug): one INTERNAL ERROR row
+    with the message; it hides no other run's result (verify exits 4, the most severe)."""
+    msg = internal_message(e)
+    row = VerifyRow(display_name(run.path), run.memory_model, fmt_defines(run.cfg) or "default",
+                    "(run)", "-", "internal error", 0, 0.0, INTERNAL, detail=msg)
+    return RunOutcome(run, [row], None, msg)
+
+
 def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits | None = None, jobs: int = 1,
                 progress_factory=None):
     """Yield a RunOutcome per run as it finishes: in plan order with jobs 1, else in the order
@@ -211,8 +234,10 @@ def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits
                 yield _outcome(todo[k], *value)
             elif kind == "model":
                 yield _outcome(todo[k], None, None, value.render())
-            else:
+            elif isinstance(value, FATAL):
                 raise value
+            else:
+                yield _internal(todo[k], value)
         return
     for run in todo:
         try:
@@ -221,6 +246,11 @@ def iter_verify(plan: list[PlannedRun], engine: str = "explicit", limits: Limits
                                 progress_factory(run.label) if progress_factory else None)
         except ModelError as e:  # a @config the model does not load with
             yield _outcome(run, None, None, e.render())
+            continue
+        except FATAL:
+            raise
+        except Exception as e:  # noqa: BLE001 - an internal error ends this run only
+            yield _internal(run, e)
             continue
         yield _outcome(run, res, exps)
 
@@ -253,10 +283,10 @@ def z3_cell(res: RunResult, prop: str) -> str:
     return r.verdict
 
 
-# the worst first: a model that does not load (2), a verdict not as expected (1), a run a
-# limit stopped (3), every expectation met (0)
-EXIT_OF_STATUS = {ERROR: 2, MISMATCH: 1, MISSING: 1, INCOMPLETE_ROW: 3, OK: 0}
-SEVERITY = (2, 1, 3, 0)
+# the worst first: an internal error (4), a model that does not load (2), a verdict not as
+# expected (1), a run a limit stopped (3), every expectation met (0)
+EXIT_OF_STATUS = {INTERNAL: 4, ERROR: 2, MISMATCH: 1, MISSING: 1, INCOMPLETE_ROW: 3, OK: 0}
+SEVERITY = (4, 2, 1, 3, 0)
 
 
 def worst(codes) -> int:

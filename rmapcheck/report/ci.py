@@ -10,8 +10,9 @@ with the attributes
 
 as ``rmapcheck.verify.VerifyRow`` has. ``results`` (optional) are the RunResults the
 rows come from: a failing row shows the counterexample of its property, if it has one.
-A status other than "ok" is a failure, except ``INCOMPLETE`` (a limit stopped the run),
-which TAP and JUnit report as an error, not as a failure.
+A status other than "ok" is a failure, except ``INCOMPLETE`` (a limit stopped the run) and
+``INTERNAL ERROR`` (rmapcheck failed on the run), which TAP and JUnit report as errors, not as
+failures.
 
     from rmapcheck.report import ci
     sys.stdout.write(ci.render(rows, "tap", results, suite="rmapcheck prove"))
@@ -25,7 +26,8 @@ import xml.etree.ElementTree as ET
 from rmapcheck.report.diagram import render_diagram
 
 FORMATS = ("tap", "junit", "json")
-PASS, INCOMPLETE = "ok", "INCOMPLETE"
+PASS, INCOMPLETE, INTERNAL = "ok", "INCOMPLETE", "INTERNAL ERROR"
+ERRORS = (INCOMPLETE, INTERNAL)  # statuses that say nothing of the model: errors, not failures
 
 
 def test_name(row) -> str:
@@ -59,6 +61,8 @@ def _why(row) -> str:
         return f"the model does not load: {getattr(row, 'detail', '')}"
     if row.status == INCOMPLETE:
         return f"incomplete: a limit stopped the run before {row.prop} was decided"
+    if row.status == INTERNAL:
+        return f"rmapcheck failed on this run: {getattr(row, 'detail', '')}"
     detail = getattr(row, "detail", "")
     return f"expected {row.expected}, got {row.got}" + (f": {detail}" if detail else "")
 
@@ -81,11 +85,11 @@ def tap_points(rows: list, first: int, results: list | None = None) -> tuple[lis
             counts["pass"] += 1
             out.append(f"ok {n} {name}")
             continue
-        counts["error" if row.status == INCOMPLETE else "fail"] += 1
+        counts["error" if row.status in ERRORS else "fail"] += 1
         out.append(f"not ok {n} {name}")
         out.append("  ---")
         out.append(f"  message: {_yaml_str(_why(row))}")
-        out.append(f"  severity: {'error' if row.status == INCOMPLETE else 'fail'}")
+        out.append(f"  severity: {'error' if row.status in ERRORS else 'fail'}")
         out.append(f"  expected: {_yaml_str(row.expected)}")
         out.append(f"  got: {_yaml_str(row.got)}")
         for key in ("memory_model", "config", "states", "seconds", "z3"):
@@ -163,7 +167,7 @@ def junit_suite(name: str, rows: list, results: list | None = None) -> ET.Elemen
         total += seconds
         if row.status == PASS:
             continue
-        tag = "error" if row.status == INCOMPLETE else "failure"
+        tag = "error" if row.status in ERRORS else "failure"
         el = ET.SubElement(tc, tag, message=_why(row), type=row.status)
         el.text = _trace_for(row, results) or _why(row)
         counts["errors" if tag == "error" else "failures"] += 1
