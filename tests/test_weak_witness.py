@@ -57,7 +57,9 @@ def closure_pairs(pairs: set) -> set:
 
 
 @pytest.mark.parametrize("path,mm,prop", [(MP, "lkmm", "data-published"), (SB, "tso", "one-sees-the-other"),
-                                          (SRCU, "lkmm", "gp-ignores-later-readers")])
+                                          (SRCU, "lkmm", "gp-ignores-later-readers"),
+                                          (os.path.join(HERE, "models", "unit", "assert_locked_increment.c"), "lkmm",
+                                           "assertions")])
 def test_weak_dot_draws_the_judged_graph(path, mm, prop):
     """Every po, rf, co and fr edge of the DOT is the graph's, and the graph's are all drawn:
     po and co as each thread's and each cell's chain, fr as a read to the first write co-after
@@ -77,6 +79,8 @@ def test_weak_dot_draws_the_judged_graph(path, mm, prop):
     for rel in ("addr", "data", "ctrl"):
         assert edges.get(rel, set()) == set(getattr(g.skel, rel)), rel
     base = os.path.basename(path)
+    cells = {e.cell for e in wx.events if e.kind == "IW"}
+    assert {e.cell for e in wx.events if e.kind in ("R", "W")} <= cells  # one name per cell, locks included
     for e in wx.events:  # each event: its kind, the model's cell name, its value and file:line
         label = nodes[e.eid]
         assert label.startswith("W" if e.kind == "IW" else e.kind), label
@@ -150,7 +154,9 @@ UNIT = os.path.join(HERE, "models", "unit")
 WEAK_CASES = [(MP, "lkmm", "data-published", {}), (SB, "tso", "one-sees-the-other", {}),
               (SB, "lkmm", "one-sees-the-other", {}), (SRCU, "lkmm", "gp-ignores-later-readers", {}),
               (os.path.join(UNIT, "assert_lost_increment.c"), "lkmm", "assertions", {}),
-              (os.path.join(UNIT, "null_deref_unchecked_alloc.c"), "tso", "no-null-deref", {})]
+              (os.path.join(UNIT, "null_deref_unchecked_alloc.c"), "tso", "no-null-deref", {}),
+              (os.path.join(UNIT, "assert_locked_increment.c"), "lkmm", "assertions", {}),
+              (os.path.join(HERE, "models", "atomics", "after_spinlock_missing.c"), "lkmm", "not-both-missed", {})]
 
 
 def replay_in_order(wx, order):

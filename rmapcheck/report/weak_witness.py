@@ -154,9 +154,8 @@ def _cell(names, program, g) -> str:
     if a is None:
         return ""
     if isinstance(a, tuple):
-        name = names.cell(a, g.tid if g.tid >= 0 else 0)
-        lockish = g.kind == "F" or not {"LKR", "LKW", "UL"}.isdisjoint(g.tags)
-        return name.rsplit(".__", 1)[0] if lockish else name  # the lock or srcu_struct's own name
+        # the mutex, srcu_struct or atomic_t's own name, not its hidden field's (.__owner)
+        return names.cell(a, g.tid if g.tid >= 0 else 0).rsplit(".__", 1)[0]
     return str(a)
 
 
