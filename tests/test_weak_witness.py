@@ -264,3 +264,12 @@ def test_a_context_switch_goes_to_the_thread_that_runs_longest():
                        steps=[(10, 0, 1), (11, 0, 2), (20, 1, 1), (21, 1, 2)])
     order, respects = linearise(wx)
     assert respects == "sc" and order == [20, 21, 10, 11]
+
+
+def test_a_failure_with_no_event_is_drawn_where_it_happens():
+    """A NULL dereference faults before its access happens: no event of the graph is the
+    failing one, so the thread's cluster ends with a note naming the statement and line."""
+    wx = weak_result(os.path.join(UNIT, "null_deref_unchecked_alloc.c"), "tso", "no-null-deref").execution
+    text = weak_dot(wx)
+    assert 'end0 [label="fails at o->val = 1;  (null_deref_unchecked_alloc.c:15)"' in text
+    dot_accepts(text)

@@ -13,10 +13,11 @@ from rmapcheck.report.dot import _letters, graph_head, q
 
 
 def graph_dot(g, thread_names: list, cell_name, title: str, name: str = "execution", describe=None,
-              highlight=frozenset()) -> str:
+              highlight=frozenset(), ends=None) -> str:
     """g: an axioms.graph.ExecutionGraph; cell_name(cell) -> str; title: the graph's caption;
     describe(event) -> str: an event's label after its letter (default: kind, tags, cell=value
-    and line); highlight: the event ids drawn in bold red (where the property fails)."""
+    and line); highlight: the event ids drawn in bold red (where the property fails); ends:
+    {tid: text} a red note after a thread's last event (a failure at a step with no event)."""
     ev = g.events
     letters = _letters(len(ev))
     out = graph_head(name, title)
@@ -44,9 +45,14 @@ def graph_dot(g, thread_names: list, cell_name, title: str, name: str = "executi
             where = f"  (line {e.line})" if e.line and describe is None else ""
             hot = ", color=red, penwidth=2" if e.eid in highlight else ""
             w(f"    e{e.eid} [label={q(label(e) + where)}{hot}];")
+        end = (ends or {}).get(tid)
+        if end is not None:
+            w(f"    end{tid} [label={q(end)}, shape=note, color=red, fontcolor=red];")
         w("  }")
         for a, b in zip(evs, evs[1:]):
             w(f"  e{a.eid} -> e{b.eid} [label=po, weight=10];")
+        if end is not None and evs:
+            w(f"  e{evs[-1].eid} -> end{tid} [style=dotted, weight=10];")
     for a, b in g.rf:
         w(f"  e{a} -> e{b} [label=rf, color=red, fontcolor=red];")
     succ = dict(g.co)  # the co pairs are each cell's chain: write -> its co-successor

@@ -67,6 +67,7 @@ class WeakExecution:
     site_sid: int | None = None  # the step where the property fails
     steps: list = field(default_factory=list)  # executed program steps: (sid, tid, clock)
     step_info: dict = field(default_factory=dict)  # sid -> (line, file, func, text, [ops of a step with no event])
+    model_file: str = ""  # the model's file name (no directory)
 
     def rf_of(self) -> dict:
         return {r: w for w, r in self.graph.rf}
@@ -146,7 +147,7 @@ def weak_execution(witness, graph) -> WeakExecution:
     if site_sid is None and own:
         site_sid = own[-1][1]
     return WeakExecution(enc.memory_model, witness.prop, witness.message, [t.name for t in ex.threads], out, graph,
-                         site_sid, [x for x in steps if P.steps[x[0]].kind != "sync_end"], info)
+                         site_sid, [x for x in steps if P.steps[x[0]].kind != "sync_end"], info, model_file)
 
 
 def _cell(names, program, g) -> str:
@@ -183,9 +184,14 @@ def weak_dot(wx: WeakExecution, name: str = "execution") -> str:
         return w.describe() + (f"  ({w.where})" if w.where else "")
 
     hot = {e.eid for e in ev if e.sid is not None and e.sid == wx.site_sid}
+    ends = {}
+    if not hot and wx.site_sid in wx.step_info:  # it fails at a step with no event: say where
+        line, file, _, text, _ = wx.step_info[wx.site_sid]
+        tid = next(t for s, t, _ in wx.steps if s == wx.site_sid)
+        ends[tid] = f"fails at {text.strip()}  ({os.path.basename(file) or wx.model_file}:{line})"
     title = f"{wx.prop} violated under {wx.memory_model}: {wx.message}"
     threads = [f"P{k}: {t}" for k, t in enumerate(wx.threads)]
-    return graph_dot(wx.graph, threads, str, title, name, describe=describe, highlight=hot)
+    return graph_dot(wx.graph, threads, str, title, name, describe=describe, highlight=hot, ends=ends)
 
 
 
