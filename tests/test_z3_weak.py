@@ -105,3 +105,26 @@ def test_corrupted_weak_witnesses_are_rejected():
     co = [(b, a) for a, b in g.co]
     with pytest.raises(InternalError):
         weak.check_weak_graph("lkmm", dataclasses.replace(g, co=co))
+
+
+CHAIN = os.path.join(HERE, "models", "weak", "publish_chain.c")
+
+
+def test_a_plain_pointer_load_between_the_marked_load_and_the_field_is_a_data_race_under_lkmm():
+    """Model 10's rmaps-present under lkmm, in miniature (docs/memory-model.md): a field read
+    through a plain pointer load of a published table may be stale under LKMM, in an execution
+    LKMM flags as a data race, and the message says so; a READ_ONCE of the pointer bounds the
+    read (holds). sc and tso keep the order either way."""
+    res = check_events(load_model(CHAIN, {}), memory_model="lkmm").results["item-published"]
+    assert res.verdict == VIOLATED
+    assert "LKMM data race" in res.message and "it->val" in res.message
+    assert verdict(CHAIN, "lkmm", {"MARKED": 1}, "item-published") == HOLDS
+    for mm in ("sc", "tso"):
+        for d in ({}, {"MARKED": 1}):
+            assert verdict(CHAIN, mm, d, "item-published") == HOLDS, (mm, d)
+
+
+def test_a_race_free_weak_witness_says_nothing_of_races():
+    """MP with a relaxed flag but marked data: LKMM allows the stale read without a race."""
+    res = check_events(load_model(MP, {}), memory_model="lkmm").results["data-published"]
+    assert res.verdict == VIOLATED and "data race" not in res.message
