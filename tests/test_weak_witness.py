@@ -273,3 +273,23 @@ def test_a_failure_with_no_event_is_drawn_where_it_happens():
     text = weak_dot(wx)
     assert 'end0 [label="fails at o->val = 1;  (null_deref_unchecked_alloc.c:15)"' in text
     dot_accepts(text)
+
+
+def test_an_impossible_coherence_wish_costs_no_context_switch():
+    """MP with a step of the reader before it reads the flag: the stale read's fr edge asks
+    for the read before the data store, which po and rf forbid; the order must not switch
+    threads for that wish (writer, then the whole reader: one switch)."""
+    from rmapcheck.axioms.graph import Event, ExecutionGraph, Skeleton
+    from rmapcheck.report.weak_witness import WeakEvent, WeakExecution, linearise
+
+    evs = [Event(0, -1, "IW", "x", 0, frozenset({"IW"})), Event(1, -1, "IW", "f", 0, frozenset({"IW"})),
+           Event(2, -1, "IW", "z", 0, frozenset({"IW"})),
+           Event(3, 0, "W", "x", 1), Event(4, 0, "W", "f", 1),
+           Event(5, 1, "W", "z", 1), Event(6, 1, "R", "f", 1), Event(7, 1, "R", "x", 0)]
+    g = ExecutionGraph(Skeleton(evs, [(3, 4), (5, 6), (6, 7)]), rf=[(4, 6), (0, 7)], co=[(0, 3), (1, 4), (2, 5)])
+    sid = {3: 10, 4: 11, 5: 19, 6: 20, 7: 21}
+    wev = [WeakEvent(e.eid, e.tid, e.kind, e.addr, str(e.value), (), 0, "", sid.get(e.eid)) for e in evs]
+    wx = WeakExecution("lkmm", "p", "m", ["writer", "reader"], wev, g, site_sid=21,
+                       steps=[(10, 0, 1), (11, 0, 2), (19, 1, 1), (20, 1, 2), (21, 1, 3)])
+    order, respects = linearise(wx)
+    assert respects == "po+rf" and order == [10, 11, 19, 20, 21]

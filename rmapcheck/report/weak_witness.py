@@ -245,9 +245,11 @@ def _order(wx: WeakExecution, edges: dict, hard: tuple, soft: list) -> list | No
     for rel in hard:
         for a, b in edges[rel]:
             preds[b].add(a)
+    after = _descendants(preds)
     for rel in soft:
         for a, b in edges[rel]:
-            wish[b].add(a)
+            if a not in after[b]:  # a wish the hard order makes impossible would only cost switches
+                wish[b].add(a)
     todo = sorted(tid_of, key=lambda x: pos[x])
     done: set = set()
     out, cur = [], None
@@ -277,6 +279,26 @@ def _order(wx: WeakExecution, edges: dict, hard: tuple, soft: list) -> list | No
         done.add(pick)
         todo.remove(pick)
         cur = tid_of[pick]
+    return out
+
+
+def _descendants(preds: dict) -> dict:
+    """step -> the steps after it in the transitive closure of preds (empty sets on a cycle's
+    steps are harmless: _order then finds no order anyway)."""
+    succ: dict = {u: [] for u in preds}
+    for b, ps in preds.items():
+        for a in ps:
+            succ[a].append(b)
+    out: dict = {}
+    for u in preds:
+        seen: set = set()
+        todo = list(succ[u])
+        while todo:
+            v = todo.pop()
+            if v not in seen:
+                seen.add(v)
+                todo.extend(succ[v])
+        out[u] = seen
     return out
 
 
