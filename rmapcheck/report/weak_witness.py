@@ -228,7 +228,7 @@ def linearise(wx: WeakExecution) -> tuple[list, str]:
     fr where they can be), or 'po' (a read may come before the write it reads: load
     buffering). Greedy: the thread that ran last goes on while it can, and a switch goes to
     the thread that can then run longest (few context switches); the failing step goes last
-    when it can."""
+    when that costs no read that misses its write."""
     edges = step_edges(wx)
     for name, hard in (("sc", ("po", "rf", "co", "fr")), ("po+rf", ("po", "rf")), ("po", ("po",))):
         order = _order(wx, edges, hard, [r for r in ("rf", "co", "fr") if r not in hard])
@@ -270,8 +270,8 @@ def _order(wx: WeakExecution, edges: dict, hard: tuple, soft: list) -> list | No
         ready = [u for u in todo if preds[u] <= done]
         if not ready:
             return None
+        ready = [u for u in ready if wish[u] <= done] or ready  # first: no 'weak memory' line it can spare
         ready = [u for u in ready if u != wx.site_sid] or ready
-        ready = [u for u in ready if wish[u] <= done] or ready
         pick = next((u for u in ready if tid_of[u] == cur), None)
         if pick is None:  # a context switch: to the thread that can go on longest
             pick = max(ready, key=lambda u: (run_length(u), -pos[u][0]))
@@ -381,8 +381,8 @@ def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, int]:
     out = [f"read {e.cell} -> {e.value}{tag[:-1] + '; ' if tag else ' ('}from {origin})"]
     if src is not None and src.sid in at and at[src.sid] > at[e.sid]:
         out.append(f"weak memory: {e.cell} reads {e.value} from {wx.threads[src.tid]}'s write at "
-                   f"{where_text(src.line, _incl(wx, src))}, which comes later in every order of po and rf "
-                   "(load buffering)")
+                   f"{where_text(src.line, _incl(wx, src))}, shown later: po and rf form a cycle here, so "
+                   "some read comes before the write it reads (load buffering)")
         return out, 1
     missed = [x for x in (co_after[w] if w is not None else ()) if ev[x].sid in at and at[ev[x].sid] < at[e.sid]
               and ev[x].tid != tid]
