@@ -31,10 +31,12 @@ LOCAL_STEP_LIMIT = 100_000
 # "movers" also runs inside the transition every step that is a left mover at that point
 # (movers.Movers.left_mover): one that conflicts with no step the other threads can make from
 # their current pcs (footprint.py: same location, one a write; an access of theirs made under a
-# global lock this thread holds cannot happen meanwhile; under sc a write of the value the cell
+# global lock this thread holds cannot happen meanwhile, nor any step of theirs after they take
+# such a lock: their futures stop at that lock step (footprint.futures' barriers), since the
+# lock stays held while this thread does not move; under sc a write of the value the cell
 # holds changes nothing), that writes nothing an @invariant reads, and that cannot block (no
-# lock, no synchronize_srcu; an srcu read section's start or end only while no other thread can
-# still call synchronize_srcu on its domain). An unlock of a held lock is one: the others' lock
+# lock, no synchronize_srcu; an srcu read section's start only while no other thread can still
+# call synchronize_srcu on its domain, its end at any time: see below). An unlock of a held lock is one: the others' lock
 # operations on it wait. Such a step moves left over everything the others do between the step
 # before it and itself, so every execution is one of the reduced graph with the thread's steps
 # made later; a state with the thread between the two shows nothing new: the invariants read
@@ -48,22 +50,34 @@ LOCAL_STEP_LIMIT = 100_000
 # invariant reads) and block nobody who could not also be blocked before it; a race between the
 # skipped step and another thread's pending access is still met under ra by whichever of the
 # two runs second (it reads or overwrites a message its thread has not seen).
-# Two refinements of the conflicts, both under sc only: the end of an srcu read section commutes
-# with synchronize_srcu (ended before the grace period starts, the section is not waited for;
-# ended after, it releases the waiter: either way the waiter goes on with the same memory, one
-# wait step later at most, a step that touches nothing, and under sc the wait passes no view;
-# under ra the waiter joins the reader's view, so the two stay ordered). And a store of the value
-# a cell holds changes no state: it conflicts only with others' writes of another value (as a
-# read of that value does), and no invariant sees it.
+# Two refinements of the conflicts. The end of an srcu read section is taken to commute with
+# synchronize_srcu: ended before the grace period starts, the section is not waited for; ended
+# after, it releases the waiter: either way the waiter goes on with the same memory, one wait
+# step later at most, a step that touches nothing. Under sc the wait passes no view, so the two
+# orders reach the same state. Under ra the waiter joins the reader's view when it waited for
+# it, so the order that ends the section first reaches a state that differs only in smaller
+# views (the waiter's, and what it hands on: the fence view F of its smp_mb, the views its later
+# messages carry); in this view-based semantics smaller views allow every step larger ones do
+# (a load may read, a store may enter coherence order, wherever it could; a data race is
+# reported whenever it was; locks and srcu waits read no view), so from it the search reaches
+# every violation the other order reaches, in as many steps or fewer (a simulation instead of
+# an equality; a counterexample is still an execution of the model, replayed unreduced). And,
+# under sc only, a store of the value a cell holds changes no state: it conflicts only with
+# others' writes of another value (as a read of that value does), and no invariant sees it.
 # "persistent" explores the transitions of the movers reduction in persistent sets (Godefroid):
 # at a state, the smallest set of enabled threads, closed under "may not commute with a
 # transition of", where a transition conflicts with a thread when one of its steps that is no
 # left mover (its first, and the step after a lock) conflicts with the thread's footprint from
-# its pc (movers.Movers.dependents). Every step the threads outside can make commutes with every
-# transition of the set, so any execution from the state either contains a transition of the
-# set (it moves to the front) or can be prefixed with one (it leaves the others' states as they
-# were); a set with a thread that cannot move now, or with a step that writes what an invariant
-# reads, is none (every thread is expanded). The breadth-first cycle proviso (a set whose
+# its pc (movers.Movers.dependents). A thread of the set that cannot move now (blocked at a
+# lock or in synchronize_srcu) brings in the threads that may enable it (Movers.enablers: the
+# readers it waits for; every thread whose future may write the lock's cell), as stubborn sets
+# do with a disabled transition's necessary enabling set; only the set's threads that can move
+# are expanded. Every step the threads outside can make commutes with every transition of the
+# set, and none of them can unblock a blocked thread of the set, so any execution from the
+# state either contains a transition of the set (it moves to the front) or can be prefixed with
+# one (it leaves the others' states as they were); a set with a step that writes what an
+# invariant reads, or whose cells are unknown, is none (every thread is expanded). The
+# breadth-first cycle proviso (a set whose
 # transitions lead to a state of depth <= the current one is not used) keeps a step from being
 # postponed forever along a cycle. Deadlocks, lock-order edges (read in a thread's own state),
 # assertions, invariants, leaks and races of the threads outside are met in the reduced graph

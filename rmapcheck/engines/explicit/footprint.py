@@ -444,8 +444,8 @@ def step_accesses(i, pt: PointsTo, L, memory_model: str) -> list:
         # a lock operation writes the lock cell, but in a space of its own: an unlock is a left
         # mover over other threads' lock operations (they cannot take a lock its holder has)
         out += [(_lock(r), o, W, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
-    elif isinstance(i, ir.SrcuReadLock) or isinstance(i, ir.SrcuReadUnlock) and ra:
-        # under sc the end of a read section commutes with synchronize_srcu (executor REDUCTIONS)
+    elif isinstance(i, ir.SrcuReadLock):
+        # the end of a read section moves before synchronize_srcu (executor REDUCTIONS): none
         out += [(_srcu(r), o, R, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
     elif isinstance(i, ir.SrcuSync):
         out += [(_srcu(r), o, W, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
@@ -460,9 +460,8 @@ def step_accesses(i, pt: PointsTo, L, memory_model: str) -> list:
     return out
 
 
-def futures(code, pt: PointsTo, L, memory_model: str) -> list:
-    """Future per pc of one thread's code (a backward fixpoint over its control flow)."""
-    n = len(code)
+def own_accesses(code, pt: PointsTo, L, memory_model: str) -> list:
+    """Per pc, the Future of the step at pc alone."""
     held = must_held(code, pt, L)
     own = []
     for pc, i in enumerate(code):
@@ -471,6 +470,29 @@ def futures(code, pt: PointsTo, L, memory_model: str) -> list:
             f.add(r, o, m, held[pc], v)
         f.alloc = isinstance(i, ir.Alloc)
         own.append(f)
+    return own
+
+
+def global_lock(code, pt: PointsTo, L, pc: int):
+    """The global lock cell (offset) the step at pc surely takes, or None."""
+    i = code[pc]
+    if not isinstance(i, ir.Lock):
+        return None
+    a = pt.at(code, pc).value(i.addr, L)
+    if len(a) == 1:
+        ((r, o),) = a
+        if r == ir.GLOBAL and o.__class__ is int:
+            return o
+    return None
+
+
+def futures(code, own: list, barriers: frozenset = frozenset(), locks: list | None = None) -> list:
+    """Future per pc of one thread's code (a backward fixpoint over its control flow).
+
+    barriers: global locks (offsets) the thread cannot take meanwhile (another thread holds
+    them): a path stops at a lock of one (the lock step itself stays: it waits there), so the
+    future holds what the thread may do before it takes one (locks[pc]: global_lock's)."""
+    n = len(code)
     fut = [Future() for _ in range(n)]
     for pc in range(n):
         fut[pc].merge(own[pc])
@@ -481,6 +503,8 @@ def futures(code, pt: PointsTo, L, memory_model: str) -> list:
     while changed:
         changed = False
         for pc in range(n - 1, -1, -1):
+            if barriers and locks[pc] in barriers:
+                continue
             for s in successors(code, pc):
                 if 0 <= s < n and s != pc and merged.get((pc, s)) != version[s]:
                     merged[(pc, s)] = version[s]
@@ -497,10 +521,23 @@ class Footprints:
         self.pt = PointsTo(program)
         self.future: dict[int, list] = {}
         self.held: dict[int, list] = {}
+        self._own: dict[int, tuple] = {}  # id(code) -> (code, own accesses per pc, global_lock per pc)
+        self._cut: dict = {}  # (id(code), barriers) -> futures_with
         for th in program.threads:
             if id(th.code) not in self.future:
                 L = self.pt.locals_of[id(th.code)]
-                self.future[id(th.code)] = futures(th.code, self.pt, L, memory_model)
+                own = own_accesses(th.code, self.pt, L, memory_model)
+                locks = [global_lock(th.code, self.pt, L, pc) for pc in range(len(th.code))]
+                self._own[id(th.code)] = (th.code, own, locks)
+                self.future[id(th.code)] = futures(th.code, own)
+        # the global lock cells no step writes but a lock operation (futures_with's barriers)
+        written = Future()
+        for _, own, _ in self._own.values():
+            for f in own:
+                written.merge(f)
+        self._lock_only = frozenset(
+            o for _, _, locks in self._own.values() for o in locks
+            if o is not None and not written.conflicts(ir.GLOBAL, o, R, UNGUARDED))
         # what the invariants read: a step that writes one of these cells is visible
         self.invariant_reads = Future()
         for inv in program.invariants:
@@ -508,6 +545,21 @@ class Footprints:
             for pc, i in enumerate(inv.code):
                 for r, o, m, _ in step_accesses(i, self.pt.at(inv.code, pc), L, memory_model):
                     self.invariant_reads.add(r, o, R, UNGUARDED)
+
+    def futures_with(self, code, barriers: frozenset) -> list:
+        """The futures of code's pcs while another thread holds the global locks barriers:
+        what the thread may do before it takes one of them (futures' barriers). A lock whose
+        cell some step may write other than by locking and unlocking it (a plain store, an
+        atomic) is no barrier: it might be freed behind its holder's back."""
+        code_, own, locks = self._own[id(code)]
+        barriers = barriers & self._lock_only & frozenset(x for x in locks if x is not None)
+        if not barriers:
+            return self.future[id(code)]
+        key = (id(code), barriers)
+        hit = self._cut.get(key)
+        if hit is None:
+            hit = self._cut[key] = futures(code_, own, barriers, locks)
+        return hit
 
 
 _last: list = []  # [(program, memory model, Footprints)]: the one most recently built

@@ -33,6 +33,7 @@ class Movers:
         self._free_ptr: dict[int, object] = {}
         self._values: dict[int, list] = {}  # a store's compiled value expressions
         self._masks: dict = {}  # _mask's answers
+        self._fut_held: dict = {}  # held global locks -> per thread, futures_with them
 
     # -- the step a thread is about to make, concretely ------------------------------------
     def _key(self, H, tid: int, a, others):
@@ -116,9 +117,9 @@ class Movers:
             if self.ra and isinstance(i, ir.Rmw) and i.order == ir.MB:
                 out.append((FENCE, 0, W))
             return out
-        if isinstance(i, ir.SrcuReadUnlock) and not self.ra:
-            return []  # it commutes with synchronize_srcu under sc (executor REDUCTIONS)
-        if isinstance(i, (ir.SrcuReadLock, ir.SrcuReadUnlock, ir.SrcuSync)):
+        if isinstance(i, ir.SrcuReadUnlock):
+            return []  # it moves before synchronize_srcu (executor REDUCTIONS)
+        if isinstance(i, (ir.SrcuReadLock, ir.SrcuSync)):
             a = self.mem.addr(i, L, tid)
             if a.__class__ is not tuple or a[0] < ir.GLOBAL:
                 return STOPS
@@ -177,7 +178,8 @@ class Movers:
             out = -1
         else:
             out = 0
-            fut = self.fut
+            # while this thread holds global locks, the others' futures stop at a lock of one
+            fut = self.fut if not held else self._futures_with(held)
             for u, pc in enumerate(pcs):
                 if pc >= 0 and fut[u][pc].conflicts(r, o, m, held, cur):
                     out |= 1 << u
@@ -185,6 +187,13 @@ class Movers:
             self._masks.clear()
         self._masks[key] = out
         return out
+
+    def _futures_with(self, held: frozenset) -> list:
+        f = self._fut_held.get(held)
+        if f is None:
+            codes = [ti.ir.code for ti in self.ex.threads]
+            f = self._fut_held[held] = [self.fp.futures_with(code, held) for code in codes]
+        return f
 
     def right_mover(self, c, i) -> bool:
         """Is lock step i, the first of a transition, a right mover: can no other thread's
@@ -209,9 +218,9 @@ class Movers:
         it? Yes when it commutes with every step another thread may make meanwhile (executor
         REDUCTIONS): it conflicts with none of them (a lock the thread holds guards), writes
         nothing an invariant reads, and cannot block (a lock, synchronize_srcu). An srcu read
-        section's start or end is one while no other thread can still call synchronize_srcu on
-        its domain (the two do not commute: a grace period waits for the sections begun before
-        it)."""
+        section's start is one while no other thread can still call synchronize_srcu on its
+        domain (the two do not commute: a grace period waits for the sections begun before
+        it); its end always is (executor REDUCTIONS)."""
         if isinstance(i, (ir.Lock, ir.SrcuSync)):
             return False
         if isinstance(i, ir.Alloc):
@@ -255,5 +264,32 @@ class Movers:
                 return -1
             out |= m
         return out
+
+    def enablers(self, state, tid: int) -> int:
+        """The threads (a bit mask; -1: unknown) whose steps may enable thread tid, blocked
+        at a lock or in synchronize_srcu (the "persistent" reduction's necessary enabling
+        set): the readers it waits for, or every thread that may still write the lock's
+        cell (its lock operations, a plain store, a free of its object: footprints)."""
+        th = state[2][tid]
+        i = self.ex.threads[tid].ir.code[th[0]]
+        if isinstance(i, ir.SrcuSync):
+            if th[3] is None:
+                return -1
+            mask = 0
+            for u in th[3][1]:
+                mask |= 1 << u
+            return mask
+        if not isinstance(i, ir.Lock):
+            return -1
+        acc = self.accesses(state[0], state[1], state[2], tid, th[1], i)
+        if acc is STOPS:
+            return -1
+        pcs = self._pcs(state[2], tid)
+        mask = 0
+        for x in acc:
+            for u, pc in enumerate(pcs):
+                if pc >= 0 and self.fut[u][pc].conflicts(x[0], x[1], W, UNGUARDED):
+                    mask |= 1 << u
+        return mask
 
     # -- A1 and A2 ---------------------------------------------------------------------------

@@ -248,10 +248,11 @@ class Search:
         """The threads to expand at a state of depth d under the "persistent" reduction.
 
         For each enabled thread in turn, the smallest set of threads closed under "may not
-        commute with a transition of" (executor.Outcome.dependents) that holds it; a set with
-        a thread that cannot move now (it may be enabled by a thread outside) does not count.
-        The smallest such set (of two as small, one with the thread that made the last step:
-        fewer context switches), if it is not every enabled thread and none of its transitions
+        commute with a transition of" (executor.Outcome.dependents) that holds it, and, for a
+        thread of the set that cannot move now, under "may enable" (Movers.enablers). The
+        smallest such set, counted in its threads that can move (of two as small, one with the
+        thread that made the last step: fewer context switches), if it is not every enabled
+        thread and none of its transitions
         leads to a state of depth d or less (the breadth-first cycle proviso: every cycle of
         the reduced graph then has a fully expanded state), is expanded alone; else every
         enabled thread. Returns (threads, {thread: its outcomes}), the outcomes computed."""
@@ -265,18 +266,25 @@ class Search:
         en = 0
         for t in enabled:
             en |= 1 << t
+        blocked = {}  # a thread that cannot move now: the threads that may enable it
         best = None
         for t in enabled:
             p, todo = 1 << t, [t]
-            while todo and p != -1:
-                m = dep.get(todo.pop(), -1)
-                if m == -1 or m & ~en:
-                    p = -1  # a dependent thread that cannot move now (or every thread)
+            while todo:
+                u = todo.pop()
+                m = dep.get(u)
+                if m is None:
+                    m = blocked.get(u)
+                    if m is None:
+                        m = blocked[u] = self.ex.movers.enablers(state, u)
+                if m == -1:
+                    p = -1  # every thread
                     break
                 new = m & ~p
                 p |= new
-                todo += [u for u in enabled if new >> u & 1]
-            if p != -1 and p != en:
+                todo += [v for v in range(len(state[2])) if new >> v & 1]
+            if p != -1 and p & en != en:
+                p &= en
                 key = (bin(p).count("1"), not (last >= 0 and p >> last & 1))
                 if best is None or key < best_key:
                     best, best_key = p, key
