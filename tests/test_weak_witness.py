@@ -319,3 +319,28 @@ def test_lb_trace_marks_one_read_of_a_later_write():
     _, respects = linearise(r.execution)
     marked = [op for s in r.trace.steps for op in s.ops if op.startswith("weak memory")]
     assert respects == "po" and len(marked) == 1 and "load buffering" in marked[0]
+
+
+def test_2_2w_trace_marks_a_write_shown_before_one_coherence_before_it():
+    """2+2W: each thread writes x and y in opposite orders and each cell ends with the first
+    write of its thread: po and co form a cycle, so one write is shown before one that is
+    coherence-before it (the hand-made graph below; LKMM allows it)."""
+    from rmapcheck.axioms import judge
+    from rmapcheck.axioms.graph import Event, ExecutionGraph, Skeleton
+    from rmapcheck.report.weak_witness import WeakEvent, WeakExecution, weak_trace
+
+    evs = [Event(0, -1, "IW", "x", 0, frozenset({"IW"})), Event(1, -1, "IW", "y", 0, frozenset({"IW"})),
+           Event(2, 0, "W", "x", 1, frozenset({"once"})), Event(3, 0, "W", "y", 2, frozenset({"once"})),
+           Event(4, 1, "W", "y", 1, frozenset({"once"})), Event(5, 1, "W", "x", 2, frozenset({"once"}))]
+    g = ExecutionGraph(Skeleton(evs, [(2, 3), (4, 5)]), rf=[], co=[(0, 5), (5, 2), (1, 3), (3, 4)])
+    assert judge("lkmm", g).consistent and not judge("sc", g).consistent
+    sid = {2: 10, 3: 11, 4: 20, 5: 21}
+    wev = [WeakEvent(e.eid, e.tid, e.kind, e.addr, str(e.value), ("once",) if e.tid >= 0 else (), 5 + e.eid, "m.c",
+                     sid.get(e.eid)) for e in evs]
+    info = {s: (5 + e, "", "f", f"stmt{e}", []) for e, s in sid.items()}
+    wx = WeakExecution("lkmm", "p", "m", ["a", "b"], wev, g, site_sid=21,
+                       steps=[(10, 0, 1), (11, 0, 2), (20, 1, 1), (21, 1, 2)], step_info=info)
+    tr = weak_trace(wx)
+    marked = [op for s in tr.steps for op in s.ops if op.startswith("weak memory")]
+    assert marked == ["weak memory: this write of x is coherence-after 2 (b, line 10), which this order shows later"]
+    assert tr.final.endswith("(allowed by lkmm, not by sc: 1 write is coherence-after one shown after it)")

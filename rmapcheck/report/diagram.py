@@ -82,6 +82,8 @@ def _values(step) -> list[str]:
             vals.append(f"{lhs.split(' [')[0]} -> {val.split(' (')[0]}")
         elif op.startswith("weak memory: ") and " reads the older " in op:
             vals.append("missed " + op.split(", missing ", 1)[1])
+        elif op.startswith("weak memory: ") and ", shown later: " in op:  # a weak witness's load buffering
+            vals.append(op.split(" reads ", 1)[1].split(", shown later: ")[0].split(" ", 1)[1] + ", shown later")
         elif op.startswith(("allocation", "allocate", "synchronize_srcu", "free")):
             vals.append(op)
     return vals

@@ -324,51 +324,69 @@ def weak_trace(wx: WeakExecution) -> Trace:
     for rel in reversed(rels):
         hard.update((pair, rel) for pair in edges[rel])
     tid_of = {sid: tid for sid, tid, _ in wx.steps}
-    stale_count = 0
+    weak: dict = {}  # kind of departure from sc -> how many
     steps = []
     for sid in order:
         line, file, func, text, ops = wx.step_info[sid]
         tid = tid_of[sid]
         ops = list(ops)
         for e in by_step.get(sid, []):
-            op, weak = _event_ops(wx, e, rf, co_after, at, hard, tid)
+            op, kind = _event_ops(wx, e, rf, co_after, at, hard, tid)
             ops.extend(op)
-            stale_count += weak
+            if kind:
+                weak[kind] = weak.get(kind, 0) + 1
         note = wx.message if sid == wx.site_sid else ""
         steps.append(TraceStep(tid, wx.threads[tid], line, func, text, ops[0] if ops else "", ops, list(ops),
                                shared=True, note=note, file=file))
     if respects == "sc":
         final = f"{wx.prop} violated: {wx.message} (this {wx.memory_model} execution is sequentially consistent)"
     else:
-        final = (f"{wx.prop} violated: {wx.message} (allowed by {wx.memory_model}, not by sc: "
-                 f"{stale_count} step{'s' if stale_count != 1 else ''} marked 'weak memory' above)")
+        final = f"{wx.prop} violated: {wx.message} (allowed by {wx.memory_model}, not by sc: {_departures(weak)})"
     return Trace(wx.prop, wx.message, steps, final)
 
 
-def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, int]:
-    """The lines of one event: what it does, and whether it departs from the order shown."""
+def _departures(weak: dict) -> str:
+    """'1 read misses a write shown before it; 2 reads read a write shown after them'."""
+    def n(k, one, many):
+        return f"{k} {one if k == 1 else many}"
+
+    parts = []
+    if weak.get("missed"):
+        parts.append(n(weak["missed"], "read misses a write shown before it", "reads miss a write shown before them"))
+    if weak.get("early"):
+        parts.append(n(weak["early"], "read reads a write shown after it", "reads read a write shown after them"))
+    if weak.get("co"):
+        parts.append(n(weak["co"], "write is coherence-after one shown after it",
+                       "writes are coherence-after one shown after them"))
+    return "; ".join(parts) or "no order of its steps is sequentially consistent"
+
+
+def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, str]:
+    """The lines of one event, and how it departs from the order shown ("" if it does not:
+    'missed', 'early' or 'co')."""
     ev = wx.events
     tags = [t for t in e.tags if t not in ("rmw", "noreturn")]
     tag = f" ({', '.join(tags)})" if tags else ""
     if e.kind == "F":
         if "srcu_read_unlock" in e.tags and e.note:
-            return [], 0
+            return [], ""
         what = " ".join(e.tags) if e.tags else "fence"
-        return [f"{what} {e.cell}".strip() if e.cell else f"smp_{what}" if what in ("mb", "wmb", "rmb") else what], 0
+        return [f"{what} {e.cell}".strip() if e.cell else f"smp_{what}" if what in ("mb", "wmb", "rmb") else what], ""
     if "LKR" in e.tags:
-        return [], 0
+        return [], ""
     if "LKW" in e.tags:
-        return [f"lock {e.cell}"], 0
+        return [f"lock {e.cell}"], ""
     if "UL" in e.tags:
-        return [f"unlock {e.cell}"], 0
+        return [f"unlock {e.cell}"], ""
     if e.kind == "W":
         later = [w for w in range(len(ev)) if e.eid in co_after[w] and ev[w].sid in at and at[ev[w].sid] > at[e.sid]]
         if not later:
-            return [f"write {e.cell} = {e.value}{tag}"], 0
+            return [f"write {e.cell} = {e.value}{tag}"], ""
         before = ", ".join(f"{ev[w].value} ({wx.threads[ev[w].tid]}, {where_text(ev[w].line, _incl(wx, ev[w]))})"
                            for w in later)
         return [f"write {e.cell} = {e.value}{tag}",
-                f"weak memory: this write of {e.cell} is ordered before {before}, which this order shows later"], 1
+                f"weak memory: this write of {e.cell} is coherence-after {before}, which this order shows "
+                "later"], "co"
     # a read
     w = rf.get(e.eid)
     src = ev[w] if w is not None else None
@@ -380,14 +398,14 @@ def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, int]:
         origin = f"{wx.threads[src.tid]}'s write, {where_text(src.line, _incl(wx, src))}"
     out = [f"read {e.cell} -> {e.value}{tag[:-1] + '; ' if tag else ' ('}from {origin})"]
     if src is not None and src.sid in at and at[src.sid] > at[e.sid]:
-        out.append(f"weak memory: {e.cell} reads {e.value} from {wx.threads[src.tid]}'s write at "
-                   f"{where_text(src.line, _incl(wx, src))}, shown later: po and rf form a cycle here, so "
-                   "some read comes before the write it reads (load buffering)")
-        return out, 1
+        out.append(f"weak memory: {e.cell} reads {e.value} written at {where_text(src.line, _incl(wx, src))} by "
+                   f"{wx.threads[src.tid]}, shown later: po and rf form a cycle here, so some read comes before "
+                   "the write it reads (load buffering)")
+        return out, "early"
     missed = [x for x in (co_after[w] if w is not None else ()) if ev[x].sid in at and at[ev[x].sid] < at[e.sid]
               and ev[x].tid != tid]
     if not missed:
-        return out, 0
+        return out, ""
     m = max(missed, key=lambda x: at[ev[x].sid])  # the latest write of the cell before the read
     mw = ev[m]
     out.append(f"weak memory: {e.cell} reads the older {e.value}, missing {mw.value} written at "
@@ -400,7 +418,7 @@ def _event_ops(wx, e, rf, co_after, at, hard, tid) -> tuple[list, int]:
         why = ": no chain of po and rf orders that write before this read"
     hint = _HINT.get(wx.memory_model, "").format(writer=wx.threads[mw.tid])
     out.append(f"{wx.memory_model} lets the read miss it{why}" + (f" ({hint})" if hint else ""))
-    return out, 1
+    return out, "missed"
 
 
 def _incl(wx, e) -> str:
