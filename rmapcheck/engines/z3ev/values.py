@@ -190,9 +190,14 @@ _NONDETS = [0]
 
 
 def reset_names() -> None:
-    """Start a program's variables from the same names every time (the same model gives the
-    same formula, so the same witness, whatever ran before it in the process). One program is
-    unrolled and solved at a time."""
+    """Start a program's variables from the same names, in a fresh z3 context, every time: the
+    same model gives the same formula, so the same witness, whatever ran before it in the
+    process. The names alone do not do it: z3 numbers every term it creates in its context, and
+    its search depends on those numbers, so in the shared context a verify worker that had
+    solved other runs found a different witness than `check` (models/14's active-rmaps: 8
+    steps in a fresh process, 7 after one earlier run). One program is unrolled and solved at
+    a time; no z3 term outlives its run."""
+    z3.z3._main_ctx = None  # z3.main_ctx() makes a new one (the z3 API has no public reset)
     _NONDETS[0] = 0
     _FRESH[0] = 0
     RANGES.clear()
