@@ -32,7 +32,15 @@ def result_doc(res) -> dict:
             "peak_mb": round(s.peak_mb, 1), "complete": s.complete, "limit": s.limit,
         },
         "properties": props,
+        **({"z3": _z3_stats(res.z3_stats)} if getattr(res, "z3_stats", None) else {}),
     }
+
+
+def _z3_stats(st: dict) -> dict:
+    """The event engine's own figures (--engine z3 or both): seconds, CPU seconds, unrolling and
+    encoding seconds, each query's seconds, steps and events (benchmarks read them)."""
+    keys = ("seconds", "cpu_seconds", "build_seconds", "query_seconds", "unwind", "steps", "events")
+    return {k: st[k] for k in keys if k in st}
 
 
 def dumps(doc) -> str:

@@ -32,10 +32,10 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     """memory_model: sc (clocks, execution.py) or a weak one (tso, lkmm: weak.py)."""
     limits = limits or Limits()
     unwind = unwind or DEFAULT_UNWIND
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     props = list(program.properties)
     results: dict = {}
-    stats = {"unwind": unwind}
+    stats = {"unwind": unwind, "cpu0": c0}
     try:
         prog = Program(program, unwind)
     except Unsupported as e:
@@ -121,6 +121,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
 
 def _result(program, results, t0, complete, limit, stats, memory_model="sc") -> RunResult:
     seconds = time.monotonic() - t0
+    stats["cpu_seconds"] = round(time.process_time() - stats.pop("cpu0"), 2)  # this process's: benchmarks
     st = RunStats(states=0, transitions=0, depth=0, seconds=seconds, peak_mb=peak_mb(), complete=complete,
                   limit=limit)
     rr = RunResult(program.path, memory_model, ENGINE_NAME, dict(program.defines), results, st)
