@@ -19,7 +19,12 @@ states; a cycle is the violation.
 
 no-leak: an object alive and unreachable in the state at T (leak.py says how and why).
 
-Not decided by this engine yet (verdict 'unsupported', never 'holds'): no-data-race.
+no-data-race is no property of an sc run, in either engine: the explicit engine checks it
+under ra only (LKMM's definition, memory_ra.py), which this engine does not implement. The
+entry below answers 'unsupported' (never 'holds') should it ever be asked. An sc data race
+would be a state at T where two threads wait at conflicting accesses to one cell, one a
+write and one plain (memory_ra.state_events' test): encodable here with _at, but then the
+explicit engine needs it under sc too, and every model an @expect sc line for it.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
 from rmapcheck.ir import nodes as ir
 
 UNSUPPORTED = {
-    ir.P_RACE: "no-data-race is not encoded by the event engine yet",
+    ir.P_RACE: "no-data-race is an ra property (LKMM's definition); sc runs do not check it",
 }
 
 
