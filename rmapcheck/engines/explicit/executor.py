@@ -591,7 +591,8 @@ class Executor:
         T[tid] = (pc, L, tuple(c.held), c.waiting)
         X = self.mem.finish_step(c, pc < 0)
         G, H, T2 = tuple(c.G), tuple(c.H), tuple(T)
-        G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X, state if self.canonical_sources else None)
+        G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X, state if self.canonical_sources else None,
+                                                           tid)
         for obj in leaked:
             site = self.p.sites[c.H[obj].site]
             c.events.append(Event(ir.P_LEAK, f"{site.type_name} allocated at {site.loc.where} ({site.func}) is no longer reachable", site.loc, tid))

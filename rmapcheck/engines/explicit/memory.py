@@ -98,12 +98,13 @@ class SCMemory:
     # None (sc checks none, and the search then skips the call)
     state_events = None
 
-    def canonicalize(self, G, H, T, X, parent=None):
+    def canonicalize(self, G, H, T, X, parent=None, tid=None):
         """The canonical form of a step's result: (G, H, T, X, leaked ids, remap).
 
         parent: the canonical state the step began in, or None; if the result points to the
         heap as the parent does (same_pointers), it is canonical as it is and the heap scan is
-        skipped (most steps touch no pointer)."""
+        skipped (most steps touch no pointer). tid: the thread that made the step (given with
+        parent)."""
         if parent is not None and self.same_pointers(parent, G, H, T):
             return G, H, T, X, (), {}
         G, H, T, leaked, remap = canonicalize(G, H, T, heap_ids(self.gptr(G)) if H else [], self.obj_ids,

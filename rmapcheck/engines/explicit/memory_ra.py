@@ -452,10 +452,10 @@ class RAMemory(SCMemory):
     def pointer_ids(self, hists: tuple) -> list:
         return heap_ids([m[0] for h in hists for m in h])
 
-    def canonicalize(self, G, H, T, X, parent=None):
+    def canonicalize(self, G, H, T, X, parent=None, tid=None):
         # Messages no thread can read go first: an object whose only reference was such a
         # message is unreachable now, and the leak belongs to this step.
-        G, H, T, X = self._collect(G, H, T, X)
+        G, H, T, X = self._collect(G, H, T, X, parent, tid)
         leaked: list = []
         remap: dict = {}
         if H and parent is not None and self.same_pointers(parent, G, H, T):
@@ -511,9 +511,35 @@ class RAMemory(SCMemory):
              tuple(sorted((rp(k), rview(v)) for k, v in gp)))
         return G, H, T, X
 
-    def _collect(self, G, H, T, X):
-        """Drop messages no live thread can read (older than every live thread's view)."""
+    def _collect(self, G, H, T, X, parent=None, tid=None):
+        """Drop messages no live thread can read (older than every live thread's view).
+
+        parent, tid: the canonical state a step of thread tid began in, or None. There every
+        location is missing from some live thread's view (nothing was left to drop), and the
+        step changed the view of tid alone (a shift of timestamps keeps every view's
+        locations): so only a location new in tid's view can be in every live view now."""
         tviews, F, gp = X
+        if parent is not None and tid is not None and T[tid][0] >= 0:
+            if X is parent[4]:
+                return G, H, T, X  # no view changed
+            cur = tviews[tid][0]
+            old = parent[4][0][tid][0]
+            if len(cur) == len(old):
+                return G, H, T, X  # a step never takes a location out of a view: none is new
+            if old:
+                before = dict(old)
+                new = [loc for loc, _ in cur if loc not in before]
+            else:
+                new = [loc for loc, _ in cur]
+            shift = {}
+            views = [dict(tviews[u][0]) for u, th in enumerate(T) if th[0] >= 0]
+            for loc in new:
+                s = min(v.get(loc, 0) for v in views)
+                if s > 0:
+                    shift[loc] = s
+            if not shift:
+                return G, H, T, X
+            return self._drop(G, H, T, X, shift)
         live = [tviews[t][0] for t, th in enumerate(T) if th[0] >= 0]
         shift: dict = {}
         if live:
@@ -539,6 +565,11 @@ class RAMemory(SCMemory):
                         shift[(b, off)] = len(h) - 1
         if not shift:
             return G, H, T, X
+        return self._drop(G, H, T, X, shift)
+
+    def _drop(self, G, H, T, X, shift: dict):
+        """Drop the first shift[loc] messages of each location loc, and renumber the views."""
+        tviews, F, gp = X
 
         def sview(view):
             # the same object when no location of the view is shifted (most views, most steps)
