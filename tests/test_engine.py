@@ -30,13 +30,15 @@ from rmapcheck.report.diagram import render_diagram
 from rmapcheck.report.steps import render_steps
 from rmapcheck.runner import check_program
 from rmapcheck.verify import expectation
+from model_runs import model_run, model_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = "tests/models/unit"  # relative to ROOT: the CLI runs from ROOT, so reports show this
 GOLDEN = ROOT / "tests" / "golden"
 REGEN = os.environ.get("RMAPCHECK_REGEN") == "1"
 
-# model -> the properties it violates; every other property holds.
+# run (a model, then its @config as verify names it) -> the properties it violates; every other
+# property holds. A fixed variant is a @config of the buggy model (FIX=1), not a copy of it.
 VIOLATED_PROPS = {
     "alloc_fail_budget": {"never-fails"},
     "assert_locked_increment": set(),
@@ -46,69 +48,69 @@ VIOLATED_PROPS = {
     "bad_unlock_other_owner": {"no-bad-unlock"},
     "bad_unlock_srcu": {"no-bad-unlock"},
     "break_inner_loop": {"rmaps-present"},
-    "break_inner_loop_fixed": set(),
+    "break_inner_loop FIX=1": set(),
     "cs_fewest_switches": {"saw-y"},
-    "double_free_cleared": set(),
+    "double_free_error_path FIX=1": set(),
     "double_free_error_path": {"no-double-free"},
     "heap_symmetry": set(),
-    "invariant_flag_after_alloc": set(),
+    "invariant_flag_before_alloc FIX=1": set(),
     "invariant_flag_before_alloc": {"rmaps-invariant"},
     "leak_blocked_holder": {"no-lock-leak", "no-deadlock"},
     "leak_dead_local": {"no-leak"},
     "leak_freed_parent": {"no-leak"},
     "leak_live_local_freed": set(),
     "leak_overwrite_no_recheck": {"no-leak"},
-    "leak_overwrite_recheck": set(),
+    "leak_overwrite_no_recheck FIX=1": set(),
     "leak_unlinked_chain": {"no-leak"},
     "leak_unlinked_chain_freed": set(),
     "limits_counter_grid": set(),
     "lock_leak_error_path": {"no-lock-leak", "no-deadlock"},
-    "lock_leak_error_path_fixed": set(),
+    "lock_leak_error_path FIX=1": set(),
     "lock_leak_srcu_section": {"no-lock-leak"},
     "lock_order_abba_deadlock": {"lock-order", "no-deadlock"},
     "lock_order_consistent": set(),
     "lock_order_cycle_no_deadlock": {"lock-order"},
     "lock_order_serialized_threads": {"lock-order"},
     "lost_update_array_copy": {"rmaps-present"},
-    "lost_update_array_copy_locked": set(),
+    "lost_update_array_copy FIX=1": set(),
     "null_deref_checked_alloc": set(),
     "null_deref_unchecked_alloc": {"no-null-deref"},
     "oob_heap_index": {"no-out-of-bounds"},
-    "oob_in_bounds": set(),
+    "oob_off_by_one FIX=1": set(),
     "oob_off_by_one": {"no-out-of-bounds"},
     "srcu_abba_deadlock": {"no-deadlock", "lock-order"},
-    "srcu_abba_fixed": set(),
+    "srcu_abba_deadlock FIX=1": set(),
     "srcu_grace_period": {"gp-ignores-later-readers"},
-    "uaf_free_after_grace_period": set(),
+    "uaf_free_without_grace_period FIX=1": set(),
     "uaf_free_without_grace_period": {"no-use-after-free"},
     "warn_retry_after_partial": {"no-warn", "no-leak"},
-    "warn_retry_skips_allocated": set(),
+    "warn_retry_after_partial FIX=1": set(),
 }
 
 # Every property, both ways: (a model violating it, a model where it holds although a
 # careless version of the same code violates it).
 BOTH_WAYS = {
     "assertions": ("assert_lost_increment", "assert_locked_increment"),
-    "no-warn": ("warn_retry_after_partial", "warn_retry_skips_allocated"),
+    "no-warn": ("warn_retry_after_partial", "warn_retry_after_partial FIX=1"),
     "no-null-deref": ("null_deref_unchecked_alloc", "null_deref_checked_alloc"),
-    "no-use-after-free": ("uaf_free_without_grace_period", "uaf_free_after_grace_period"),
-    "no-double-free": ("double_free_error_path", "double_free_cleared"),
-    "no-out-of-bounds": ("oob_off_by_one", "oob_in_bounds"),
-    "no-leak": ("leak_overwrite_no_recheck", "leak_overwrite_recheck"),
-    "no-deadlock": ("srcu_abba_deadlock", "srcu_abba_fixed"),
-    "no-lock-leak": ("lock_leak_error_path", "lock_leak_error_path_fixed"),
+    "no-use-after-free": ("uaf_free_without_grace_period", "uaf_free_without_grace_period FIX=1"),
+    "no-double-free": ("double_free_error_path", "double_free_error_path FIX=1"),
+    "no-out-of-bounds": ("oob_off_by_one", "oob_off_by_one FIX=1"),
+    "no-leak": ("leak_overwrite_no_recheck", "leak_overwrite_no_recheck FIX=1"),
+    "no-deadlock": ("srcu_abba_deadlock", "srcu_abba_deadlock FIX=1"),
+    "no-lock-leak": ("lock_leak_error_path", "lock_leak_error_path FIX=1"),
     "no-bad-unlock": ("bad_unlock_not_held", "bad_unlock_balanced"),
     "lock-order": ("lock_order_abba_deadlock", "lock_order_consistent"),
     # named properties: with assert_property, and as an @invariant
-    "rmaps-present": ("lost_update_array_copy", "lost_update_array_copy_locked"),
-    "rmaps-invariant": ("invariant_flag_before_alloc", "invariant_flag_after_alloc"),
+    "rmaps-present": ("lost_update_array_copy", "lost_update_array_copy FIX=1"),
+    "rmaps-invariant": ("invariant_flag_before_alloc", "invariant_flag_before_alloc FIX=1"),
 }
 
 MODELS = sorted(VIOLATED_PROPS)
 
 
 def model_path(name: str) -> str:
-    return str(ROOT / UNIT / f"{name}.c")
+    return str(model_run(ROOT / UNIT, name).path)
 
 
 _CACHE: dict = {}
@@ -119,7 +121,8 @@ def run_model(name: str, **kw):
     key = (name, tuple(sorted(kw.items())))
     if key not in _CACHE:
         faults = kw.pop("faults", None)
-        program = load_model(model_path(name), kw.pop("defines", None), faults)
+        run = model_run(ROOT / UNIT, name)
+        program = load_model(str(run.path), {**run.config, **kw.pop("defines", {})}, faults)
         _CACHE[key] = (program, check_program(program, "sc", limits=Limits(**kw)))
     return _CACHE[key]
 
@@ -138,7 +141,7 @@ def cli(*args, seed: str | None = None, timeout: float = 120):
 
 
 def test_every_unit_model_is_listed():
-    on_disk = sorted(p.stem for p in (ROOT / UNIT).glob("*.c"))
+    on_disk = sorted(r.name for r in model_runs(sorted((ROOT / UNIT).glob("*.c"))))
     assert on_disk == MODELS
 
 
@@ -151,7 +154,7 @@ def test_verdicts(name):
     for p, r in res.results.items():
         assert r.verdict in (HOLDS, VIOLATED)
         # the model's own header says the same thing as the table above
-        assert expectation(program, "sc", p) == r.verdict, p
+        assert expectation(program, "sc", p, model_run(ROOT / UNIT, name).config) == r.verdict, p
         if r.verdict == VIOLATED:
             assert r.trace is not None and r.trace.steps, p
 
@@ -172,15 +175,16 @@ def test_verify_cli_on_unit_models():
     assert r.returncode == 0, r.stdout + r.stderr
     runs = [ln.split() for ln in r.stdout.splitlines() if ln.startswith("[")]  # a line per run
     assert runs and all(ln[1] == "ok" for ln in runs)
-    assert {ln[2] for ln in runs} == {f"{UNIT}/{m}.c" for m in MODELS}
+    assert {ln[2] for ln in runs} == {f"{UNIT}/{m.split()[0]}.c" for m in MODELS}
+    assert len(runs) == len(MODELS)
     r = cli("verify", UNIT, "--format", "table")  # a row per verdict
     rows = [ln for ln in r.stdout.splitlines() if ln.startswith(UNIT)]
     assert rows and all(ln.split()[-1] == "ok" for ln in rows)
-    assert {ln.split()[0] for ln in rows} == {f"{UNIT}/{m}.c" for m in MODELS}
+    assert {ln.split()[0] for ln in rows} == {f"{UNIT}/{m.split()[0]}.c" for m in MODELS}
 
 
 def test_check_cli_exit_codes():
-    assert cli("check", f"{UNIT}/srcu_abba_fixed.c").returncode == 0
+    assert cli("check", f"{UNIT}/lock_order_consistent.c").returncode == 0
     r = cli("check", f"{UNIT}/srcu_abba_deadlock.c")
     assert r.returncode == 1
     assert re.search(r"^no-deadlock\s+violated", r.stdout, re.M)
@@ -493,11 +497,11 @@ def test_check_json():
 
 
 def test_verify_json():
-    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/srcu_abba_fixed.c", "--format", "json")
+    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/lock_order_consistent.c", "--format", "json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["exit_code"] == 0
-    assert len(doc["results"]) == 2
+    assert len(doc["results"]) == 3  # srcu_abba_deadlock.c and its FIX=1, lock_order_consistent.c
     for res in doc["results"]:
         names = {p["name"] for p in res["properties"]}
         assert set(ir.BUILTIN_PROPERTIES) - {ir.P_RACE} <= names

@@ -169,15 +169,16 @@ def test_cli_table_and_json():
 
 
 def test_unit_model_lock_around_the_copy():
-    code, out, _ = cli("necessity", "tests/models/unit/lost_update_array_copy_locked.c", "--no-traces")
+    code, out, _ = cli("necessity", "tests/models/unit/lost_update_array_copy.c", "-D", "FIX=1", "--no-traces")
     assert code == 0
-    assert "line 24: mutex_lock(" in out and "-> lock and its unlocks (line" in out
+    assert "line 33: mutex_lock(" in out and "-> lock and its unlocks (line" in out
     assert max(len(ln) for ln in out.splitlines()) <= 80
     # removing the writer's lock around duplicate..install loses the rmap (B8)
-    doc = json.loads(cli("necessity", "tests/models/unit/lost_update_array_copy_locked.c", "--format", "json")[1])
+    doc = json.loads(cli("necessity", "tests/models/unit/lost_update_array_copy.c", "-D", "FIX=1",
+                         "--format", "json")[1])
     rows = {(e["kind"], e["line"]): e for e in doc["elements"]}
-    assert "rmaps-present [sc]" in rows[("lock", 24)]["summary"]
-    assert rows[("synchronize_srcu", 28)]["summary"] == "nothing breaks"
+    assert "rmaps-present [sc]" in rows[("lock", 33)]["summary"]
+    assert rows[("synchronize_srcu", 40)]["summary"] == "nothing breaks"
 
 
 def test_element_header_key():

@@ -18,6 +18,7 @@ from rmapcheck.engines.explicit.executor import DEFAULT_REDUCTION, REDUCTIONS
 from rmapcheck.engines.explicit.search import Limits
 from rmapcheck.frontend.load import load_model_text
 from rmapcheck.runner import check_file, check_program
+from model_runs import model_runs
 
 MODELS = Path(__file__).parent / "models"
 SMALL = (sorted((MODELS / "unit").glob("*.c")) + sorted((MODELS / "regress").glob("*.c"))
@@ -59,9 +60,10 @@ def test_default_reduction_is_not_none():
 
 
 @pytest.mark.parametrize("mm", ["sc", "ra"])
-@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.name)
-def test_small_models_same_verdicts(path, mm):
-    defines = SMALLER.get((path.name, mm), {})
+@pytest.mark.parametrize("run", model_runs(SMALL), ids=str)  # every @config too: a fixed variant is one
+def test_small_models_same_verdicts(run, mm):
+    path = run.path
+    defines = {**run.config, **SMALLER.get((path.name, mm), {})}
     reduced = check_file(str(path), defines, memory_model=mm)
     none = check_file(str(path), defines, memory_model=mm, limits=Limits(reduction="none"))
     assert reduced.stats.reduction == DEFAULT_REDUCTION and none.stats.reduction == "none"

@@ -394,7 +394,7 @@ def test_tap_parser_is_strict():
 @pytest.fixture(scope="module")
 def mismatch_model(tmp_path_factory) -> str:
     """A unit model whose expectation is wrong, for a failing row."""
-    text = (ROOT / UNIT / "srcu_abba_fixed.c").read_text()
+    text = (ROOT / UNIT / "lock_order_consistent.c").read_text()
     text = text.replace("@expect sc * holds", "@expect sc no-deadlock violated\n * @expect sc * holds")
     assert "no-deadlock violated" in text
     p = tmp_path_factory.mktemp("models") / "wrong_expectation.c"
@@ -403,13 +403,13 @@ def mismatch_model(tmp_path_factory) -> str:
 
 
 def test_verify_tap(mismatch_model):
-    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/srcu_abba_fixed.c", "--format", "tap")
+    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/lock_order_consistent.c", "--format", "tap")
     assert r.returncode == 0, r.stderr
     tap = parse_tap13(r.stdout)
-    assert tap["plan"] == 22 and all(t["ok"] for t in tap["tests"])
+    assert tap["plan"] == 33 and all(t["ok"] for t in tap["tests"])
     # written as the runs finish: the plan last, after the kselftest totals
-    assert r.stdout.rstrip().splitlines()[-2:] == ["# Totals: pass:22 fail:0 xfail:0 xpass:0 skip:0 error:0", "1..22"]
-    r = cli("verify", f"{UNIT}/srcu_abba_fixed.c", mismatch_model, "--format", "tap")
+    assert r.stdout.rstrip().splitlines()[-2:] == ["# Totals: pass:33 fail:0 xfail:0 xpass:0 skip:0 error:0", "1..33"]
+    r = cli("verify", f"{UNIT}/lock_order_consistent.c", mismatch_model, "--format", "tap")
     assert r.returncode == 1
     tap = parse_tap13(r.stdout)
     bad = [t for t in tap["tests"] if not t["ok"]]
@@ -443,15 +443,15 @@ def test_verify_junit(mismatch_model):
     import xml.etree.ElementTree as ET
 
     schema = junit_schema()
-    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/srcu_abba_fixed.c", mismatch_model,
+    r = cli("verify", f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/lock_order_consistent.c", mismatch_model,
             "--format", "junit")
     assert r.returncode == 1
     schema.validate(r.stdout)
     root = ET.fromstring(r.stdout)
     # written as the runs finish: one suite per run, the totals on each suite
-    assert root.tag == "testsuites" and len(root.findall(".//testcase")) == 33
+    assert root.tag == "testsuites" and len(root.findall(".//testcase")) == 44
     suites = root.findall("testsuite")
-    assert len(suites) == 3 and sum(int(s.get("failures")) for s in suites) == 1
+    assert len(suites) == 4 and sum(int(s.get("failures")) for s in suites) == 1
     fails = root.findall(".//failure")
     assert len(fails) == 1 and "expected violated, got holds" in fails[0].get("message")
     # and the schema really checks: a failure without its test case is invalid
@@ -475,7 +475,7 @@ def test_ci_formatters_take_any_rows():
 
 
 def test_verify_json_still_works():
-    r = cli("verify", f"{UNIT}/srcu_abba_fixed.c", "--format", "json")
+    r = cli("verify", f"{UNIT}/lock_order_consistent.c", "--format", "json")
     doc = json.loads(r.stdout)
     assert doc["exit_code"] == 0 and all(row["status"] == "ok" for row in doc["rows"])
 
@@ -492,22 +492,22 @@ def test_explain_lost_update():
     assert out.startswith("an rmap pointer written into the old array")
     assert "Model: tests/models/unit/lost_update_array_copy.c" in out
     assert "NR_SLOTS = 1" in out
-    assert "Threads:\n  writer   writer() at line 26\n  vcpu   vcpu() at line 33" in out
+    assert "Threads:\n  writer   writer() at line 30\n  vcpu   vcpu() at line 43" in out
     assert re.search(r"rmaps-present\s+violated\s+expected violated", out)
     assert "CPU0 (writer)" in out
     text = " ".join(out.split())
-    assert "First, vcpu (vcpu(), lines 35-41) enters an srcu read section of kvm.srcu" in text
-    assert ("That value was copied from arr0.s[0].rmap by writer at line 28, before vcpu wrote &int#1 to "
-            "arr0.s[0].rmap at line 41: the copy missed that write") in text
+    assert "First, vcpu (vcpu(), lines 45-51) enters an srcu read section of kvm.srcu" in text
+    assert ("That value was copied from arr0.s[0].rmap by writer at line 35, before vcpu wrote &int#1 to "
+            "arr0.s[0].rmap at line 51: the copy missed that write") in text
     assert "/work/" not in out and "/tmp/" not in out
 
 
 @pytest.mark.parametrize("name,words", [
-    ("leak_overwrite_no_recheck", "vcpu.1 overwrote rmap, which held &int#1 (stored by vcpu.0 at line 19)"),
-    ("lock_leak_error_path", "took slots_arch_lock at line 22 (alloc_rmaps()) and returned without releasing it"),
-    ("uaf_free_without_grace_period", "writer freed slots#1 at line 21 (replace()) while reader was still "
+    ("leak_overwrite_no_recheck", "vcpu.1 overwrote rmap, which held &int#1 (stored by vcpu.0 at line 28)"),
+    ("lock_leak_error_path", "took slots_arch_lock at line 26 (alloc_rmaps()) and returned without releasing it"),
+    ("uaf_free_without_grace_period", "writer freed slots#1 at line 28 (replace()) while reader was still "
                                       "inside its srcu read section"),
-    ("invariant_flag_before_alloc", "false in the state after vcpu writes have_rmaps = 1 at line 30"),
+    ("invariant_flag_before_alloc", "false in the state after vcpu writes have_rmaps = 1 at line 44"),
 ])
 def test_explain_says_what_went_wrong(name, words):
     r = cli("explain", f"{UNIT}/{name}.c")

@@ -40,7 +40,7 @@ cli = run_cli
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "report"
     r = cli("report", "--html", out, f"{UNIT}/lost_update_array_copy.c", f"{UNIT}/srcu_abba_deadlock.c",
-            f"{UNIT}/srcu_abba_fixed.c")
+            f"{UNIT}/lock_order_consistent.c")
     assert r.returncode == 0, r.stderr
     return out
 
@@ -48,7 +48,7 @@ def site(tmp_path_factory):
 def test_site_pages(site):
     files = sorted(p.name for p in site.iterdir())
     assert files == [".rmapcheck-report", "index.html", "tests__models__unit__lost_update_array_copy.html",
-                     "tests__models__unit__srcu_abba_deadlock.html", "tests__models__unit__srcu_abba_fixed.html"]
+                     "tests__models__unit__srcu_abba_deadlock.html", "tests__models__unit__lock_order_consistent.html"]
     index = (site / "index.html").read_text()
     assert 'href="tests__models__unit__lost_update_array_copy.html"' in index
     page = (site / "tests__models__unit__lost_update_array_copy.html").read_text()
@@ -69,23 +69,23 @@ def test_refuses_a_directory_that_is_not_a_report(tmp_path):
     d = tmp_path / "mine"
     d.mkdir()
     (d / "notes.txt").write_text("my notes")
-    r = cli("report", "--html", d, f"{UNIT}/srcu_abba_fixed.c")
+    r = cli("report", "--html", d, f"{UNIT}/lock_order_consistent.c")
     assert r.returncode == 2 and "not an rmapcheck report" in r.stderr
     assert sorted(p.name for p in d.iterdir()) == ["notes.txt"] and (d / "notes.txt").read_text() == "my notes"
     f = tmp_path / "file"
     f.write_text("x")
-    assert cli("report", "--html", f, f"{UNIT}/srcu_abba_fixed.c").returncode == 2
+    assert cli("report", "--html", f, f"{UNIT}/lock_order_consistent.c").returncode == 2
     assert f.read_text() == "x"
 
 
 def test_rewrites_its_own_report_and_keeps_other_files(tmp_path):
     d = tmp_path / "rep"
-    assert cli("report", "--html", d, f"{UNIT}/srcu_abba_fixed.c", f"{UNIT}/srcu_abba_deadlock.c").returncode == 0
+    assert cli("report", "--html", d, f"{UNIT}/lock_order_consistent.c", f"{UNIT}/srcu_abba_deadlock.c").returncode == 0
     (d / "README.txt").write_text("kept")
-    assert cli("report", "--html", d, f"{UNIT}/srcu_abba_fixed.c").returncode == 0
+    assert cli("report", "--html", d, f"{UNIT}/lock_order_consistent.c").returncode == 0
     names = sorted(p.name for p in d.iterdir())
     # the page of the model no longer reported is gone; the user's file is kept
-    assert names == [".rmapcheck-report", "README.txt", "index.html", "tests__models__unit__srcu_abba_fixed.html"]
+    assert names == [".rmapcheck-report", "README.txt", "index.html", "tests__models__unit__lock_order_consistent.html"]
     assert (d / "README.txt").read_text() == "kept"
     # a user file where the report would write a page: refused
     (d / "tests__models__unit__srcu_abba_deadlock.html").write_text("mine")

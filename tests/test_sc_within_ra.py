@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rmapcheck.runner import check_file
+from model_runs import model_runs
 
 MODELS = Path(__file__).parent / "models"
 SMALL = sorted((MODELS / "unit").glob("*.c")) + sorted((MODELS / "regress").glob("*.c"))
@@ -30,6 +31,6 @@ def sc_violations_missed_by_ra(path: str, defines: dict | None = None) -> set:
     return {p for p in violated if ra.results[p].verdict != "violated"}
 
 
-@pytest.mark.parametrize("path", [p for p in SMALL if p.name not in LIMITED], ids=lambda p: p.name)
-def test_every_sc_violation_is_an_ra_violation(path):
-    assert sc_violations_missed_by_ra(str(path)) == set()
+@pytest.mark.parametrize("run", model_runs([p for p in SMALL if p.name not in LIMITED]), ids=str)
+def test_every_sc_violation_is_an_ra_violation(run):
+    assert sc_violations_missed_by_ra(str(run.path), run.config) == set()

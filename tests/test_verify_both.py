@@ -28,13 +28,15 @@ def cli(*args):
 
 def test_the_z3_column_says_what_z3_found():
     r = cli("verify", "--engine", "both", "--format", "json",
-            str(UNIT / "srcu_abba_deadlock.c"), str(UNIT / "lock_leak_error_path_fixed.c"))
+            str(UNIT / "srcu_abba_deadlock.c"), str(UNIT / "lock_leak_error_path.c"))
     assert r.returncode == 0, r.stdout + r.stderr
-    z3 = {(Path(row["model"]).name, row["prop"]): row["z3"] for row in json.loads(r.stdout)["rows"]}
-    assert re.fullmatch(r"violated \(\d+ steps\)", z3[("srcu_abba_deadlock.c", "no-deadlock")])
-    assert re.fullmatch(r"violated \(\d+ steps\)", z3[("srcu_abba_deadlock.c", "lock-order")])
-    assert z3[("srcu_abba_deadlock.c", "no-leak")] == "holds"
-    assert z3[("lock_leak_error_path_fixed.c", "no-lock-leak")] == "holds"
+    z3 = {(Path(row["model"]).name, row["config"], row["prop"]): row["z3"] for row in json.loads(r.stdout)["rows"]}
+    assert re.fullmatch(r"violated \(\d+ steps\)", z3[("srcu_abba_deadlock.c", "default", "no-deadlock")])
+    assert re.fullmatch(r"violated \(\d+ steps\)", z3[("srcu_abba_deadlock.c", "default", "lock-order")])
+    assert z3[("srcu_abba_deadlock.c", "default", "no-leak")] == "holds"
+    assert z3[("srcu_abba_deadlock.c", "FIX=1", "no-deadlock")] == "holds"
+    assert re.fullmatch(r"violated \(\d+ steps\)", z3[("lock_leak_error_path.c", "default", "no-lock-leak")])
+    assert z3[("lock_leak_error_path.c", "FIX=1", "no-lock-leak")] == "holds"
     text = cli("verify", "--engine", "both", "--format", "table", str(UNIT / "srcu_abba_deadlock.c"))
     header = text.stdout.splitlines()[0].split()
     assert header[:8] == ["model", "memory", "model", "config", "property", "expected", "got", "z3"]
@@ -50,7 +52,8 @@ def test_the_explicit_engine_alone_has_no_z3_column():
 def test_an_undecided_z3_says_incomplete():
     """Loops unrolled once are not enough for this model: z3 proves nothing (its unwinding check
     fails), says 'incomplete' in its column, and the explicit engine still decides every row."""
-    r = cli("verify", "--engine", "both", "--unwind", "1", "--format", "json", str(UNIT / "break_inner_loop_fixed.c"))
+    r = cli("verify", "--engine", "both", "--unwind", "1", "--format", "json", "--config", "FIX=1",
+            str(UNIT / "break_inner_loop.c"))
     assert r.returncode == 0, r.stdout + r.stderr
     rows = json.loads(r.stdout)["rows"]
     assert {row["status"] for row in rows} == {"ok"}

@@ -38,7 +38,7 @@ def test_jobs_give_the_same_table_and_traces():
 
 
 def test_jobs_give_the_same_json():
-    args = [f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/srcu_abba_fixed.c", f"{UNIT}/lock_leak_error_path.c",
+    args = [f"{UNIT}/srcu_abba_deadlock.c", f"{UNIT}/lock_order_consistent.c", f"{UNIT}/lock_leak_error_path.c",
             "--format", "json"]
     one, three = json.loads(cli("verify", "-j1", *args).stdout), json.loads(cli("verify", "-j3", *args).stdout)
 
@@ -58,7 +58,7 @@ def test_jobs_give_the_same_json():
 def test_jobs_api_rows_in_plan_order():
     from rmapcheck.verify import verify
 
-    paths = [f"{ROOT}/{UNIT}/srcu_abba_fixed.c", f"{ROOT}/{UNIT}/heap_symmetry.c", f"{ROOT}/{UNIT}/srcu_abba_deadlock.c"]
+    paths = [f"{ROOT}/{UNIT}/lock_order_consistent.c", f"{ROOT}/{UNIT}/heap_symmetry.c", f"{ROOT}/{UNIT}/srcu_abba_deadlock.c"]
     rows1, res1 = verify(paths, jobs=1)
     rows2, res2 = verify(paths, jobs=2)
     key = [(r.model, r.memory_model, r.config, r.prop, r.expected, r.got, r.states, r.status) for r in rows1]
@@ -72,7 +72,7 @@ def test_error_in_a_worker_is_one_message_and_exit_2(tmp_path):
     bad.write_text("/*\n * @title bad config\n * @thread writer\n * @config N=0\n * @expect sc * holds\n */\n"
                    "#define N 2\nint a[N];\n\nvoid writer(void)\n{\n\tWRITE_ONCE(a[0], 1);\n}\n")
     for j in ("1", "2"):
-        r = cli("verify", "-j", j, f"{UNIT}/srcu_abba_fixed.c", str(bad))
+        r = cli("verify", "-j", j, f"{UNIT}/lock_order_consistent.c", str(bad))
         assert r.returncode == 2, (j, r.stdout, r.stderr)
         assert r.stderr.count("error: array size must be positive, not 0") == 1, r.stderr
         assert "Traceback" not in r.stderr

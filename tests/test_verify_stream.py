@@ -28,7 +28,7 @@ def cli(*args, timeout: float = 300):
 def mixed(tmp_path_factory) -> Path:
     """A directory of three models: one as expected, one whose expectation is wrong, one malformed."""
     d = tmp_path_factory.mktemp("mixed")
-    good = (UNIT / "srcu_abba_fixed.c").read_text()
+    good = (UNIT / "lock_order_consistent.c").read_text()
     (d / "a_good.c").write_text(good)
     wrong = good.replace("@expect sc * holds", "@expect sc no-deadlock violated\n * @expect sc * holds")
     assert wrong != good
@@ -103,7 +103,7 @@ def test_json_is_one_document_and_jsonl_a_line_per_run(mixed):
 
 def test_the_first_line_comes_before_the_last_run_ends(tmp_path):
     """A fast model, then one that runs for many seconds: its line is read while it still runs."""
-    (tmp_path / "a_fast.c").write_text((UNIT / "srcu_abba_fixed.c").read_text())
+    (tmp_path / "a_fast.c").write_text((UNIT / "lock_order_consistent.c").read_text())
     slow = (UNIT / "limits_counter_grid.c").read_text()
     (tmp_path / "z_slow.c").write_text(re.sub(r"#define ROUNDS \d+", "#define ROUNDS 30", slow))
     proc = subprocess.Popen([sys.executable, "-m", "rmapcheck", "verify", "-j", "1", str(tmp_path)], cwd=ROOT,
@@ -120,7 +120,7 @@ def test_the_first_line_comes_before_the_last_run_ends(tmp_path):
 
 def test_a_line_per_run_and_the_summary_only(tmp_path):
     """The default output of a clean verify: one line per run, then the summary line."""
-    r = cli("verify", str(UNIT / "srcu_abba_fixed.c"), str(UNIT / "srcu_abba_deadlock.c"),
+    r = cli("verify", str(UNIT / "lock_order_consistent.c"), str(UNIT / "srcu_abba_deadlock.c"),
             str(UNIT / "lock_leak_error_path.c"))
     assert r.returncode == 0
     lines = r.stdout.splitlines()
@@ -182,7 +182,7 @@ def on_terminal(*args: str) -> tuple[int, list[str]]:
 
 def test_progress_on_a_terminal_is_cleared():
     """Under a pseudo-terminal the live line is redrawn in place and erased at the end."""
-    code, screen = on_terminal("verify", "-j", "1", str(UNIT / "srcu_abba_fixed.c"),
+    code, screen = on_terminal("verify", "-j", "1", str(UNIT / "lock_order_consistent.c"),
                                str(UNIT / "lock_leak_error_path.c"))
     assert code == 0
     assert len(screen) == 3, screen  # no progress line left, none written onto

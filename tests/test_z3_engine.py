@@ -117,7 +117,7 @@ def test_cli_both_agree():
     (["--engine", "z3", "--show-invariant"], "rmapcheck prove"),
 ])
 def test_removed_options_of_the_interleaving_encoding_exit_2(args, says):
-    r = run_cli("check", str(MODELS / "unit" / "srcu_abba_fixed.c"), *args)
+    r = run_cli("check", str(MODELS / "unit" / "lock_order_consistent.c"), *args)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("rmapcheck: error: ") and says in r.stderr and "removed" in r.stderr
     assert len(r.stderr.splitlines()) == 1

@@ -26,6 +26,7 @@ from rmapcheck.engines.z3ev.witness import Witness
 from rmapcheck.errors import InternalError
 from rmapcheck.frontend import load_model
 from rmapcheck.properties.verdict import HOLDS, INCOMPLETE, UNSUPPORTED as V_UNSUPPORTED, VIOLATED
+from model_runs import model_runs
 
 TESTS = Path(__file__).parent
 UNIT = sorted((TESTS / "models" / "unit").glob("*.c")) + sorted((TESTS / "models" / "atomics").glob("*.c")) + \
@@ -36,9 +37,10 @@ NEEDS_UNWIND = {"long_local_loop.c"}
 DECIDED = (HOLDS, VIOLATED)
 
 
-@pytest.mark.parametrize("path", UNIT, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_unit_models_agree_with_explicit(path):
-    program = load_model(str(path), {})
+@pytest.mark.parametrize("run", model_runs(UNIT), ids=str)  # every @config too: a fixed variant is one
+def test_unit_models_agree_with_explicit(run):
+    path = run.path
+    program = load_model(str(path), run.config)
     ex = explore(program)
     z = check_events(program)
     for name, e in ex.results.items():
@@ -113,7 +115,7 @@ def test_witness_that_does_not_replay_is_an_internal_error():
 
 
 def test_unwinding_bound_too_small_is_incomplete_never_holds():
-    program = load_model(str(TESTS / "models/unit/break_inner_loop_fixed.c"), {})
+    program = load_model(str(TESTS / "models/unit/break_inner_loop.c"), {"FIX": 1})
     z = check_events(program, unwind=1)
     verdicts = {r.verdict for r in z.results.values()}
     assert HOLDS not in verdicts
@@ -133,10 +135,11 @@ def test_cli_events_mode_reports_and_exit_codes():
     assert "no-use-after-free  violated" in r.stdout
     assert "no-leak            holds" in r.stdout
     assert "CPU0" in r.stdout or "1  writer" in r.stdout
-    r = _cli("check", "--engine", "both", "--mode", "events", str(TESTS / "models/unit/oob_in_bounds.c"))
+    r = _cli("check", "--engine", "both", "--mode", "events", "-D", "FIX=1",
+             str(TESTS / "models/unit/oob_off_by_one.c"))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "engines agree" in r.stdout
-    r = _cli("check", "--unwind", "3", str(TESTS / "models/unit/oob_in_bounds.c"))
+    r = _cli("check", "--unwind", "3", str(TESTS / "models/unit/oob_off_by_one.c"))
     assert r.returncode == 2 and "--unwind" in r.stderr
 
 
@@ -157,7 +160,7 @@ LEAKS = [
     ("regress/leak_last_step_ra.c", "t", 18),  # the last step drops the only reference
     ("unit/leak_unlinked_chain.c", "cut", 17),  # through a heap cell, another thread's step
     ("unit/leak_freed_parent.c", "t", 19),  # a freed object's cells point nowhere
-    ("unit/leak_overwrite_no_recheck.c", "vcpu", 19),
+    ("unit/leak_overwrite_no_recheck.c", "vcpu", 28),
 ]
 
 
@@ -189,7 +192,7 @@ def test_leak_witness_without_a_leak_is_an_internal_error():
     replay through the explicit executor finds none and says so."""
     import z3
 
-    prog = Program(load_model(str(TESTS / "models/unit/leak_overwrite_recheck.c"), {}))
+    prog = Program(load_model(str(TESTS / "models/unit/leak_overwrite_no_recheck.c"), {"FIX": 1}))
     enc = Encoding(prog)
     s = z3.Solver()
     s.add(*enc.facts)

@@ -3,14 +3,18 @@
  * @description The writer duplicates the memslot array by value without slots_arch_lock;
  *   the vCPU allocates into the active (old) array and publishes the flag; the writer then
  *   installs its stale copy, which lacks the rmap: a reader sees the flag and a NULL rmap.
+ *   FIX=1: the copy is made and installed under slots_arch_lock, and no rmap is lost.
+ * @config FIX=1
  * @memory-models sc
  * @thread writer
  * @thread vcpu
  * @thread reader
  * @expect sc rmaps-present violated
  * @expect sc * holds
+ * @expect sc FIX=1 * holds
  */
 #define NR_SLOTS 1
+#define FIX 0
 struct slot { int *rmap; int npages; };
 struct slots { struct slot s[NR_SLOTS]; };
 struct kvm {
@@ -25,8 +29,14 @@ struct kvm kvm = { .active = &arr0 };
 
 void writer(void)
 {
+#if FIX
+	mutex_lock(&kvm.slots_arch_lock);
+#endif
 	arr1 = *kvm.active;
 	rcu_assign_pointer(kvm.active, &arr1);
+#if FIX
+	mutex_unlock(&kvm.slots_arch_lock);
+#endif
 	synchronize_srcu(&kvm.srcu);
 }
 
