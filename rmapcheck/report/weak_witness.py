@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from rmapcheck.errors import InternalError, pos_text, where_text
+from rmapcheck.errors import InternalError, where_text
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import Trace, TraceStep
 
@@ -92,33 +92,20 @@ class WeakExecution:
 
 def weak_execution(witness, graph) -> WeakExecution:
     """Name the events of graph (the one witness.check_graph() returned) with the model's
-    cells, values and lines, and tie each to its program step."""
+    cells, values and lines, and tie each to its program step. Heap objects are numbered in
+    the order weak_trace lists their allocations (kvm_rmap_head#1 first), as in sc traces."""
+    from dataclasses import replace
+
     from rmapcheck.engines.explicit.executor import Executor
     from rmapcheck.engines.explicit.replay import _Names
 
     enc, P = witness.enc, witness.P
     program = P.p
-    ex = Executor(program)
-    names = _Names(ex)
     steps = []
     for s in P.steps:
-        if s.tid < P.nthreads and witness.true(s.guard) and witness.num(s.clock) <= witness.T:
+        if s.tid < P.nthreads and s.kind != "sync_end" and witness.true(s.guard) \
+                and witness.num(s.clock) <= witness.T:
             steps.append((s.sid, s.tid, witness.num(s.clock)))
-    info: dict = {}
-    for sid, _, _ in sorted(steps, key=lambda x: (x[2], x[1])):  # heap objects named in execution order
-        s = P.steps[sid]
-        ops = []
-        if s.kind == "alloc":
-            obj = P.objs[s.info["obj"]]
-            if witness.true(obj.fail):
-                ops.append(f"allocation of {obj.type_name} fails (NULL)")
-            else:
-                names.born(obj.oid, obj.type_name)
-                ops.append(f"allocate {names.heap[obj.oid]}")
-        elif s.kind == "free":
-            ops.append(f"free {names.value(witness.value(s.addr), True)}")
-        loc = s.instr.loc
-        info[sid] = (loc.line, loc.incl_file, s.instr.func, s.instr.text, ops)
     live = [e for e in enc.events if witness.true(enc.executed(e))]
     gev = graph.events
     n_iw = sum(1 for e in gev if e.kind == "IW")
@@ -131,23 +118,41 @@ def weak_execution(witness, graph) -> WeakExecution:
         src = live[k] if 0 <= k < len(live) else None
         if src is not None and (src.tid, src.kind) != (g.tid, g.kind):
             raise InternalError(f"weak witness: graph event {g.eid} is not executed event {src.eid}")
-        cell = _cell(names, program, g)
-        value = "" if g.kind == "F" else _value(names, program, g)
         line, file = 0, ""
         if src is not None and src.loc is not None:
             line = src.loc.line
             file = os.path.basename(src.loc.file) if src.loc.included else model_file
         tags = tuple(sorted(t for t in g.tags if t != "IW"))
         note = "end of the prefix: the section is still open" if src is None and g.tid >= 0 else ""
-        out.append(WeakEvent(g.eid, g.tid, g.kind, cell, value, tags, line, file,
+        out.append(WeakEvent(g.eid, g.tid, g.kind, "", "", tags, line, file,
                              src.step if src is not None else None, note))
     site = witness.site
     site_sid = site.sid
     own = sorted((c, sid) for sid, tid, c in steps if tid == site.tid)
     if site_sid is None and own:
         site_sid = own[-1][1]
-    return WeakExecution(enc.memory_model, witness.prop, witness.message, [t.name for t in ex.threads], out, graph,
-                         site_sid, [x for x in steps if P.steps[x[0]].kind != "sync_end"], info, model_file)
+    ex = Executor(program)
+    wx = WeakExecution(enc.memory_model, witness.prop, witness.message, [t.name for t in ex.threads], out, graph,
+                       site_sid, steps, {}, model_file)
+    order, _ = linearise(wx)  # needs no name: the steps and the graph's relations
+    names = _Names(ex)
+    for sid in order:
+        s = P.steps[sid]
+        ops = []
+        if s.kind == "alloc":
+            obj = P.objs[s.info["obj"]]
+            if witness.true(obj.fail):
+                ops.append(f"allocation of {obj.type_name} fails (NULL)")
+            else:
+                names.born(obj.oid, obj.type_name)
+                ops.append(f"allocate {names.heap[obj.oid]}")
+        elif s.kind == "free":
+            ops.append(f"free {names.value(witness.value(s.addr), True)}")
+        loc = s.instr.loc
+        wx.step_info[sid] = (loc.line, loc.incl_file, s.instr.func, s.instr.text, ops)
+    wx.events = [replace(e, cell=_cell(names, program, g), value="" if g.kind == "F" else _value(names, program, g))
+                 for e, g in zip(out, gev)]
+    return wx
 
 
 def _cell(names, program, g) -> str:
