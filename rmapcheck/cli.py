@@ -104,11 +104,11 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-memory", type=_positive(float), metavar="MiB",
                    help="stop a run when the process uses more than MiB mebibytes")
     p.add_argument("--reduction", choices=list(REDUCTIONS), default=None,
-                   help="explicit engine: private (default) runs an allocation and an access to an "
-                        "object no other thread can reach inside the step before it; movers also a step no "
-                        "other thread can interfere with (an access guarded by a lock the thread holds, an "
-                        "unlock, a fence); none schedules every visible step (counterexamples are shortest "
-                        "in the graph explored)")
+                   help="explicit engine: persistent (default) explores the movers' transitions in "
+                        "persistent sets; private runs an allocation and an access to an object no other "
+                        "thread can reach inside the step before it; movers also a step no other thread can "
+                        "interfere with (an access guarded by a lock the thread holds, an unlock, a fence); "
+                        "none schedules every visible step (counterexamples are shortest in the graph explored)")
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:

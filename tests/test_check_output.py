@@ -41,12 +41,12 @@ def test_whole_messages_wrapped_and_80_columns():
 
 
 def test_max_trace_steps_shows_the_elision():
-    code, full = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "steps")
+    code, full = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "steps", "--reduction", "none")
     steps = re.findall(r"^ +(\d+)  \S", full, re.M)
     assert len(steps) == 16
-    code, short = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "steps", "--max-trace-steps", "4")
+    code, short = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "steps", "--max-trace-steps", "4", "--reduction", "none")
     shown = [int(n) for n in re.findall(r"^ +(\d+)  \S", short, re.M)]
     assert shown == [1, 2, 15, 16]  # the first and the last, where it goes wrong
     assert "  ... 12 steps left out (--max-trace-steps) ..." in short.splitlines()
-    code, diagram = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "diagram", "--max-trace-steps", "4")
+    code, diagram = check(f"{UNIT}/lost_update_array_copy.c", "--trace-format", "diagram", "--max-trace-steps", "4", "--reduction", "none")
     assert any("steps left out (--max-trace-steps)" in ln for ln in diagram.splitlines())

@@ -83,7 +83,7 @@ LOCAL_STEP_LIMIT = 100_000
 # assertions, invariants, leaks and races of the threads outside are met in the reduced graph
 # with the set's transitions made earlier; allocation failures commute as a set.
 REDUCTIONS = ("none", "private", "movers", "persistent")
-DEFAULT_REDUCTION = "private"
+DEFAULT_REDUCTION = "persistent"
 ALLOC = "alloc"  # privf marker: an allocation, whose object is always fresh
 
 
