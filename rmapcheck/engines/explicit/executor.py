@@ -603,10 +603,12 @@ class Executor:
     # -- invariants -------------------------------------------------------------------------
     def check_invariants(self, state) -> list:
         """Evaluate every @invariant on a state. They read memory only, so results are
-        memoised on the memory part of the state (many states share it)."""
+        memoised on the memory part of the state (many states share it): the globals and the
+        heap (the memory model's part, views under ra, is no key: an invariant reads as an
+        observer outside every thread, who sees the latest values whatever the views)."""
         if not self.inv:
             return []
-        key = (state[0], state[1], state[4])
+        key = (state[0], state[1])
         hit = self._inv_cache.get(key)
         if hit is None:
             if len(self._inv_cache) > 200_000:

@@ -26,6 +26,7 @@ property ``no-data-race``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from operator import itemgetter
 
 from rmapcheck.engines.explicit.executor import Event, Stop
@@ -570,11 +571,17 @@ class RAMemory(SCMemory):
     def _drop(self, G, H, T, X, shift: dict):
         """Drop the first shift[loc] messages of each location loc, and renumber the views."""
         tviews, F, gp = X
+        keys = [(loc,) for loc in shift]  # (loc,) sorts just before every (loc, timestamp)
 
         def sview(view):
-            # the same object when no location of the view is shifted (most views, most steps)
-            for loc, _ in view:
-                if loc in shift:
+            # the same object when no location of the view is shifted (most views, most steps);
+            # a view is sorted by location (freeze), so a binary search per shifted one tells
+            if not view:
+                return view
+            n = len(view)
+            for key in keys:
+                i = bisect_left(view, key)
+                if i < n and view[i][0] == key[0]:
                     break
             else:
                 return view
