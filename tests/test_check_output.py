@@ -33,8 +33,8 @@ def test_whole_messages_wrapped_and_80_columns():
     table = out.split("\n\n")[0]
     text = " ".join(table.split())
     # the deadlock's whole message, wrapped in the detail column, nothing cut with '...'
-    assert ("no thread can move: writer waits in synchronize_srcu(kvm.srcu) at line 19 for vcpu; vcpu waits "
-            "for kvm.slots_arch_lock at line 26, held by writer") in text
+    assert ("no thread can move: writer waits in synchronize_srcu(kvm.srcu) at line 27 for vcpu; vcpu waits "
+            "for kvm.slots_arch_lock at line 35, held by writer") in text
     assert "..." not in table
     code, wide = check(f"{UNIT}/srcu_abba_deadlock.c", "--width", "120")
     assert max(len(ln) for ln in wide.splitlines()) > 80 and len(wide.splitlines()) < len(out.splitlines())

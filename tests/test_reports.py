@@ -191,7 +191,7 @@ def test_itf_states_follow_the_trace():
     assert last["kvm"]["active"] == "&arr1" and last["kvm"]["have_rmaps"] == 1
     assert last["arr1"]["s"][0]["rmap"] == "NULL" and last["arr0"]["s"][0]["rmap"] == "&int#1"
     assert "int#1" in last["rmapcheck::heap"]
-    assert last["rmapcheck::threads"]["reader"]["line"] == 55
+    assert last["rmapcheck::threads"]["reader"]["line"] == 65
     assert "kvm.slots_arch_lock" in last["rmapcheck::threads"]["vcpu"]["holds"]
     acts = [s["#meta"]["action"] for s in doc["states"][1:]]
     assert [a["thread"] for a in acts] == [s.thread for s in res.results["rmaps-present"].trace.steps]
@@ -291,7 +291,7 @@ def test_execution_graph_has_herd7_relations():
     # the reader's failing read reads from the writer's copy, which read arr0 before vcpu wrote it
     rd = [e for e in exe.events if e.thread == "reader" and e.target == "arr1.s[0].rmap"][-1]
     src = next(s for s, r, c in exe.rf if r == rd.eid)
-    assert exe.events[src].thread == "writer" and exe.events[src].line == 28
+    assert exe.events[src].thread == "writer" and exe.events[src].line == 35
     # lock hand-over and grace periods
     program, res = run("srcu_grace_period")
     exe = build_execution(program, res.results["gp-ignores-later-readers"])
