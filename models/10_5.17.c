@@ -30,6 +30,15 @@
  * @expect sc * holds
  * @expect ra stale-slot-rmaps violated
  * @expect ra * holds
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3
+ * @expect lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3 stale-slot-rmaps violated
+ * @expect lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3 rmaps-present violated
+ * @expect lkmm * holds
+ * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3 stale-slot-rmaps violated
+ * @expect tso * holds
  * THE OPEN QUESTIONS, as this model settles them
  *   (a) stale-slot-rmaps, VIOLATED for DELETE, MOVE and FLAGS_ONLY, holds for CREATE: an aging
  *       notifier (clear_flush_young / clear_young / test_young -> __kvm_handle_hva_range ->
@@ -45,6 +54,16 @@
  *   (b) commit-rmaps, HOLDS: kvm_mmu_slot_apply_flags walks the live `new`, the object the
  *       allocator fills once `new` is in the active set; the flag's acquire orders those stores
  *       before the walk.
+ * WEAK MEMORY (`rmapcheck verify --memory-model lkmm|tso`, the z3 event engine; docs/memory-model.md)
+ *   One address space and one slot (sc's configurations take 20 minutes and more a property
+ *   under lkmm). CREATE of the free id (WRITER_CHANGE=0: one allocation, one reader, no slot
+ *   replaced): every property holds under lkmm and tso, where the mutants 15 and 16 violate
+ *   rmaps-present under lkmm: the flag's release/acquire is what keeps B6 away. FLAGS_ONLY
+ *   (WRITER_CHANGE=3): stale-slot-rmaps is (a), as under sc; rmaps-present is violated under
+ *   lkmm only, in an execution LKMM flags as a data race: the fault reads `new`'s rmap pointer
+ *   through slots->slots[0], a plain load two address dependencies from srcu_dereference, which
+ *   LKMM does not order (the kernel's id_to_memslot and search_memslots walk the set the same
+ *   way, relying on dependency ordering through plain pointer loads); the flag is not involved.
  * The mutants 15 and 16 include this file with MUTANT_RELAXED_STORE or MUTANT_RELAXED_LOAD.
  * WRITE-TRACKING ARRAYS (gfn_track, filled by the same allocator since 1e76a3ce0d3c) are left out,
  * as in 09: no reader of this model reads them, and the rmaps already show every interleaving

@@ -25,6 +25,20 @@
  * @expect ra no-data-race violated
  * @expect ra rmaps-present violated
  * @expect ra * holds
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3
+ * @expect lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=3 commit-rmaps violated
+ * @expect lkmm rmaps-present violated
+ * @expect lkmm * holds
+ * @expect tso * holds
+ * UNDER tso AND lkmm (the z3 event engine; one address space and one slot): B6 is an LKMM
+ * behaviour and not an x86 one. With CREATE of the free id (WRITER_CHANGE=0) 10 holds and
+ * this mutant violates rmaps-present under lkmm (the fault reads the flag true and the rmap
+ * pointer NULL); with FLAGS_ONLY (WRITER_CHANGE=3) the commit hook too (commit-rmaps). x86-TSO
+ * keeps stores in order and loads in order: every property holds (docs/memory-model.md says
+ * what the compiler may still do).
  * THE MUTANT: 10_5.17.c (Linux 5.17, where every property of the allocator and the writer holds
  * under both memory models) with ONE change to the flag's release/acquire pairing (B6),
  * MUTANT_RELAXED_STORE (marked MUTATION in mmu_first_shadow_root_alloc). The aging MMU

@@ -189,8 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "one with the exit code; tap: TAP 13 as kselftests print it; junit: JUnit XML "
                         "(tap, junit and jsonl are written as the runs finish)")
     v.add_argument("-v", "--verbose", action="store_true", help="the same as --format table")
-    v.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
-                   help="only this memory model (repeatable)")
+    v.add_argument("--memory-model", choices=["sc", "ra", "tso", "lkmm"], action="append", dest="memory_models",
+                   help="only this memory model (repeatable); tso and lkmm (never run by default): the "
+                        "@configs naming them, with the z3 engine")
     v.add_argument("--config", action="append", dest="configs", metavar="default|NAME=VALUE",
                    help="only this configuration: 'default', or a @config as the table shows it "
                         "(repeatable)")

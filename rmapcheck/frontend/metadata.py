@@ -27,7 +27,10 @@ _KERNEL_DOC = re.compile(r"^\s*\*?\s*@[a-z][\w-]*:")
 _CONT = re.compile(r"^\s*\*?\s?(.*?)\s*$")
 VERDICTS = ("holds", "violated")
 MAX_INSTANCES = 64
-MEMORY_MODELS = ("sc", "ra")
+MEMORY_MODELS = ("sc", "ra")  # @memory-models: the runs of the default `rmapcheck verify`
+# @expect, @config and @defines may also name tso and lkmm: runs of the z3 event engine that
+# `rmapcheck verify --memory-model tso|lkmm` makes (each @config naming it), never by default
+CHECKED_MODELS = MEMORY_MODELS + ("tso", "lkmm")
 KEYS = (
     "title", "source", "description", "param", "thread", "faults", "nondet",
     "memory-models", "expect", "invariant", "config", "defines", "element",
@@ -138,8 +141,8 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             if len(parts) < 3 or len(parts) != 3 + len(cfg_items):
                 raise err("@expect takes: MEMORY-MODEL [NAME=VALUE ...] PROPERTY holds|violated")
             mm, prop, verdict = parts[0], parts[-2], parts[-1]
-            if mm not in MEMORY_MODELS:
-                raise err(f"unknown memory model '{mm}' (known: {', '.join(MEMORY_MODELS)})")
+            if mm not in CHECKED_MODELS:
+                raise err(f"unknown memory model '{mm}' (known: {', '.join(CHECKED_MODELS)})")
             if verdict not in VERDICTS:
                 raise err(f"unknown verdict '{verdict}' (expected holds or violated)")
             ecfg: dict[str, int] | None = None
@@ -165,7 +168,7 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             # @config [MEMORY-MODEL] NAME=V...: an extra run (of that memory model only, if named);
             # @defines MEMORY-MODEL NAME=V...: defines of every run under that memory model
             items = value.split()
-            mm = items.pop(0) if items and items[0] in MEMORY_MODELS else None
+            mm = items.pop(0) if items and items[0] in CHECKED_MODELS else None
             if key == "defines" and mm is None:
                 raise err("@defines takes a memory model and NAME=VALUE pairs: '@defines ra WRITE_BACK_POINTERS=1'")
             cfg: dict[str, int] = {}

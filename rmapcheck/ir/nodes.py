@@ -397,14 +397,20 @@ def meta_runs(meta: Meta) -> list:
     return [(mm, defines) for mm, defines, _ in meta_runs_with_config(meta)]
 
 
-def meta_runs_with_config(meta: Meta) -> list:
-    """meta_runs, each with the @config it applies ({} for the default configuration)."""
+def meta_runs_with_config(meta: Meta, weak: tuple = ()) -> list:
+    """meta_runs, each with the @config it applies ({} for the default configuration).
+    weak: memory models among tso and lkmm whose runs are wanted too: only the @configs
+    that name them (the z3 event engine's runs; a model's sc configurations cost minutes to
+    hours under lkmm, so each weak run is declared on its own)."""
     out = []
+    mms = meta.config_mms or [None] * len(meta.configs)
     for mm in meta.memory_models:
         base = dict(meta.mm_defines.get(mm, {}))
-        mms = meta.config_mms or [None] * len(meta.configs)
         for cfg in [{}] + [c for c, m in zip(meta.configs, mms) if m in (None, mm)]:
             out.append((mm, {**base, **cfg}, cfg))
+    for mm in weak:
+        base = dict(meta.mm_defines.get(mm, {}))
+        out += [(mm, {**base, **c}, c) for c, m in zip(meta.configs, mms) if m == mm]
     return out
 
 

@@ -97,7 +97,7 @@ def run_line(outcome, done: int, total: int) -> str:
 def verify_summary(outcomes: list, code: int) -> str:
     """The lines after the runs: every run not as expected, named, then the counts and the exit code."""
     meaning = {0: "every expectation met", 1: "a verdict is not as expected", 2: "a model does not load",
-               3: "a limit stopped a run", 4: "internal error"}
+               3: "a limit stopped a run, or a property is unsupported", 4: "internal error"}
     rows = [r for o in outcomes for r in o.rows]
     bad = [o for o in outcomes if o.status != "ok"]
     out = []
@@ -107,8 +107,11 @@ def verify_summary(outcomes: list, code: int) -> str:
             continue
         for r in o.rows:
             if r.status != "ok":
-                what = (f"{r.prop} undecided ({o.result.stats.limit or r.got})" if r.status == "INCOMPLETE"
-                        else f"{r.prop}: expected {r.expected}, got {r.got}")
+                if r.status == "INCOMPLETE":
+                    why = r.got if r.got == "unsupported" else (o.result.stats.limit or r.got)
+                    what = f"{r.prop} undecided ({why})"
+                else:
+                    what = f"{r.prop}: expected {r.expected}, got {r.got}"
                 out.append(f"{r.status:<10} {o.run.label} {what}")
     nok = len(outcomes) - len(bad)
     runs = "run" if len(outcomes) == 1 else "runs"

@@ -153,9 +153,13 @@ class WeakEncoding(Encoding):
         self.facts += self.heap(P.accesses)
         self.facts += self.budget_and_stops()
         self.facts += self.distinct_ranks()
-        self.sym = self.symbolic()
-        self.facts += self.sym.facts
-        consistent, _ = self.sym.encode(axioms_of(self.memory_model), races=True)
+        V.MEMO[0] = {}  # the value sets are final: each address term's values computed once
+        try:
+            self.sym = self.symbolic()
+            self.facts += self.sym.facts
+            consistent, _ = self.sym.encode(axioms_of(self.memory_model), races=True)
+        finally:
+            V.MEMO[0] = None
         self.facts.append(consistent)
 
     def read(self, r) -> list:
