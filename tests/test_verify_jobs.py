@@ -100,5 +100,5 @@ def test_a_filter_that_selects_no_run_is_an_error_not_a_pass():
     assert r.returncode == 2
     assert r.stdout == ""
     assert r.stderr.strip() == ("rmapcheck: error: no run selected: no model given declares memory model ra "
-                                "(@memory-models in its header)")
+                                "(@memory-models in its header; tso and lkmm: a @config naming them)")
     assert "Traceback" not in r.stderr

@@ -120,8 +120,8 @@ def test_the_first_line_comes_before_the_last_run_ends(tmp_path):
 
 def test_a_line_per_run_and_the_summary_only(tmp_path):
     """The default output of a clean verify: one line per run, then the summary line."""
-    r = cli("verify", str(UNIT / "lock_order_consistent.c"), str(UNIT / "srcu_abba_deadlock.c"),
-            str(UNIT / "lock_leak_error_path.c"))
+    r = cli("verify", "--config", "default", str(UNIT / "lock_order_consistent.c"), str(UNIT / "srcu_abba_deadlock.c"),
+            str(UNIT / "lock_leak_error_path.c"))  # one run each: not their FIX=1 configurations
     assert r.returncode == 0
     lines = r.stdout.splitlines()
     assert len(lines) == 4 and all(ln.startswith(f"[{k}/3] ok ") for k, ln in enumerate(lines[:3], 1))
@@ -182,7 +182,7 @@ def on_terminal(*args: str) -> tuple[int, list[str]]:
 
 def test_progress_on_a_terminal_is_cleared():
     """Under a pseudo-terminal the live line is redrawn in place and erased at the end."""
-    code, screen = on_terminal("verify", "-j", "1", str(UNIT / "lock_order_consistent.c"),
+    code, screen = on_terminal("verify", "-j", "1", "--config", "default", str(UNIT / "lock_order_consistent.c"),
                                str(UNIT / "lock_leak_error_path.c"))
     assert code == 0
     assert len(screen) == 3, screen  # no progress line left, none written onto
