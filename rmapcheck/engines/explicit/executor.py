@@ -61,7 +61,11 @@ LOCAL_STEP_LIMIT = 100_000
 # (a load may read, a store may enter coherence order, wherever it could; a data race is
 # reported whenever it was; locks and srcu waits read no view), so from it the search reaches
 # every violation the other order reaches, in as many steps or fewer (a simulation instead of
-# an equality; a counterexample is still an execution of the model, replayed unreduced). And,
+# an equality; a counterexample is still an execution of the model, replayed unreduced). The
+# simulation has a direction: the movers reduction keeps the end early (a left mover), but a
+# persistent set must not postpone the end past the grace period's start, so under ra the end
+# reads the srcu domain in a thread's future (footprint.py; tests/models/unit/
+# srcu_section_ended_before_gp.c is the execution that was lost). And,
 # under sc only, a store of the value a cell holds changes no state: it conflicts only with
 # others' writes of another value (as a read of that value does), and no invariant sees it.
 # "persistent" explores the transitions of the movers reduction in persistent sets (Godefroid):

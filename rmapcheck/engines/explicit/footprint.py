@@ -447,6 +447,12 @@ def step_accesses(i, pt: PointsTo, L, memory_model: str) -> list:
     elif isinstance(i, ir.SrcuReadLock):
         # the end of a read section moves before synchronize_srcu (executor REDUCTIONS): none
         out += [(_srcu(r), o, R, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
+    elif isinstance(i, ir.SrcuReadUnlock) and ra:
+        # Under ra the end of a section moved before synchronize_srcu reaches a state with smaller
+        # views only (executor REDUCTIONS: a simulation, not an equality), so a persistent set
+        # must not postpone it past a synchronize_srcu on its domain: in a thread's future it
+        # reads the domain. (The step itself stays a left mover: movers.Movers keeps it early.)
+        out += [(_srcu(r), o, R, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
     elif isinstance(i, ir.SrcuSync):
         out += [(_srcu(r), o, W, None) for r, o in pt.value(i.addr, L) if r != LOCALS]
         if ra:
