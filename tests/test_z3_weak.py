@@ -128,3 +128,16 @@ def test_a_race_free_weak_witness_says_nothing_of_races():
     """MP with a relaxed flag but marked data: LKMM allows the stale read without a race."""
     res = check_events(load_model(MP, {}), memory_model="lkmm").results["data-published"]
     assert res.verdict == VIOLATED and "data race" not in res.message
+
+
+def test_a_section_a_prefix_leaves_open_did_not_end_before_a_completed_grace_period():
+    """updater saw started == 1 (written inside reader's section) before synchronize_srcu, so
+    the grace period waits for the section and x == 1 after it, under every memory model that
+    has LKMM's rcu guarantee. The event engine's prefix once stopped reader inside its section
+    (before its store of x) while the grace period completed, a witness no complete execution
+    has: the virtual unlock of an open section must come after every grace period the prefix
+    completes (axioms/gp.py, lkmm.py)."""
+    path = os.path.join(UNIT, "srcu_section_ended_before_gp.c")
+    for mm in ("lkmm", "tso"):
+        res = check_events(load_model(path, {}), memory_model=mm).results
+        assert res["seen"].verdict == HOLDS, (mm, res["seen"].message)

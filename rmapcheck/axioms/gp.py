@@ -7,11 +7,15 @@ or srcu on the same srcu_struct) and every synchronize_rcu G of another thread, 
 every access in C is ordered before every access after G, or every access before G is
 ordered before every access in C. `grace_periods(b, order)` is the axiom: some choice of the
 two for every (C, G) pair keeps the global order acyclic (one boolean per pair: the
-concrete base tries every choice, the symbolic one lets z3 choose).
+concrete base tries every choice, the symbolic one lets z3 choose). A section that an
+execution prefix leaves open (its unlock tagged PREFIX_END) has no choice: it has not ended,
+so G, which the prefix completes, did not wait for it, and every access before G is ordered
+before every access in C.
 """
 
 from __future__ import annotations
 
+from rmapcheck.axioms.graph import PREFIX_END
 from rmapcheck.axioms.relation import acyclic
 
 
@@ -50,7 +54,7 @@ def grace_periods(b, order) -> object:
     def with_pick(pick):
         extra = order
         for c, (cs_first, gp_first), (lock, unlock, _) in zip(pick, edges, pairs):
-            oriented = b.ite(c, cs_first, gp_first)
+            oriented = gp_first if PREFIX_END in b.events[unlock].tags else b.ite(c, cs_first, gp_first)
             when = b.pair_when(lock, unlock)
             extra = extra | (oriented if when is True else b.ite(when, oriented, b.empty_rel()))
         return acyclic(extra)

@@ -24,6 +24,9 @@ from functools import cached_property
 from rmapcheck.axioms.relation import EventSet, Rel
 
 IW, R, W, F = "IW", "R", "W", "F"
+# The tag of a virtual srcu_read_unlock: the end of a section that an execution prefix leaves
+# open (z3ev/weak.py); no grace period of the prefix waited for it (axioms/gp.py, lkmm.py).
+PREFIX_END = "prefix_end"
 
 
 @dataclass(frozen=True)
@@ -216,4 +219,4 @@ class ExecutionGraph:
             raise GraphError("; ".join(p))
 
 
-__all__ = ["Event", "Skeleton", "ExecutionGraph", "GraphError", "IW", "R", "W", "F"]
+__all__ = ["Event", "Skeleton", "ExecutionGraph", "GraphError", "IW", "R", "W", "F", "PREFIX_END"]

@@ -19,7 +19,7 @@ are made, not the axioms:
 from __future__ import annotations
 
 from rmapcheck.axioms.base import Axiom, Base, Flag, atomicity, coherence, run_checks
-from rmapcheck.axioms.graph import ExecutionGraph
+from rmapcheck.axioms.graph import PREFIX_END, ExecutionGraph
 from rmapcheck.axioms.relation import acyclic, cross, empty, fencerel, irreflexive
 from rmapcheck.axioms.verdict import Judgement
 
@@ -46,6 +46,7 @@ class _Sets:
         self.Rcu_lock, self.Rcu_unlock, self.Sync_rcu = t("rcu_read_lock"), t("rcu_read_unlock"), t("synchronize_rcu")
         self.Srcu_lock, self.Srcu_unlock = t("srcu_read_lock"), t("srcu_read_unlock")
         self.Sync_srcu = t("synchronize_srcu")
+        self.Prefix_end = t(PREFIX_END)  # virtual srcu_read_unlocks (axioms/graph.py)
         self.Before_atomic, self.After_atomic = t("smp_mb__before_atomic"), t("smp_mb__after_atomic")
         self.After_spinlock = t("smp_mb__after_spinlock")
         self.After_unlock_lock = t("smp_mb__after_unlock_lock")
@@ -182,7 +183,11 @@ def _rcu_fence(b, S: _Sets, T: _Static, hb, pb, prop):
              | (rcu_gp @ rcu_link @ rcu_rscsi)
              | ((srcu_gp @ rcu_link @ srcu_rscsi) & loc)
              | (rcu_rscsi @ rcu_link @ rcu_gp)
-             | ((srcu_rscsi @ rcu_link @ srcu_gp) & loc))
+             | ((srcu_rscsi @ rcu_link @ srcu_gp) & loc)
+             # not linux-kernel.cat's: a section an execution prefix leaves open began after
+             # every grace period of its srcu_struct that the prefix completes (it did not wait
+             # for the section); a complete execution has no such section (axioms/graph.py)
+             | ((cross(S.Sync_srcu, S.Prefix_end) @ srcu_rscsi) & loc))
 
     def step(order):
         return (order

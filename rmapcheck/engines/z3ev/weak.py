@@ -73,7 +73,7 @@ import z3
 
 from rmapcheck.axioms import judge
 from rmapcheck.axioms.base import Axiom
-from rmapcheck.axioms.graph import Event as GEvent, ExecutionGraph, GraphError, Skeleton
+from rmapcheck.axioms.graph import PREFIX_END, Event as GEvent, ExecutionGraph, GraphError, Skeleton
 from rmapcheck.axioms.symexec import SymbolicExecution, SymEvent
 from rmapcheck.engines.z3ev import values as V
 from rmapcheck.engines.z3ev.execution import Encoding
@@ -250,7 +250,12 @@ class WeakEncoding(Encoding):
         prefix ends inside the section), with a virtual unlock at the end of the thread (an F
         event after every event of it). Why the virtual unlock is sound: the section's real
         unlock in a complete execution is po-after every prefix event of its thread and in no
-        rf or co, so every relation the virtual one is in, the real one is in too."""
+        rf or co, so every relation the virtual one is in, the real one is in too. It is tagged
+        PREFIX_END: a section the prefix leaves open has not ended, so no synchronize_srcu the
+        prefix completes waited for it, and it must have begun after that grace period began
+        (axioms/gp.py and lkmm.py's rcu-order say so); without that, a prefix could stop a
+        reader inside its section while the grace period it started before completes, an
+        execution no completion has (tests/models/unit/srcu_section_ended_before_gp.c)."""
         P, ix = self.prog, self.idx
         ops: dict = {}
         for sid, kind, key, outer in P.srcu:
@@ -261,7 +266,7 @@ class WeakEncoding(Encoding):
         for (tid, key), xs in sorted(ops.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
             xs.sort(key=lambda x: x[0])
             end = len(sym)
-            sym.append(SymEvent(end, tid, "F", frozenset(("srcu_read_unlock",)), True, key, None,
+            sym.append(SymEvent(end, tid, "F", frozenset(("srcu_read_unlock", PREFIX_END)), True, key, None,
                                 "srcu_read_unlock (end of the prefix)"))
             if tid in last:
                 po.append((last[tid], end))
@@ -461,7 +466,7 @@ class WeakWitness(ModelReader):
         for (tid, a), st in sorted(stacks.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
             if not st:
                 continue
-            end = GEvent(len(events), tid, "F", a, None, frozenset(("srcu_read_unlock",)),
+            end = GEvent(len(events), tid, "F", a, None, frozenset(("srcu_read_unlock", PREFIX_END)),
                          "srcu_read_unlock (end of the prefix)")
             events.append(end)
             po.append((last[tid], end.eid))
