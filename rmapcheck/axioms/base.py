@@ -67,6 +67,8 @@ class Base:
         self.M = self.R | self.W
         self.F = s.kinds("F")
         self.none = EventSet(self.n)
+        self.extra = Rel(self.n)  # pairs a caller adds to sc's and tso's global order (lifetimes)
+        self.named: dict = {}  # relations a model publishes for its callers (lkmm: rw-xbstar, ...)
 
     def tagged(self, *tags: str) -> EventSet:
         return self.s.tagged(*tags)

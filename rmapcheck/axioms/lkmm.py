@@ -221,6 +221,7 @@ def _plain(b, S, T, hb, pb, rb, prop, cumul_fence, rmw_sequence, fence, strong_f
     ww_vis = fence | (strong_fence @ xbstar @ w_pre_bounded) | (w_post_bounded @ vis @ w_pre_bounded)
     wr_vis = fence | (strong_fence @ xbstar @ r_pre_bounded) | (w_post_bounded @ vis @ r_pre_bounded)
     rw_xbstar = fence | (r_post_bounded @ xbstar @ w_pre_bounded)
+    b.named.update({"rw-xbstar": rw_xbstar, "ww-vis": ww_vis, "wr-vis": wr_vis})  # for lifetimes
     # Potential races: pre-race = ext & ((Plain * M) | ((M \ IW) * Plain))
     pre_race = ext & (cross(Plain, M) | cross(M - IW, Plain))
     # Coherence requirements for plain accesses

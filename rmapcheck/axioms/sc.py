@@ -18,7 +18,7 @@ from rmapcheck.axioms.verdict import Judgement
 def checks(b, races: bool = True):
     """sc's axioms over a base (concrete or symbolic: axioms/base.py)."""
     yield Axiom("atomic", atomicity(b))
-    order = [b.M] @ b.po @ [b.M] | b.com
+    order = [b.M] @ b.po @ [b.M] | b.com | b.extra
     yield Axiom("sc", acyclic(order))
     yield Axiom("rcu", grace_periods(b, order))
 

@@ -336,6 +336,8 @@ class SymbolicBase:
         self.none = SSet(u, {})
         self.addr0, self.data0, self.ctrl0 = rel(x.addr), rel(x.data), rel(x.ctrl)
         self.rcu_rscs, self.srcu_rscs = rscs(x.rcu_rscs), rscs(x.srcu_rscs)
+        self.extra = SRel.of(u, {})  # as base.Base's: pairs added to sc's and tso's global order
+        self.named: dict = {}
 
     def pair_when(self, a: int, b: int):
         """The condition under which a read-side lock and unlock match (the engine's rscs_when)."""

@@ -37,7 +37,7 @@ def checks(b, races: bool = True):
     mfence = [M] @ fencerel(po, b.tagged("smp_mb", "synchronize_rcu", "synchronize_srcu")) @ [M]
     locked = b.tagged("rmw", "LKR", "LKW") & M
     implied = ([M] @ po @ [locked]) | ([locked] @ po @ [M])
-    ghb = ppo | mfence | implied | b.rfe | b.co | b.fr
+    ghb = ppo | mfence | implied | b.rfe | b.co | b.fr | b.extra
     yield Axiom("tso", acyclic(ghb))
     yield Axiom("rcu", grace_periods(b, ghb))
 

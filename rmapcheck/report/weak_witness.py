@@ -106,7 +106,8 @@ def weak_execution(witness, graph) -> WeakExecution:
         if s.tid < P.nthreads and s.kind != "sync_end" and witness.true(s.guard) \
                 and witness.num(s.clock) <= witness.T:
             steps.append((s.sid, s.tid, witness.num(s.clock)))
-    live = [e for e in enc.events if witness.true(enc.executed(e))]
+    # the events in the graph's order (a lifetime witness has free events among them)
+    live = [e for e in getattr(witness, "graph_events", enc.events) if witness.true(enc.executed(e))]
     gev = graph.events
     n_iw = sum(1 for e in gev if e.kind == "IW")
     if gev[:n_iw] != [e for e in gev if e.kind == "IW"] or len(gev) < n_iw + len(live):
@@ -159,6 +160,8 @@ def _cell(names, program, g) -> str:
     a = g.addr
     if a is None:
         return ""
+    if isinstance(a, tuple) and a[0] == "free":  # a free event (engines/z3ev/lifetime.py)
+        return "(the object freed)"
     if isinstance(a, tuple):
         # the mutex, srcu_struct or atomic_t's own name, not its hidden field's (.__owner)
         return names.cell(a, g.tid if g.tid >= 0 else 0).rsplit(".__", 1)[0]

@@ -47,13 +47,13 @@ removes ordering (rcu-order's section terms), so it allows more executions: soun
 `holds`, and a violation may be one the grace period would forbid (the witness says so).
 The same for tso's grace-period axiom (axioms/gp.py) with no sections.
 
-The heap: a free is no event of LKMM or TSO, so the lifetime of objects is not ordered with
-the accesses: no-use-after-free, no-double-free and no-leak are `unsupported` under a weak
-model, and an access to a freed object does not stop its thread (more executions: sound).
+The heap: a free is no event of LKMM or TSO; lifetime.py makes it one (a plain write of the
+object) and decides no-use-after-free and no-double-free over it (its docstring has the
+definitions). An access to a freed object does not stop its thread (more executions: sound).
 Allocation failures are free choices within the fault budget (@faults), as under sc.
 
-Not decided under a weak model (verdict `unsupported`, never `holds`): the heap properties
-above, no-deadlock and lock-order (states of the whole system, whose witnesses the explicit
+Not decided under a weak model (verdict `unsupported`, never `holds`): no-leak (the final
+memory, co-last values, is not encoded yet), no-deadlock and lock-order (states of the whole system, whose witnesses the explicit
 engine replays under sc), @invariants (predicates over a global state, which a weak
 execution does not have), and no-data-race (LKMM's data-race flag over a prefix needs the
 executions that complete it: not encoded yet).
@@ -84,11 +84,8 @@ from rmapcheck.ir import nodes as ir
 
 MODELS = ("tso", "lkmm")
 
-_HEAP = "a free is no event of the memory model, so object lifetimes are not ordered with accesses"
 UNSUPPORTED = {
-    ir.P_UAF: _HEAP,
-    ir.P_DFREE: _HEAP,
-    ir.P_LEAK: _HEAP,
+    ir.P_LEAK: "the final memory of a weak execution is not encoded yet (no-leak is checked under sc)",
     ir.P_DEADLOCK: "a deadlock is a state of the whole system, which a weak execution does not have",
     ir.P_LOCKORDER: "lock-graph edges are states of the whole system (replayed under sc only)",
     ir.P_RACE: "the data-race flag of a prefix needs the executions that complete it: not encoded yet",
@@ -97,7 +94,9 @@ INVARIANT = "an @invariant is a predicate over a global state, which a weak exec
 
 
 def checks_of(memory_model: str):
-    if memory_model == "tso":
+    if memory_model == "sc":  # the weak encoding under sc: lifetime.py's differential test
+        from rmapcheck.axioms.sc import checks
+    elif memory_model == "tso":
         from rmapcheck.axioms.tso import checks
     elif memory_model == "lkmm":
         from rmapcheck.axioms.lkmm import checks
@@ -193,10 +192,16 @@ class WeakEncoding(Encoding):
         return True  # no lifetime under a weak model (the module docstring)
 
     # -- the symbolic execution graph ----------------------------------------------------------
-    def symbolic(self) -> SymbolicExecution:
-        """IW events (one per distinct read address) then the threads' events, for symexec."""
+    def symbolic(self, extra: tuple = (), F=None) -> SymbolicExecution:
+        """IW events (one per distinct read address) then the threads' events, for symexec.
+        extra: events of no step's event list (lifetime.py's frees), po-after their step's
+        events, with no address in the graph (their addr is only a dependency source)."""
         P = self.prog
         sym: list = []
+        events = self.events + list(extra)
+        extra_of: dict = {}
+        for e in extra:
+            extra_of.setdefault(e.step, []).append(e.eid)
         self.iw_of: dict = {}  # read eid -> IW index
         iw_by_addr: dict = {}
         for e in self.events:
@@ -209,9 +214,10 @@ class WeakEncoding(Encoding):
                                     "init"))
             self.iw_of[e.eid] = iw_by_addr[k]
         self.idx: dict = {}  # program eid -> symbolic index
-        for e in self.events:
+        for e in events:
             self.idx[e.eid] = len(sym)
-            sym.append(SymEvent(len(sym), e.tid, e.kind, self.tags(e), self.executed(e), e.addr, e.value, e.label,
+            sym.append(SymEvent(len(sym), e.tid, e.kind, self.tags(e), self.executed(e),
+                                None if e.eid in extra_of.get(e.step, ()) else e.addr, e.value, e.label,
                                 e.loc.line if e.loc else 0))
         ix = self.idx
         po, rmw = [], []
@@ -219,7 +225,7 @@ class WeakEncoding(Encoding):
         for s in P.steps:
             if s.tid >= P.nthreads:
                 continue
-            for eid in s.events:
+            for eid in s.events + extra_of.get(s.sid, []):
                 if s.tid in last:
                     po.append((last[s.tid], ix[eid]))
                 last[s.tid] = ix[eid]
@@ -228,7 +234,7 @@ class WeakEncoding(Encoding):
                 rmw.append((ix[pair[0]], ix[pair[1]]))
             elif s.kind == "lock":
                 rmw.append((ix[s.events[0]], ix[s.events[1]]))
-        addr, data, ctrl = self.dependencies()
+        addr, data, ctrl = self.dependencies(events)
         rscs, when = self.sections(sym, po, last)
         rf = {}
         for r, opts in self.rf.items():
@@ -242,7 +248,7 @@ class WeakEncoding(Encoding):
         def eq(a, b):
             return V.eq(a, b) if V.may_equal(a, b) else False
 
-        return SymbolicExecution(sym, po, addr, data, ctrl, rmw, (), rscs, rf=rf, co=co, eq=eq, rscs_when=when)
+        return SymbolicExecution(sym, po, addr, data, ctrl, rmw, (), rscs, rf=rf, co=co, eq=eq, rscs_when=when, F=F)
 
     def sections(self, sym: list, po: list, last: dict) -> tuple:
         """srcu-rscs: each outer srcu_read_lock with the first outer srcu_read_unlock of the
@@ -297,8 +303,9 @@ class WeakEncoding(Encoding):
             extra.add("noreturn")
         return e.tags | extra
 
-    def dependencies(self) -> tuple:
+    def dependencies(self, events=None) -> tuple:
         """(addr, data, ctrl) pairs of symbolic indices, syntactic as herd's (module docstring)."""
+        events = self.events if events is None else events
         owner: dict = {}
         for e in self.events:
             if e.kind == "R" and not V.is_concrete(e.value):
@@ -308,7 +315,7 @@ class WeakEncoding(Encoding):
         memo_all: dict = {}
         addr, data, ctrl = set(), set(), set()
         ix = self.idx
-        for e in self.events:
+        for e in events:
             i = ix[e.eid]
             if e.addr is not None and not V.is_concrete(e.addr):
                 for r in _reads(e.addr, owner, memo_data, False):
@@ -319,7 +326,7 @@ class WeakEncoding(Encoding):
             if e.guard is not True and e.guard is not False:
                 for r in _term_reads(e.guard, owner, memo_all, True):
                     ctrl.add((ix[r], i))
-        own = {ix[e.eid] for e in self.events}
+        own = {ix[e.eid] for e in events}
         return tuple(sorted((a, b) for a, b in s if a != b and a in own) for s in (addr, data, ctrl))
 
 
@@ -379,12 +386,15 @@ class WeakWitness(ModelReader):
                 return s
         raise InternalError(f"z3 found a violation of {self.prop} but no site of it holds in the model")
 
-    def graph(self) -> ExecutionGraph:
+    def graph(self, extra: tuple = ()) -> ExecutionGraph:
         """The executed events with their values, po in unrolling order, rf from the rf
-        choices, co by co-rank, one IW per cell (what herd7 draws)."""
+        choices, co by co-rank, one IW per cell (what herd7 draws). extra: as symbolic()'s,
+        each a write to a cell of its own, ("free", eid), in no co or rf edge."""
         enc = self.enc
         P = self.P
-        live = [e for e in enc.events if self.true(enc.executed(e))]
+        events_in = sorted(enc.events + list(extra), key=lambda e: (e.step, e.eid)) if extra else enc.events
+        own = {e.eid for e in extra}
+        live = [e for e in events_in if self.true(enc.executed(e))]
         events: list = []
         cells: dict = {}
         init = self.P.p.global_init
@@ -397,14 +407,14 @@ class WeakWitness(ModelReader):
             return cells[a]
 
         for e in live:
-            if e.kind != "F":
+            if e.kind != "F" and e.eid not in own:
                 iw(self.value(e.addr))
         ids: dict = {}
         po, rmw = [], []
         last: dict = {}
         writes: dict = {}
         for e in live:
-            a = self.value(e.addr) if e.addr is not None else None
+            a = ("free", e.eid) if e.eid in own else self.value(e.addr) if e.addr is not None else None
             val = self.value(e.value) if e.value is not None else None
             g = GEvent(len(events), e.tid, e.kind, a, val, enc.tags(e), e.label, e.loc.line if e.loc else 0)
             ids[e.eid] = g.eid
@@ -412,7 +422,7 @@ class WeakWitness(ModelReader):
             if e.tid in last:
                 po.append((last[e.tid], g.eid))
             last[e.tid] = g.eid
-            if e.kind == "W":
+            if e.kind == "W" and e.eid not in own:
                 writes.setdefault(a, []).append(e)
         for s in P.steps:
             pair = s.info.get("rmw") or (tuple(s.events) if s.kind == "lock" else None)

@@ -1,0 +1,314 @@
+"""Heap lifetimes under a memory model of axioms (tso, lkmm; sc too, for the differential test):
+no-use-after-free and no-double-free as relations between events.
+
+A free is no event of LKMM or x86-TSO. Here `kfree(p)` becomes one: a plain write (as KASAN
+and KCSAN treat kfree: an access that conflicts with every access to the object) placed in its
+thread's program order, with an address dependency from the reads `p` comes from, and a cell of
+its own, so that it is in no rf or co edge and changes no execution the model allows. It happens
+when its step does and frees a heap object (offset 0).
+
+**Use after free**: an access a (a read or write event) to object o and a free f of o, both in
+the execution, where a is not ordered before f:
+
+* sc and tso: f may come first in the model's global order, i.e. the execution stays consistent
+  with the edge f -> a added to that order (sc: po | com; tso: ppo | mfence | implied | rfe | co
+  | fr; both with the grace-period axiom, axioms/gp.py). Under sc that is exactly "some
+  interleaving performs the free before the access" (the explicit engine's use after free: a
+  step of a freed object); under tso, "the free's stores can reach memory before the access
+  is performed".
+* lkmm: a and f in one thread: a is po-after f. In two threads: a is not ordered before f the
+  way LKMM orders an access before a plain write that does not race with it (linux-kernel.cat's
+  plain-access section): `rw-xbstar` for a read; `ww-vis`, `wr-vis` and, for a plain write,
+  `rw-xbstar` for a write. So a use after free under lkmm is an access the free follows in no
+  order LKMM guarantees: it races with the free (LKMM gives such an execution no defined
+  outcome, and KCSAN reports it), or comes after it.
+
+**Double free**: two frees of one object in the execution (any threads, any order: both cannot
+be ordered first), or a free of a pointer that is not an object's start (the site unroll.py
+makes, as under sc).
+
+Soundness of `holds`. Executions are prefixes (weak.py): an access to a freed object does not
+stop its thread here (the explicit engine stops it), which only adds executions. Every pair
+of a complete execution is in a prefix (the po-prefixes up to both events); under sc and tso the
+edge f -> a keeps a prefix consistent when it keeps the complete execution consistent (the
+axioms survive restriction, weak.py), and under lkmm the ordering relations of a prefix are
+contained in those of the complete execution, so a pair unordered there is unordered in the
+prefix. A violation is a prefix with such a pair; under lkmm the ordering a complete execution
+might add through events outside the prefix is not credited (the same limit as every weak
+violation here: a prefix the model allows).
+
+Every witness is a concrete execution graph with the free events in it, judged by the concrete
+axioms (rmapcheck.axioms, no z3): allowed, and for a use after free, the pair unordered there
+too (sc, tso: the graph with the edge f -> a added is allowed; lkmm: the relations computed
+concretely do not order a before f). Anything else is an internal error (exit 4).
+"""
+
+from __future__ import annotations
+
+import z3
+
+from rmapcheck.axioms.base import Base
+from rmapcheck.axioms.relation import Rel
+from rmapcheck.axioms.symbolic import SRel
+from rmapcheck.engines.z3ev import values as V
+from rmapcheck.engines.z3ev.execution import _base_is, _off0
+from rmapcheck.engines.z3ev.unroll import Event, Site
+from rmapcheck.engines.z3ev.weak import WeakWitness, check_weak_graph
+from rmapcheck.engines.z3ev.values import AND, OR, B
+from rmapcheck.errors import InternalError
+from rmapcheck.ir import nodes as ir
+
+FREE_EID = 1 << 40  # free events' ids: beyond every event the unrolling makes
+
+
+class Lifetimes:
+    """The free events of an encoding and the queries over them (built once, when asked)."""
+
+    def __init__(self, enc):
+        self.enc = enc
+        P = enc.prog
+        self.frees: list = []
+        for k, (sid, p, _, _) in enumerate(P.frees):
+            s = P.steps[sid]
+            if s.tid >= P.nthreads:
+                continue
+            ok = OR(*[AND(_base_is(p, j), _off0(p)) for j in enc.heap_ids(p)])
+            guard = AND(s.guard, ok)
+            if guard is False:
+                continue
+            text = getattr(s.instr, "text", "") or f"free({getattr(s.instr, 'what', '')})"
+            self.frees.append(Event(FREE_EID + k, s.tid, sid, "W", frozenset(("plain", "free")), guard, p, 0,
+                                    s.instr.loc, text))
+        self.accesses = [e for e in enc.events if e.kind in ("R", "W")]
+        self._sym = None
+        self.picks: dict = {}  # (access eid, free eid) -> the z3 Bool that picks the pair
+        self.df_picks: dict = {}  # (free eid, free eid) -> likewise
+
+    # -- the graph with the free events --------------------------------------------------------
+    def sym(self):
+        if self._sym is None:
+            enc = self.enc
+            keep = enc.idx, enc.iw_of
+            self._sym = enc.symbolic(tuple(self.frees), F=enc.sym.F)
+            self.idx = enc.idx
+            enc.idx, enc.iw_of = keep
+        return self._sym
+
+    def same_object(self, a, f):
+        """a's address is in the object f frees (a z3 Bool or a Python bool)."""
+        enc = self.enc
+        common = sorted(set(enc.heap_ids(a.addr)) & set(enc.heap_ids(f.addr)))
+        return OR(*[AND(_base_is(a.addr, j), _base_is(f.addr, j)) for j in common])
+
+    # -- the queries ---------------------------------------------------------------------------
+    def use_after_free(self):
+        """A z3 Bool: some access is not ordered before a free of its object (module docstring);
+        None when no pair can be."""
+        enc = self.enc
+        pairs = []
+        for f in self.frees:
+            for a in self.accesses:
+                same = self.same_object(a, f)
+                if same is not False:
+                    pairs.append((a, f, AND(enc.executed(a), enc.executed(f), same)))
+        if not pairs:
+            return None
+        sym = self.sym()
+        F = sym.F
+        ix = self.idx
+        if enc.memory_model in ("sc", "tso"):
+            from rmapcheck.engines.z3ev.weak import axioms_of
+
+            conds, extra = [], {}
+            for a, f, both in pairs:
+                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}")
+                self.picks[(a.eid, f.eid)] = v
+                conds.append(z3.Implies(v, B(both)))
+                extra[(ix[f.eid], ix[a.eid])] = F.atom(v)
+            model = axioms_of(enc.memory_model)
+
+            def checks(b, races=True):
+                b.extra = SRel.of(b.u, extra)
+                yield from model(b, races)
+
+            consistent, _ = sym.encode(checks, races=True)
+            return z3.And(consistent, *conds, z3.Or(*self.picks.values()))
+        return self._lkmm_unordered(pairs)
+
+    def _lkmm_unordered(self, pairs):
+        from rmapcheck.engines.z3ev.weak import axioms_of
+
+        sym = self.sym()
+        F, ix = sym.F, self.idx
+        po = set(sym.po_pairs)
+        for closure in ("least", "exact"):
+            sym.u.closure = closure
+            mark = len(F.side)
+            b = sym.base()
+            for _ in axioms_of("lkmm")(b, True):
+                pass
+            terms = []
+            for a, f, both in pairs:
+                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}")
+                self.picks[(a.eid, f.eid)] = v
+                if a.tid == f.tid:  # one thread: program order
+                    un = (ix[a.eid], ix[f.eid]) not in po
+                else:
+                    un = F.not_(ordered_lkmm(b.named, ix[a.eid], ix[f.eid], a.kind == "R",
+                                             "plain" in sym.events[ix[a.eid]].tags, F.and_))
+                terms.append((v, F.and_(F.atom(B(both)), un)))
+            body = F.any_(F.and_(F.atom(v), t) for v, t in terms)
+            if closure == "exact" or F.polarity_ok([body]):
+                break
+            del F.side[mark:]
+        q = F.z3(F.all_([body] + F.side[mark:]))
+        return z3.And(q, *[z3.Implies(v, F.z3(t)) for v, t in terms], z3.Or(*[v for v, _ in terms]))
+
+    def double_free(self):
+        """A z3 Bool: two frees of one object happen (None when no two frees can)."""
+        enc = self.enc
+        out = []
+        for k, f in enumerate(self.frees):
+            for g in self.frees[k + 1:]:
+                same = self.same_object(f, g)
+                if same is False:
+                    continue
+                v = z3.Bool(f"dfree_{f.eid - FREE_EID}_{g.eid - FREE_EID}")
+                self.df_picks[(f.eid, g.eid)] = v
+                out.append(z3.And(v, B(AND(enc.executed(f), enc.executed(g), same))))
+        return z3.Or(*out) if out else None
+
+    def pair(self, m: z3.ModelRef, prop: str):
+        """The (access or free, free) pair a z3 model picks; None if it picks none."""
+        by = {e.eid: e for e in self.accesses + self.frees}
+        picks = self.picks if prop == ir.P_UAF else self.df_picks
+        for (a, f), v in sorted(picks.items()):
+            if z3.is_true(m.eval(v, model_completion=True)):
+                return by[a], by[f]
+        return None
+
+
+def lifetimes(enc) -> Lifetimes:
+    if getattr(enc, "_lifetimes", None) is None:
+        enc._lifetimes = Lifetimes(enc)
+    return enc._lifetimes
+
+
+def query(enc, prop: str):
+    """The violation query of no-use-after-free or no-double-free under enc's memory model."""
+    lt = lifetimes(enc)
+    if prop == ir.P_UAF:
+        return lt.use_after_free()
+    from rmapcheck.engines.z3ev.properties import violation
+
+    parts = [q for q in (lt.double_free(), violation(enc, prop)) if q is not None]
+    return z3.Or(*parts) if parts else None
+
+
+class LifetimeWitness(WeakWitness):
+    """A use after free or a double free: the pair, its graph with the free events, judged."""
+
+    def __init__(self, enc, model: z3.ModelRef, prop: str):
+        self.lt = lifetimes(enc)
+        self.enc, self.m, self.prop = enc, model, prop
+        self.P = enc.prog
+        self.T = self.num(enc.T)
+        self.pair_ = self.lt.pair(model, prop)
+        if self.pair_ is None:
+            if prop == ir.P_UAF:
+                raise InternalError("z3 found a use after free but picked no pair")
+            self.site = self.find_site()  # a free of an invalid pointer: the site unroll.py made
+        else:
+            a, f = self.pair_
+            self.site = Site(prop, a.tid, True, 0, self.describe(a, f), False, a.loc, a.step)
+        self.message = self.site.msg
+        live = sorted(enc.events + self.lt.frees, key=lambda e: (e.step, e.eid))
+        self.graph_events = live  # the order of the graph's events (report/weak_witness.py)
+
+    def describe(self, a, f) -> str:
+        P = self.P
+        names = [t.name for t in P.p.threads for _ in range(t.instances)]
+        where = f"line {f.loc.line}" if f.loc else "a free"
+        by = f"{names[f.tid]}'s {f.label.strip()} ({where})"
+        if self.prop == ir.P_DFREE:
+            first = f"{names[a.tid]}'s {a.label.strip()} (line {a.loc.line if a.loc else '?'})"
+            return f"double free: the object is freed by {first} and by {by}"
+        acc = next((x for x in P.accesses if x.sid == a.step), None)
+        what = f"{'writing' if a.kind == 'W' else 'reading'} {acc.what if acc else a.label}"
+        at = f" (line {a.loc.line})" if a.loc else ""
+        mm = self.enc.memory_model
+        if mm == "lkmm" and a.tid != f.tid:
+            return f"use after free: {what}{at} races with {by}: LKMM does not order it before the free"
+        return f"use after free: {what}{at} can come after {by} in {mm}'s order"
+
+    def graph(self, extra: tuple = ()):
+        """WeakWitness.graph, with the dependencies of the graph that has the free events."""
+        enc = self.enc
+        sym = self.lt.sym()
+        keep = enc.sym, enc.idx
+        enc.sym, enc.idx = sym, self.lt.idx
+        try:
+            return super().graph(extra)
+        finally:
+            enc.sym, enc.idx = keep
+
+    def check_graph(self):
+        """The graph with the free events, judged; then the pair re-checked on it, concretely."""
+        g = self.graph(tuple(self.lt.frees))
+        j = check_weak_graph(self.enc.memory_model, g)
+        self.races = j.races
+        if self.pair_ is not None:
+            self.check_pair(g)
+        return g
+
+    def check_pair(self, g) -> None:
+        a, f = self.pair_
+        ids = {e.eid: k for k, e in enumerate(x for x in self.graph_events if self.true(self.enc.executed(x)))}
+        n_iw = sum(1 for e in g.events if e.kind == "IW")
+        if a.eid not in ids or f.eid not in ids:
+            raise InternalError(f"z3 witness: the {self.prop} pair is not in the execution")
+        ga, gf = g.events[n_iw + ids[a.eid]], g.events[n_iw + ids[f.eid]]
+        obj = self.value(f.addr)
+        if not (isinstance(obj, tuple) and obj[0] >= 0):
+            raise InternalError(f"z3 witness: the free's pointer {obj} is no heap object")
+        other = self.value(a.addr)
+        if not (isinstance(other, tuple) and other[0] == obj[0]):
+            raise InternalError(f"z3 witness: {other} is not in the object freed ({obj})")
+        if self.prop == ir.P_DFREE:
+            return
+        if unordered(self.enc.memory_model, g, ga, gf):
+            return
+        raise InternalError(f"z3 witness: the access is ordered before the free under {self.enc.memory_model}")
+
+
+def unordered(memory_model: str, g, a, f) -> bool:
+    """The concrete side of the use-after-free definition (module docstring), on graph g."""
+    from rmapcheck.axioms.base import run_checks
+    from rmapcheck.engines.z3ev.weak import checks_of
+
+    b = Base(g)
+    if memory_model in ("sc", "tso"):
+        b.extra = Rel.of(b.n, [(f.eid, a.eid)])
+        return run_checks(checks_of(memory_model)(b, True)).consistent
+    if a.tid == f.tid:
+        return not (b.po.rows[a.eid] >> f.eid & 1)
+    for _ in checks_of("lkmm")(b, True):
+        pass
+    return not ordered_lkmm(b.named, a.eid, f.eid, a.kind == "R", "plain" in a.tags, lambda x, y: x and y)
+
+
+def ordered_lkmm(named: dict, a: int, f: int, is_read: bool, plain: bool, and_):
+    """Is access a ordered before the free f (another thread's plain write) by LKMM's plain-access
+    relations (named: lkmm.py's b.named, concrete Rel or symbolic SRel)? The complement of
+    linux-kernel.cat's rw-race (a read) or ww-race (a write) for the pair with a first."""
+
+    def has(name):
+        r = named[name]
+        if isinstance(r, Rel):
+            return bool(r.rows[a] >> f & 1)
+        return r.rows.get(a, {}).get(f, False)
+
+    if is_read:
+        return has("rw-xbstar")
+    both = and_(has("ww-vis"), has("wr-vis"))
+    return and_(both, has("rw-xbstar")) if plain else both
