@@ -186,6 +186,8 @@ def _outcome(run: PlannedRun, res: RunResult | None, exps, error: str = "") -> R
     for r, exp in zip(res.results.values(), exps):
         if exp is None:
             status = MISSING
+        elif r.verdict == UNSUPPORTED == exp:  # acknowledged: the model says this engine cannot decide it
+            status = OK
         elif r.verdict in (INCOMPLETE, UNKNOWN, UNSUPPORTED):
             status = INCOMPLETE_ROW
         else:
@@ -193,6 +195,7 @@ def _outcome(run: PlannedRun, res: RunResult | None, exps, error: str = "") -> R
         rows.append(VerifyRow(
             display_name(run.path), run.memory_model, fmt_defines(run.cfg) or "default", r.name, exp or "-",
             r.verdict, res.stats.states, res.stats.seconds, status, z3_cell(res, r.name),
+            detail=r.message if r.verdict == UNSUPPORTED else "",
         ))
     return RunOutcome(run, rows, res)
 

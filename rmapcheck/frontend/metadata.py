@@ -25,7 +25,7 @@ from rmapcheck.ir.nodes import Expectation, Meta
 _KEY = re.compile(r"^\s*\*?\s*@([a-z][\w-]*)\b\s*:?\s*(.*?)\s*$")
 _KERNEL_DOC = re.compile(r"^\s*\*?\s*@[a-z][\w-]*:")
 _CONT = re.compile(r"^\s*\*?\s?(.*?)\s*$")
-VERDICTS = ("holds", "violated")
+VERDICTS = ("holds", "violated", "unsupported")  # unsupported: acknowledged (verify exits 0 on it)
 MAX_INSTANCES = 64
 MEMORY_MODELS = ("sc", "ra")  # @memory-models: the runs of the default `rmapcheck verify`
 # @expect, @config and @defines may also name tso and lkmm: runs of the z3 event engine that
@@ -139,12 +139,12 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             parts = value.split()
             cfg_items = [p for p in parts[1:-2] if "=" in p]
             if len(parts) < 3 or len(parts) != 3 + len(cfg_items):
-                raise err("@expect takes: MEMORY-MODEL [NAME=VALUE ...] PROPERTY holds|violated")
+                raise err("@expect takes: MEMORY-MODEL [NAME=VALUE ...] PROPERTY holds|violated|unsupported")
             mm, prop, verdict = parts[0], parts[-2], parts[-1]
             if mm not in CHECKED_MODELS:
                 raise err(f"unknown memory model '{mm}' (known: {', '.join(CHECKED_MODELS)})")
             if verdict not in VERDICTS:
-                raise err(f"unknown verdict '{verdict}' (expected holds or violated)")
+                raise err(f"unknown verdict '{verdict}' (expected holds, violated or unsupported)")
             ecfg: dict[str, int] | None = None
             if cfg_items:
                 ecfg = {}

@@ -88,7 +88,8 @@ def run_line(outcome, done: int, total: int) -> str:
     if bad:
         line += "; " + "; ".join(f"{r.status} {r.prop}: expected {r.expected}" for r in bad)
     res = outcome.result
-    if res is not None and not res.stats.complete:
+    acknowledged = res is not None and res.stats.limit == "undecided" and outcome.status == "ok"
+    if res is not None and not res.stats.complete and not acknowledged:  # (@expect ... unsupported: said below)
         line += f"; stopped by {res.stats.limit}"
     secs = res.stats.seconds if res is not None else 0.0
     return f"{line}; {res.stats.states if res is not None else 0} states, {secs:.1f} s"
@@ -107,12 +108,20 @@ def verify_summary(outcomes: list, code: int) -> str:
             continue
         for r in o.rows:
             if r.status != "ok":
-                if r.status == "INCOMPLETE":
-                    why = r.got if r.got == "unsupported" else (o.result.stats.limit or r.got)
-                    what = f"{r.prop} undecided ({why})"
+                if r.status == "INCOMPLETE" and r.got == "unsupported":
+                    reason = r.detail.removeprefix("unsupported: ")
+                    what = (f"{r.prop} undecided (unsupported: {reason}; `@expect {o.run.memory_model} {r.prop} "
+                            "unsupported` acknowledges it)")
+                elif r.status == "INCOMPLETE":
+                    what = f"{r.prop} undecided ({o.result.stats.limit or r.got})"
                 else:
                     what = f"{r.prop}: expected {r.expected}, got {r.got}"
                 out.append(f"{r.status:<10} {o.run.label} {what}")
+    for o in outcomes:  # acknowledged (@expect ... unsupported): still said, with the reason
+        for r in o.rows:
+            if r.status == "ok" and r.got == "unsupported":
+                why = r.detail.removeprefix("unsupported: ")
+                out.append(f"{'unsupported':<10} {o.run.label} {r.prop} (@expect {r.expected}): {why}")
     nok = len(outcomes) - len(bad)
     runs = "run" if len(outcomes) == 1 else "runs"
     out.append(f"{len(rows)} verdicts over {len(outcomes)} {runs}: {nok} {'run' if nok == 1 else 'runs'} as expected"
