@@ -219,16 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_include(ex)
     ex.add_argument("model", help=MODEL_HELP)
     ex.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
-    ex.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
-                    help="only this memory model (repeatable; default: the model's own)")
+    ex.add_argument("--memory-model", choices=["sc", "ra", "tso", "lkmm"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: the model's own); tso, lkmm: with the "
+                         "z3 event engine, in the configuration -D gives")
     _add_limits(ex)
 
     ne = sub.add_parser("necessity", help="remove or weaken each synchronisation element in turn: what breaks?")
     _add_include(ne)
     ne.add_argument("model", help=MODEL_HELP)
     ne.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE", help=DEFINE_HELP)
-    ne.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
-                    help="only this memory model (repeatable; default: the model's own)")
+    ne.add_argument("--memory-model", choices=["sc", "ra", "tso", "lkmm"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: the model's own); sc and ra only: "
+                         "necessity runs the explicit engine")
     ne.add_argument("--format", choices=["text", "json"], default="text",
                     help="text: the table and the shortest traces (default); json: one document")
     ne.add_argument("--no-traces", action="store_true", help="the table only, without the shortest traces")
@@ -248,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("paths", nargs="*", metavar="MODEL|DIR", help="default: the bundled models/")
     rp.add_argument("--html", required=True, metavar="DIR",
                     help="output directory (new, empty, or an earlier report; anything else is refused)")
-    rp.add_argument("--memory-model", choices=["sc", "ra"], action="append", dest="memory_models",
-                    help="only this memory model (repeatable; default: each model's own)")
+    rp.add_argument("--memory-model", choices=["sc", "ra", "tso", "lkmm"], action="append", dest="memory_models",
+                    help="only this memory model (repeatable; default: each model's own); tso, lkmm: with the "
+                         "z3 event engine, in the configuration -D gives")
     rp.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                     help="override a #define parameter of every model given")
     _add_limits(rp)
@@ -392,6 +395,11 @@ def cmd_necessity(args) -> int:
     from rmapcheck.necessity import json_doc, necessity, render
 
     defines = dict(_define(d) for d in args.defines)
+    weak = [m for m in args.memory_models or () if m in ("tso", "lkmm")]
+    if weak:
+        raise UsageError(f"necessity --memory-model {weak[0]}: necessity runs the explicit engine, which has sc "
+                         f"and ra; under {weak[0]} weaken the element by hand and run "
+                         f"rmapcheck check --engine z3 --memory-model {weak[0]}")
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     from rmapcheck.progress import Progress
 

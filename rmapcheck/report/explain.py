@@ -17,6 +17,7 @@ from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED
 from rmapcheck.report import execution as X
 from rmapcheck.report.diagram import WIDTH, _ascii, render_diagram
+from rmapcheck.report.steps import render_steps
 
 ORDER_WORDS = {
     ir.RELEASE: "with smp_store_release",
@@ -318,7 +319,7 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
     """The explanation text and the exit code (0 as expected, 1 a verdict differs, 3 incomplete)."""
     from rmapcheck.frontend import load_model
     from rmapcheck.runner import check_program, load_for
-    from rmapcheck.verify import expectation
+    from rmapcheck.verify import WEAK, expectation
 
     program = load_model(path, defines or {})
     display = display or path
@@ -328,10 +329,14 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
     for mm in memory_models or default.meta.memory_models:
         # a memory model with @defines in the header runs in that configuration (as in verify)
         program = load_for(path, mm, defines, program=default)
-        res = check_program(program, mm, limits=limits)
+        weak = mm in WEAK
+        res = check_program(program, mm, "z3" if weak else "explicit", limits=limits)  # only z3 has tso, lkmm
         out.append("")
-        out.append(f"Properties under {mm} ({res.stats.states} states"
-                   + ("" if res.stats.complete else f", INCOMPLETE: {res.stats.limit}") + "):")
+        if weak:
+            out.append(f"Properties under {mm} (the z3 event engine):")
+        else:
+            out.append(f"Properties under {mm} ({res.stats.states} states"
+                       + ("" if res.stats.complete else f", INCOMPLETE: {res.stats.limit}") + "):")
         width = max(len(n) for n in res.results)
         for name, r in res.results.items():
             exp = expectation(program, mm, name, defines)
@@ -355,4 +360,6 @@ def explain(path: str, defines: dict | None = None, memory_models: list | None =
             if r.path is not None:
                 exe = X.build_execution(program, r, mm)
                 out.append(violation_text(exe).rstrip("\n"))
+            else:  # a weak execution: its steps say where it departs from sc (weak_witness.py)
+                out.append(render_steps(r.trace, width=WIDTH).rstrip("\n"))
     return "\n".join(out).replace(path, display) + "\n", code

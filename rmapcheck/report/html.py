@@ -106,6 +106,7 @@ def model_page(display: str, program, runs: list) -> tuple[str, dict]:
             "legend": [(n, THREAD_COLOURS[i % len(THREAD_COLOURS)]) for i, n in enumerate(names)],
             "step_items": [f"{st.thread} {st.func}:{pos_text(st.line, st.file)} {st.text.strip()}" for st in tr.steps],
             "diagram": render_diagram(tr),
+            "dot": _weak_dot(r),
         })
     panes = [{"name": fname, "lines": flines, "prefix": f"F{fi}" if fi else ""}
              for fi, (fname, flines) in enumerate([(display, program.source_lines)] + included)]
@@ -114,6 +115,15 @@ def model_page(display: str, program, runs: list) -> tuple[str, dict]:
                    params=", ".join(f"{k}={v}" for k, v in program.defines.items()), faults=m.faults,
                    traces_json=_json_script("traces", data), colours_json=_json_script("colours", THREAD_COLOURS))
     return text, summary
+
+
+def _weak_dot(r) -> str:
+    """A weak violation's execution graph in DOT (report/weak_witness.py); "" for an interleaving."""
+    if getattr(r, "execution", None) is None:
+        return ""
+    from rmapcheck.report.weak_witness import weak_dot
+
+    return weak_dot(r.execution, f"{r.name} execution")
 
 
 def index_page(entries: list) -> str:
@@ -171,7 +181,7 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
     """Check every model and write the site; the exit code (0 as expected, 1 mismatch, 3 incomplete)."""
     from rmapcheck.frontend import load_model
     from rmapcheck.runner import check_program, load_for
-    from rmapcheck.verify import collect_models, display_name, expectation
+    from rmapcheck.verify import WEAK, collect_models, display_name, expectation
 
     prepare_dir(Path(out_dir))  # refuse before spending time on the models
     pages: dict = {}
@@ -184,13 +194,14 @@ def build_report(paths: list, out_dir: str, memory_models: list | None = None, l
         program = load_model(path, defines or {})
         display = display_name(path)
         runs = []
-        for mm in program.meta.memory_models:
+        asked = [m for m in memory_models or () if m in WEAK]  # never by default: with z3, as check would
+        for mm in list(program.meta.memory_models) + asked:
             if memory_models and mm not in memory_models:
                 continue
             if progress:
                 progress.started(f"{display} [{mm}]")
             prog = load_for(path, mm, defines, program=program)  # with its @defines, as in verify
-            res = check_program(prog, mm, limits=limits,
+            res = check_program(prog, mm, "z3" if mm in WEAK else "explicit", limits=limits,
                                 progress=progress.run_callback(f"{display} [{mm}]") if progress else None)
             if progress:
                 progress.states_done += res.stats.states

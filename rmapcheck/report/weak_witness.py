@@ -68,6 +68,7 @@ class WeakExecution:
     steps: list = field(default_factory=list)  # executed program steps: (sid, tid, clock)
     step_info: dict = field(default_factory=dict)  # sid -> (line, file, func, text, [ops of a step with no event])
     model_file: str = ""  # the model's file name (no directory)
+    why: str = ""  # the witness's own account of the violation (lifetime.py's use after free), if any
 
     def rf_of(self) -> dict:
         return {r: w for w, r in self.graph.rf}
@@ -134,7 +135,7 @@ def weak_execution(witness, graph) -> WeakExecution:
         site_sid = own[-1][1]
     ex = Executor(program)
     wx = WeakExecution(enc.memory_model, witness.prop, witness.message, [t.name for t in ex.threads], out, graph,
-                       site_sid, steps, {}, model_file)
+                       site_sid, steps, {}, model_file, getattr(witness, "why", ""))
     order, _ = linearise(wx)  # needs no name: the steps and the graph's relations
     names = _Names(ex)
     for sid in order:
@@ -346,7 +347,9 @@ def weak_trace(wx: WeakExecution) -> Trace:
         note = wx.message if sid == wx.site_sid else ""
         steps.append(TraceStep(tid, wx.threads[tid], line, func, text, ops[0] if ops else "", ops, list(ops),
                                shared=True, note=note, file=file))
-    if respects == "sc":
+    if wx.why:  # a violation that is an order the model does not give (a use after free), not a read
+        final = f"{wx.prop} violated: {wx.message} ({wx.why})"
+    elif respects == "sc":
         final = f"{wx.prop} violated: {wx.message} (this {wx.memory_model} execution is sequentially consistent)"
     else:
         final = f"{wx.prop} violated: {wx.message} (allowed by {wx.memory_model}, not by sc: {_departures(weak)})"

@@ -221,6 +221,10 @@ class LifetimeWitness(WeakWitness):
         else:
             a, f = self.pair_
             self.site = Site(prop, a.tid, True, 0, self.describe(a, f), False, a.loc, a.step)
+            mm = enc.memory_model
+            if prop == ir.P_UAF and a.tid != f.tid:  # the steps' order is one of many: say what fails
+                self.why = (f"an execution {mm} allows, in which {mm} does not order the access before the free"
+                            if mm == "lkmm" else f"{mm}'s global order can put the free before the access")
         self.message = self.site.msg
         live = sorted(enc.events + self.lt.frees, key=lambda e: (e.step, e.eid))
         self.graph_events = live  # the order of the graph's events (report/weak_witness.py)
