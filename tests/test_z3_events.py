@@ -71,7 +71,7 @@ def _witness(path: str, prop: str) -> Witness:
 
     prog = Program(load_model(path, {}))
     enc = Encoding(prog)
-    s = z3.Solver()
+    s = z3.Solver(ctx=prog.ctx)
     s.add(*enc.facts)
     s.add(violation(enc, prop))
     assert s.check() == z3.sat
@@ -194,7 +194,7 @@ def test_leak_witness_without_a_leak_is_an_internal_error():
 
     prog = Program(load_model(str(TESTS / "models/unit/leak_overwrite_no_recheck.c"), {"FIX": 1}))
     enc = Encoding(prog)
-    s = z3.Solver()
+    s = z3.Solver(ctx=prog.ctx)
     s.add(*enc.facts)
     s.add(enc.T >= 6)
     assert s.check() == z3.sat

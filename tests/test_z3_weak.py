@@ -65,7 +65,7 @@ def test_every_sc_violation_is_an_lkmm_and_tso_violation(name):
 def _witness_graph():
     prog = Program(load_model(MP, {}))
     enc = weak.WeakEncoding(prog, "lkmm")
-    s = z3.Solver()
+    s = z3.Solver(ctx=prog.ctx)
     s.add(*enc.facts)
     s.add(violation(enc, "data-published"))
     assert s.check() == z3.sat

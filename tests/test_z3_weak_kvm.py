@@ -31,8 +31,9 @@ MUTANTS = ("15_mutant_flag_relaxed_store.c", "16_mutant_flag_relaxed_load.c")
 
 
 def _verify(names, mm, config):
-    """The CLI, each call its own process: measured, z3 queries of one weak run became 30 s
-    each (from under 1 s) when the runs before it were made in the same process."""
+    """The CLI, each call its own process, as CI runs it. (z3 queries of a weak run took 30 s
+    each, from under 1 s, after other runs in one shared z3 context; each run has its own
+    context now: docs/memory-model.md, What the time is.)"""
     r = subprocess.run([sys.executable, "-m", "rmapcheck", "verify", "--format", "json", "--memory-model", mm,
                         "--config", config, *[f"models/{n}" for n in names]],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)

@@ -132,7 +132,7 @@ class SymbolicExecution:
                 cond = F.and_(self.same_addr(w.eid, r.eid), self._eq(w.value, r.value))
                 if cond is False:
                     continue
-                v = z3.Bool(f"rf_{w.eid}_{r.eid}")
+                v = z3.Bool(f"rf_{w.eid}_{r.eid}", F.ctx)
                 out[(w.eid, r.eid)] = v
                 self.facts.append(z3.Implies(v, F.z3(F.all_((cond, self.guard[w.eid], self.guard[r.eid])))))
                 choices.append(v)
@@ -149,7 +149,7 @@ class SymbolicExecution:
         writes = [e for e in ev if e.is_write]
         self.clock = {}
         for w in writes:
-            self.clock[w.eid] = z3.IntVal(0) if w.kind == "IW" else z3.Int(f"co_{w.eid}")
+            self.clock[w.eid] = z3.IntVal(0, F.ctx) if w.kind == "IW" else z3.Int(f"co_{w.eid}", F.ctx)
             if w.kind != "IW":
                 self.facts.append(self.clock[w.eid] > 0)
         for k, a in enumerate(writes):

@@ -49,7 +49,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
 
         enc, unsupported, witness = weak.WeakEncoding(prog, memory_model), weak.unsupported(program), weak.WeakWitness
     stats.update(steps=len(prog.steps), events=len(prog.events))
-    solver = z3.Solver()
+    solver = z3.Solver(ctx=prog.ctx)
     solver.set("smt.arith.solver", 3)  # dense difference logic (Floyd-Warshall): see the docstring
     if limits.timeout:
         solver.set("timeout", int(limits.timeout * 1000))

@@ -38,6 +38,7 @@ from rmapcheck.ir import nodes as ir
 class Encoding:
     def __init__(self, prog: Program):
         self.prog = prog
+        self.ctx = prog.ctx  # the run's z3 context (values.new_run)
         self.p = prog.p
         self.T = prog.T
         self.facts: list = [self.T >= 0, self.T < V.CLOCK_MAX] + list(prog.constraints)
@@ -158,12 +159,12 @@ class Encoding:
         src = V.clock(f"src{r.eid}")
         choices = []
         for w in ws:
-            v = z3.Bool(f"rf_{w.eid}_{r.eid}")
+            v = z3.Bool(f"rf_{w.eid}_{r.eid}", self.ctx)
             cw = self.clock(w)
             out.append(z3.Implies(v, B(AND(w.guard, cw < cr, V.eq(w.addr, r.addr), V.eq(w.value, r.value),
                                              src == cw))))
             choices.append((w.eid, v))
-        v0 = z3.Bool(f"rf_init_{r.eid}")
+        v0 = z3.Bool(f"rf_init_{r.eid}", self.ctx)
         out.append(z3.Implies(v0, B(AND(V.eq(r.value, self.initial(r.addr)), src == 0))))
         for (_, v), w in zip(choices, ws):
             c2 = self.clock(w)

@@ -49,7 +49,7 @@ def leak(enc, at, stopped):
     if not enc.nobj:
         return None
     T = enc.T
-    S = [z3.Bool(f"reach{j}") for j in range(enc.nobj)]
+    S = [z3.Bool(f"reach{j}", enc.ctx) for j in range(enc.nobj)]
     facts: list = []
 
     def points(v, member) -> None:

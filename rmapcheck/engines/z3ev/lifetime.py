@@ -121,7 +121,7 @@ class Lifetimes:
 
             conds, extra = [], {}
             for a, f, both in pairs:
-                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}")
+                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}", self.enc.ctx)
                 self.picks[(a.eid, f.eid)] = v
                 conds.append(z3.Implies(v, B(both)))
                 extra[(ix[f.eid], ix[a.eid])] = F.atom(v)
@@ -149,7 +149,7 @@ class Lifetimes:
                 pass
             terms = []
             for a, f, both in pairs:
-                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}")
+                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}", self.enc.ctx)
                 self.picks[(a.eid, f.eid)] = v
                 if a.tid == f.tid:  # one thread: program order
                     un = (ix[a.eid], ix[f.eid]) not in po
@@ -173,7 +173,7 @@ class Lifetimes:
                 same = self.same_object(f, g)
                 if same is False:
                     continue
-                v = z3.Bool(f"dfree_{f.eid - FREE_EID}_{g.eid - FREE_EID}")
+                v = z3.Bool(f"dfree_{f.eid - FREE_EID}_{g.eid - FREE_EID}", self.enc.ctx)
                 self.df_picks[(f.eid, g.eid)] = v
                 out.append(z3.And(v, B(AND(enc.executed(f), enc.executed(g), same))))
         return z3.Or(*out) if out else None

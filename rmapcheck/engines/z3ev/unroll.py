@@ -176,7 +176,7 @@ class Program:
     """The unrolled program: every thread's steps, events, sites, objects and choices."""
 
     def __init__(self, p: ir.Program, unwind: int = DEFAULT_UNWIND):
-        V.reset_names()
+        self.ctx = V.new_run()  # the run's z3 context: every term below is made in it
         self.p = p
         self.unwind = unwind
         self.steps: list[Step] = []
@@ -219,7 +219,7 @@ class Program:
 
     def fvar(self, what: str):
         self.fault_vars += 1
-        return z3.Bool(f"{what}!{self.fault_vars}")
+        return z3.Bool(f"{what}!{self.fault_vars}", self.ctx)
 
 
 class _Thread:
@@ -523,7 +523,7 @@ class _Thread:
                           sid=s.sid)
             s.ok = st.guard
             oid = len(self.P.objs)
-            fail = z3.Bool(f"fail{oid}") if self.P.p.meta.faults > 0 else False
+            fail = z3.Bool(f"fail{oid}", self.P.ctx) if self.P.p.meta.faults > 0 else False
             size = n * i.elem_cells if V.is_concrete(n) else V.make(V.bvb(V.INT), V.parts(n)[1] * V.bv(i.elem_cells))
             self.P.objs.append(Obj(oid, s.sid, self.tid, size, fail, i.site, i.type_name))
             s.info["obj"] = oid

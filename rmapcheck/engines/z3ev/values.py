@@ -31,20 +31,31 @@ INT = 0x3FFF  # the base of a value that is not a pointer
 CLOCK_MAX = 1 << 30
 
 
+_CTX: list = [None]  # the z3 context of the program being unrolled and solved (new_run)
+
+
+def ctx() -> z3.Context:
+    """The current run's z3 context: every term of the encoding is made in it."""
+    c = _CTX[0]
+    if c is None:
+        raise RuntimeError("no event-engine run started (values.new_run)")
+    return c
+
+
 def clock(name: str):
-    return z3.Int(name)
+    return z3.Int(name, ctx())
 
 
 def clock_val(n: int):
-    return z3.IntVal(n)
+    return z3.IntVal(n, ctx())
 
 
 def bv(n: int) -> z3.BitVecRef:
-    return z3.BitVecVal(n, OFF_BITS)
+    return z3.BitVecVal(n, OFF_BITS, ctx())
 
 
 def bvb(n: int) -> z3.BitVecRef:
-    return z3.BitVecVal(n, BASE_BITS)
+    return z3.BitVecVal(n, BASE_BITS, ctx())
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,7 @@ def fresh(name: str):
     the process, so the value sets the analysis finds for them (READS) are never another run's."""
     _FRESH[0] += 1
     n = f"{name}#{_FRESH[0]}"
-    b, o = z3.BitVec(n + ".b", BASE_BITS), z3.BitVec(n + ".o", OFF_BITS)
+    b, o = z3.BitVec(n + ".b", BASE_BITS, ctx()), z3.BitVec(n + ".o", OFF_BITS, ctx())
     READS[b.decl().name()] = set()
     READS[o.decl().name()] = set()
     return Sym(b, o)
@@ -95,7 +106,7 @@ READS: dict = {}
 
 
 def fresh_int(name: str) -> Sym:
-    return Sym(bvb(INT), z3.BitVec(name, OFF_BITS))
+    return Sym(bvb(INT), z3.BitVec(name, OFF_BITS, ctx()))
 
 
 def to_concrete(base: int, off: int):
@@ -181,7 +192,7 @@ def NOT(x):
 def B(x):
     """A z3 Bool of a Python bool or a z3 Bool."""
     if x is True or x is False:
-        return z3.BoolVal(x)
+        return z3.BoolVal(x, ctx())
     return x
 
 
@@ -189,26 +200,30 @@ RANGES: dict = {}  # the name of a nondet variable -> the values it takes
 _NONDETS = [0]
 
 
-def reset_names() -> None:
-    """Start a program's variables from the same names, in a fresh z3 context, every time: the
-    same model gives the same formula, so the same witness, whatever ran before it in the
-    process. The names alone do not do it: z3 numbers every term it creates in its context, and
-    its search depends on those numbers, so in the shared context a verify worker that had
-    solved other runs found a different witness than `check` (models/14's active-rmaps: 8
-    steps in a fresh process, 7 after one earlier run). One program is unrolled and solved at
-    a time; no z3 term outlives its run."""
-    z3.z3._main_ctx = None  # z3.main_ctx() makes a new one (the z3 API has no public reset)
+def new_run() -> z3.Context:
+    """Start a program's run: a fresh z3 context, and its variables from the same names, every
+    time, so the same model gives the same formula, so the same witness, whatever ran before
+    it in the process. The names alone do not do it: z3 numbers every term it creates in its
+    context, and its search depends on those numbers, so in one shared context a verify worker
+    that had solved other runs found a different witness than `check` (models/14's
+    active-rmaps: 8 steps in a fresh process, 7 after one earlier run). The context is an
+    explicit z3.Context (no z3 term of the run is in z3's main context): Program keeps it
+    (Program.ctx), the solver and the memory model's formulas are made in it, and this
+    module's constructors read it here, with the run's other tables (RANGES, READS). One
+    program is unrolled and solved at a time in a process; no z3 term outlives its run."""
+    _CTX[0] = z3.Context()
     _NONDETS[0] = 0
     _FRESH[0] = 0
     RANGES.clear()
     READS.clear()
+    return _CTX[0]
 
 
 def nondet_var(lo: int, hi: int) -> z3.BitVecRef:
     """A fresh variable for a nondet choice in lo..hi (named uniquely in the process, so its
     recorded range is never another program's)."""
     _NONDETS[0] += 1
-    v = z3.BitVec(f"nd{_NONDETS[0]}", OFF_BITS)
+    v = z3.BitVec(f"nd{_NONDETS[0]}", OFF_BITS, ctx())
     RANGES[v.decl().name()] = range(lo, hi + 1)
     return v
 
@@ -279,7 +294,7 @@ def within_sets(v) -> list:
     for t in (v.base, v.off):
         vals = READS.get(t.decl().name()) if z3.is_const(t) else None
         if vals:
-            out.append(z3.Or(*[t == z3.BitVecVal(x, t.size()) for x in sorted(vals)]))
+            out.append(z3.Or(*[t == z3.BitVecVal(x, t.size(), t.ctx) for x in sorted(vals)]))
     return out
 
 

@@ -73,6 +73,7 @@ import z3
 
 from rmapcheck.axioms import judge
 from rmapcheck.axioms.base import Axiom
+from rmapcheck.axioms.formula import Formulas
 from rmapcheck.axioms.graph import PREFIX_END, Event as GEvent, ExecutionGraph, GraphError, Skeleton
 from rmapcheck.axioms.symexec import SymbolicExecution, SymEvent
 from rmapcheck.engines.z3ev import values as V
@@ -143,7 +144,7 @@ class WeakEncoding(Encoding):
         P = self.prog
         self.events = [e for e in P.events if e.tid < P.nthreads]
         for w in self._writes:
-            self.rank[w.eid] = r = z3.Int(f"co{w.eid}")
+            self.rank[w.eid] = r = z3.Int(f"co{w.eid}", self.ctx)
             self.facts.append(r >= 1)
         for e in self.events:
             if e.kind == "R":
@@ -165,10 +166,10 @@ class WeakEncoding(Encoding):
         """rf of one read: any executed write to its cell with its value, or the initial value."""
         out, choices = [], []
         for w in self.candidates(r):
-            v = z3.Bool(f"rf_{w.eid}_{r.eid}")
+            v = z3.Bool(f"rf_{w.eid}_{r.eid}", self.ctx)
             out.append(z3.Implies(v, B(AND(self.executed(w), V.eq(w.addr, r.addr), V.eq(w.value, r.value)))))
             choices.append((w.eid, v))
-        v0 = z3.Bool(f"rf_init_{r.eid}")
+        v0 = z3.Bool(f"rf_init_{r.eid}", self.ctx)
         out.append(z3.Implies(v0, B(V.eq(r.value, self.initial(r.addr)))))
         choices.append((None, v0))
         vs = [v for _, v in choices]
@@ -248,7 +249,8 @@ class WeakEncoding(Encoding):
         def eq(a, b):
             return V.eq(a, b) if V.may_equal(a, b) else False
 
-        return SymbolicExecution(sym, po, addr, data, ctrl, rmw, (), rscs, rf=rf, co=co, eq=eq, rscs_when=when, F=F)
+        return SymbolicExecution(sym, po, addr, data, ctrl, rmw, (), rscs, rf=rf, co=co, eq=eq, rscs_when=when,
+                                 F=F or Formulas(self.ctx))
 
     def sections(self, sym: list, po: list, last: dict) -> tuple:
         """srcu-rscs: each outer srcu_read_lock with the first outer srcu_read_unlock of the
