@@ -612,12 +612,30 @@ class RAMemory(SCMemory):
                 out.append(m)
             return tuple(out) if changed or s else h
 
-        G = tuple(shist(h, (ir.GLOBAL, off)) for off, h in enumerate(G))
-        H2 = []
-        for b, o in enumerate(H):
-            cells = tuple(shist(h, (b, off)) for off, h in enumerate(o.cells))
-            H2.append(o if all(x is y for x, y in zip(cells, o.cells)) else HeapObj(o.site, cells, o.alive))
-        H = tuple(H2)
+        offs: dict = {}  # base -> the shifted offsets of that base
+        for base, off in shift:
+            offs.setdefault(base, set()).add(off)
+        none: set = set()
+
+        def shists(cells: tuple, base: int) -> tuple:
+            # cells with each history through shist; the same tuple if none changes. A history
+            # that loses no message and whose messages carry no view (most) needs no look: its
+            # views are tested at C speed (an empty view is false)
+            out = None
+            shifted = offs.get(base, none)
+            for off, h in enumerate(cells):
+                if off in shifted or any(map(_second, h)):
+                    h2 = shist(h, (base, off))
+                    if h2 is not h:
+                        if out is None:
+                            out = list(cells)
+                        out[off] = h2
+            return cells if out is None else tuple(out)
+
+        G = shists(G, ir.GLOBAL)
+        H2 = [o if (c := shists(o.cells, b)) is o.cells else HeapObj(o.site, c, o.alive) for b, o in enumerate(H)]
+        if any(x is not y for x, y in zip(H2, H)):
+            H = tuple(H2)
         T = tuple(th if th[3] is None else (th[0], th[1], th[2], (th[3][0], th[3][1], sview(th[3][2])))
                   for th in T)
         X = (tuple((sview(a), sview(b), sview(d)) for a, b, d in tviews), sview(F),
