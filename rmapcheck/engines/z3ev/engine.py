@@ -81,7 +81,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             results[prop] = lock_order(enc, solver, unwound, unwind)
             qs[prop] = round(time.monotonic() - tq, 2)
             continue
-        lifetime = memory_model != "sc" and prop in (ir.P_UAF, ir.P_DFREE)
+        lifetime = memory_model != "sc" and prop in (ir.P_UAF, ir.P_DFREE, ir.P_LEAK)
         try:
             if lifetime:
                 from rmapcheck.engines.z3ev import lifetime as LT
@@ -99,7 +99,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             solver.add(q)
             r = solver.check()
             if r == z3.sat:
-                w = (LT.LifetimeWitness if lifetime else witness)(enc, solver.model(), prop)
+                w = (LT.witness_of(prop) if lifetime else witness)(enc, solver.model(), prop)
                 path = w.path()
                 g = w.check_graph()
                 results[prop] = PropertyResult(prop, VIOLATED, w.message, path)

@@ -27,6 +27,11 @@ the execution, where a is not ordered before f:
 be ordered first), or a free of a pointer that is not an object's start (the site unroll.py
 makes, as under sc).
 
+**Leak**: a complete execution (every thread ended) whose final memory (each cell's co-last
+write, or its initial value) leaves an allocated object no free freed unreachable from the
+pointer globals: leak.py's scan, read at the end (FinalMemory). A leak is permanent, so under
+sc this is the explicit engine's verdict wherever an execution can end.
+
 Soundness of `holds`. Executions are prefixes (weak.py): an access to a freed object does not
 stop its thread here (the explicit engine stops it), which only adds executions. Every pair
 of a complete execution is in a prefix (the po-prefixes up to both events); under sc and tso the
@@ -54,7 +59,7 @@ from rmapcheck.engines.z3ev import values as V
 from rmapcheck.engines.z3ev.execution import _base_is, _off0
 from rmapcheck.engines.z3ev.unroll import Event, Site
 from rmapcheck.engines.z3ev.weak import WeakWitness, check_weak_graph
-from rmapcheck.engines.z3ev.values import AND, OR, B
+from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
 
@@ -199,10 +204,16 @@ def query(enc, prop: str):
     lt = lifetimes(enc)
     if prop == ir.P_UAF:
         return lt.use_after_free()
+    if prop == ir.P_LEAK:
+        return final_leak(enc)
     from rmapcheck.engines.z3ev.properties import violation
 
     parts = [q for q in (lt.double_free(), violation(enc, prop)) if q is not None]
     return z3.Or(*parts) if parts else None
+
+
+def witness_of(prop: str):
+    return LeakWitness if prop == ir.P_LEAK else LifetimeWitness
 
 
 class LifetimeWitness(WeakWitness):
@@ -316,3 +327,105 @@ def ordered_lkmm(named: dict, a: int, f: int, is_read: bool, plain: bool, and_):
         return has("rw-xbstar")
     both = and_(has("ww-vis"), has("wr-vis"))
     return and_(both, has("rw-xbstar")) if plain else both
+
+
+# -- no-leak: the final memory ------------------------------------------------------------------
+
+
+class FinalMemory:
+    """An encoding as leak.py reads it, at the end of a complete weak execution: an observer
+    read returns its cell's co-last write (the final memory), and an object is alive when no
+    free of it happened. Everything else is the encoding's own."""
+
+    def __init__(self, enc):
+        self._enc = enc
+        self._lt = lifetimes(enc)
+
+    def __getattr__(self, name):
+        return getattr(self._enc, name)
+
+    def read(self, r) -> list:
+        enc = self._enc
+        out, choices = [], []
+        ws = enc.candidates(r)
+        here = {w.eid: AND(enc.executed(w), V.eq(w.addr, r.addr)) for w in ws}
+        for w in ws:
+            v = z3.Bool(f"final_{w.eid}_{r.eid}", enc.ctx)
+            later = OR(*[AND(here[w2.eid], enc.rank[w2.eid] > enc.rank[w.eid]) for w2 in ws if w2 is not w])
+            out.append(z3.Implies(v, B(AND(here[w.eid], V.eq(w.value, r.value), NOT(later)))))
+            choices.append((w.eid, v))
+        v0 = z3.Bool(f"final_init_{r.eid}", enc.ctx)
+        out.append(z3.Implies(v0, B(AND(V.eq(r.value, enc.initial(r.addr)), NOT(OR(*here.values()))))))
+        choices.append((None, v0))
+        out.append(z3.PbEq([(v, 1) for _, v in choices], 1))
+        return out  # (not in enc.rf: an observer read is no event of the execution graph)
+
+    def alive(self, j: int, t, but=None):
+        enc = self._enc
+        return NOT(OR(*[AND(enc.executed(f), _base_is(f.addr, j)) for f in self._lt.frees]))
+
+
+def final_leak(enc):
+    """A z3 Bool: a complete execution (every thread ended) whose final memory has an object
+    alive and unreachable from the pointer globals (leak.py's definition, read at the end)."""
+    from rmapcheck.engines.z3ev.leak import leak
+    from rmapcheck.engines.z3ev.properties import _stopped_at
+
+    return leak(FinalMemory(enc), lambda s: False, _stopped_at(enc.prog, enc.T))
+
+
+class LeakWitness(LifetimeWitness):
+    """A leak at the end of a weak execution: its graph (with the free events), judged, and the
+    leak found again concretely in the judge's final memory (graph.final_values: co-last writes)."""
+
+    def __init__(self, enc, model: z3.ModelRef, prop: str):
+        self.lt = lifetimes(enc)
+        self.enc, self.m, self.prop = enc, model, prop
+        self.P = enc.prog
+        self.T = self.num(enc.T)
+        self.graph_events = sorted(enc.events + self.lt.frees, key=lambda e: (e.step, e.eid))
+        self.message = ""
+        self.why = (f"every thread has ended; the final memory is each cell's coherence-last write under "
+                    f"{enc.memory_model}")
+
+    def check_graph(self):
+        g = self.graph(tuple(self.lt.frees))
+        j = check_weak_graph(self.enc.memory_model, g)
+        self.races = j.races
+        leaked = self.find_leaks(g)
+        if not leaked:
+            raise InternalError("z3 witness: no object is leaked in the final memory of its execution")
+        o = self.P.objs[leaked[0]]
+        loc = self.P.steps[o.sid].instr.loc
+        self.site = Site(self.prop, o.tid, True, 0, f"leak: {o.type_name} allocated at line {loc.line} is "
+                         "unreachable in the final memory", False, loc, o.sid)
+        self.message = self.site.msg
+        return g
+
+    def find_leaks(self, g) -> list:
+        """The objects allocated, not freed and unreachable from the pointer globals in g's final
+        memory (no z3 formula: the model's executed steps and the graph)."""
+        P, p = self.P, self.P.p
+        for tid in range(P.nthreads):
+            if not any(t == tid and self.true(gd) and self.num(t2) <= self.T for t, gd, t2 in P.ends):
+                raise InternalError(f"z3 witness: thread {tid} has not ended in a no-leak witness")
+        final = {a: v for a, v in g.final_values().items() if isinstance(a, tuple) and a[0] != "free"}
+        objs = [o for o in P.objs if self.true(P.steps[o.sid].guard) and self.num(P.steps[o.sid].clock) <= self.T
+                and not self.true(o.fail)]
+        freed = {e.addr[1] for e in g.events if "free" in e.tags}
+        freed = {self.value(f.addr)[0] for f in self.lt.frees if f.eid in freed}
+        init = p.global_init
+
+        def cell(a):
+            return final[a] if a in final else init[a[1]] if 0 <= a[1] < len(init) else 0
+
+        todo = [cell((ir.GLOBAL, k)) for k, c in enumerate(p.global_cells) if c.is_pointer]
+        seen: set = set()
+        while todo:
+            v = todo.pop()
+            if not (isinstance(v, tuple) and v[0] >= 0) or v[0] in seen or v[0] in freed:
+                continue
+            seen.add(v[0])
+            if p.sites[P.objs[v[0]].site].has_pointers:
+                todo += [val for a, val in sorted(final.items()) if a[0] == v[0]]
+        return [o.oid for o in objs if o.oid not in freed and o.oid not in seen]

@@ -48,12 +48,11 @@ removes ordering (rcu-order's section terms), so it allows more executions: soun
 The same for tso's grace-period axiom (axioms/gp.py) with no sections.
 
 The heap: a free is no event of LKMM or TSO; lifetime.py makes it one (a plain write of the
-object) and decides no-use-after-free and no-double-free over it (its docstring has the
-definitions). An access to a freed object does not stop its thread (more executions: sound).
+object) and decides no-use-after-free and no-double-free over it, and no-leak over the final
+memory (co-last values) of complete executions (its docstring has the definitions). An access to a freed object does not stop its thread (more executions: sound).
 Allocation failures are free choices within the fault budget (@faults), as under sc.
 
-Not decided under a weak model (verdict `unsupported`, never `holds`): no-leak (the final
-memory, co-last values, is not encoded yet), no-deadlock and lock-order (states of the whole system, whose witnesses the explicit
+Not decided under a weak model (verdict `unsupported`, never `holds`): no-deadlock and lock-order (states of the whole system, whose witnesses the explicit
 engine replays under sc), @invariants (predicates over a global state, which a weak
 execution does not have), and no-data-race (LKMM's data-race flag over a prefix needs the
 executions that complete it: not encoded yet).
@@ -86,7 +85,6 @@ from rmapcheck.ir import nodes as ir
 MODELS = ("tso", "lkmm")
 
 UNSUPPORTED = {
-    ir.P_LEAK: "the final memory of a weak execution is not encoded yet (no-leak is checked under sc)",
     ir.P_DEADLOCK: "a deadlock is a state of the whole system, which a weak execution does not have",
     ir.P_LOCKORDER: "lock-graph edges are states of the whole system (replayed under sc only)",
     ir.P_RACE: "the data-race flag of a prefix needs the executions that complete it: not encoded yet",
