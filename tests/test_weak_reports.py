@@ -20,7 +20,7 @@ def flat(text: str) -> str:
 
 def test_explain_under_lkmm_shows_the_weak_witness():
     r = run_cli("explain", "--memory-model", "lkmm", MP)
-    assert r.returncode == 3, r.stdout + r.stderr  # no-deadlock, lock-order: unsupported, unacknowledged
+    assert r.returncode == 3, r.stdout + r.stderr  # lock-order: unsupported, unacknowledged
     assert "Properties under lkmm (the z3 event engine):" in r.stdout
     assert re.search(r"data-published +violated", r.stdout)
     assert "--- data-published violated under lkmm" in r.stdout

@@ -37,6 +37,14 @@ MODELS = [p for p in ALL if _frees(p)]
 ALLOCATING = [p for p in ALL if _allocs(p)]
 
 
+def _locks_no_sync(path: Path) -> bool:
+    code = [i for th in load_model(str(path)).threads for i in th.code]
+    return any(isinstance(i, ir.Lock) for i in code) and not any(isinstance(i, ir.SrcuSync) for i in code)
+
+
+LOCKING = [p for p in ALL if _locks_no_sync(p)]
+
+
 def weak_sc(program, prop: str) -> str:
     """The lifetime definition under the sc axioms, through the weak encoding (not the clocks)."""
     enc = weak.WeakEncoding(Program(program), "sc")
@@ -77,12 +85,39 @@ def test_final_memory_leaks_under_sc_axioms_are_the_explicit_engines(run):
     assert weak_sc(load_model(str(run.path), run.config), ir.P_LEAK) == explore(program).results[ir.P_LEAK].verdict
 
 
+@pytest.mark.parametrize("run", model_runs(LOCKING), ids=str)
+def test_deadlocks_under_sc_axioms_are_the_explicit_engines(run):
+    """no-deadlock under a weak model: a prefix where every thread has ended or waits for a lock
+    whose word's co-last write is a lock; under sc, through the weak encoding, the explicit
+    engine's verdict on every test model that locks (and has no synchronize_srcu: unsupported)."""
+    program = load_model(str(run.path), run.config)
+    assert weak_sc(load_model(str(run.path), run.config), ir.P_DEADLOCK) == \
+        explore(program).results[ir.P_DEADLOCK].verdict
+
+
+@pytest.mark.parametrize("defines,weak_verdict", [({}, VIOLATED), ({"FENCE": 1}, HOLDS)])
+def test_a_lock_taken_by_both_sides_of_a_dekker_handshake(defines, weak_verdict):
+    """lock_dekker.c is SB deciding who takes a lock for good: under tso and lkmm both may take
+    it, and the second waits forever; smp_mb() forbids it. A model with synchronize_srcu leaves
+    no-deadlock unsupported under a weak model (srcu_abba_deadlock.c), never holds."""
+    for mm in ("tso", "lkmm"):
+        res = results("lock_dekker.c", mm, defines)[ir.P_DEADLOCK]
+        assert res.verdict == weak_verdict, mm
+        if weak_verdict == VIOLATED:
+            assert res.message.startswith("deadlock: ") and "waits at mutex_lock(&owner);" in res.message
+            assert res.execution is not None
+        srcu = check_events(load_model(str(TESTS / "models" / "unit" / "srcu_abba_deadlock.c"), {}),
+                            memory_model=mm).results[ir.P_DEADLOCK]
+        assert srcu.verdict == "unsupported" and "synchronize_srcu" in srcu.message
+
+
 def test_the_differential_has_both_answers():
     runs = model_runs(MODELS)
     got = {(p, explore(load_model(str(r.path), r.config)).results[p].verdict) for r in runs for p in HEAP}
     assert {(ir.P_UAF, VIOLATED), (ir.P_UAF, HOLDS), (ir.P_DFREE, VIOLATED), (ir.P_DFREE, HOLDS)} <= got
-    leaks = {explore(load_model(str(r.path), r.config)).results[ir.P_LEAK].verdict for r in model_runs(ALLOCATING)}
-    assert leaks == {VIOLATED, HOLDS}
+    for prop, paths in ((ir.P_LEAK, ALLOCATING), (ir.P_DEADLOCK, LOCKING)):
+        got = {explore(load_model(str(r.path), r.config)).results[prop].verdict for r in model_runs(paths)}
+        assert got == {VIOLATED, HOLDS}, prop
 
 
 WEAK = TESTS / "models" / "weak"

@@ -81,7 +81,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             results[prop] = lock_order(enc, solver, unwound, unwind)
             qs[prop] = round(time.monotonic() - tq, 2)
             continue
-        lifetime = memory_model != "sc" and prop in (ir.P_UAF, ir.P_DFREE, ir.P_LEAK)
+        lifetime = memory_model != "sc" and prop in (ir.P_UAF, ir.P_DFREE, ir.P_LEAK, ir.P_DEADLOCK)
         try:
             if lifetime:
                 from rmapcheck.engines.z3ev import lifetime as LT

@@ -206,14 +206,21 @@ def query(enc, prop: str):
         return lt.use_after_free()
     if prop == ir.P_LEAK:
         return final_leak(enc)
+    if prop == ir.P_DEADLOCK:
+        from rmapcheck.engines.z3ev.properties import deadlock
+
+        return deadlock(enc)
     from rmapcheck.engines.z3ev.properties import violation
 
     parts = [q for q in (lt.double_free(), violation(enc, prop)) if q is not None]
     return z3.Or(*parts) if parts else None
 
 
+WEAK_ENDS = (ir.P_UAF, ir.P_DFREE, ir.P_LEAK, ir.P_DEADLOCK)  # what this module decides under tso/lkmm
+
+
 def witness_of(prop: str):
-    return LeakWitness if prop == ir.P_LEAK else LifetimeWitness
+    return {ir.P_LEAK: LeakWitness, ir.P_DEADLOCK: DeadlockWitness}.get(prop, LifetimeWitness)
 
 
 class LifetimeWitness(WeakWitness):
@@ -374,9 +381,11 @@ def final_leak(enc):
     return leak(FinalMemory(enc), lambda s: False, _stopped_at(enc.prog, enc.T))
 
 
-class LeakWitness(LifetimeWitness):
-    """A leak at the end of a weak execution: its graph (with the free events), judged, and the
-    leak found again concretely in the judge's final memory (graph.final_values: co-last writes)."""
+class EndWitness(LifetimeWitness):
+    """A violation seen at the end of a prefix (a leak, a deadlock): no pair; its site and
+    message are made by check_graph, from the judged graph."""
+
+    why_text = ""
 
     def __init__(self, enc, model: z3.ModelRef, prop: str):
         self.lt = lifetimes(enc)
@@ -385,8 +394,14 @@ class LeakWitness(LifetimeWitness):
         self.T = self.num(enc.T)
         self.graph_events = sorted(enc.events + self.lt.frees, key=lambda e: (e.step, e.eid))
         self.message = ""
-        self.why = (f"every thread has ended; the final memory is each cell's coherence-last write under "
-                    f"{enc.memory_model}")
+        self.why = self.why_text.format(mm=enc.memory_model)
+
+
+class LeakWitness(EndWitness):
+    """A leak at the end of a weak execution: its graph (with the free events), judged, and the
+    leak found again concretely in the judge's final memory (graph.final_values: co-last writes)."""
+
+    why_text = "every thread has ended; the final memory is each cell's coherence-last write under {mm}"
 
     def check_graph(self):
         g = self.graph(tuple(self.lt.frees))
@@ -429,3 +444,38 @@ class LeakWitness(LifetimeWitness):
             if p.sites[P.objs[v[0]].site].has_pointers:
                 todo += [val for a, val in sorted(final.items()) if a[0] == v[0]]
         return [o.oid for o in objs if o.oid not in freed and o.oid not in seen]
+
+
+# -- no-deadlock: the end of a prefix (properties.deadlock's weak definition) --------------------
+
+
+class DeadlockWitness(EndWitness):
+    """A prefix in which every thread has ended or waits at a lock whose word is locked in the
+    final memory: its graph, judged, and those waits found again in the judge's final memory."""
+
+    why_text = "no thread can take another step: each lock it waits for is held in {mm}'s final memory"
+
+    def check_graph(self):
+        g = self.graph(tuple(self.lt.frees))
+        j = check_weak_graph(self.enc.memory_model, g)
+        self.races = j.races
+        final = g.final_values()
+        P = self.P
+        names = [t.name for t in P.p.threads for _ in range(t.instances)]
+        waits = []
+        for tid in range(P.nthreads):
+            if any(t == tid and self.true(gd) and self.num(t2) <= self.T for t, gd, t2 in P.ends):
+                continue
+            at = [s for s in P.steps if s.tid == tid and self.true(s.guard)
+                  and self.num(s.info["before"]) <= self.T < self.num(s.clock)]
+            if len(at) != 1 or at[0].kind != "lock" or final.get(self.value(at[0].addr), 0) == 0:
+                raise InternalError(f"z3 witness: thread {names[tid]} is neither ended nor waiting for a held lock")
+            waits.append((tid, at[0]))
+        if not waits:
+            raise InternalError("z3 witness: a deadlock in which every thread has ended")
+        tid, s = waits[0]
+        self.site = Site(self.prop, tid, True, 0, "deadlock: " + "; ".join(
+            f"{names[t]} waits at {x.instr.text.strip()} (line {x.instr.loc.line})" for t, x in waits)
+            + ("; every other thread has ended" if len(waits) < P.nthreads else ""), False, s.instr.loc, s.sid)
+        self.message = self.site.msg
+        return g

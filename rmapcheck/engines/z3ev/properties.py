@@ -77,9 +77,22 @@ def _at(step, T):
 
 
 def deadlock(enc):
+    """sc: the state at T (clocks). A weak model (tso, lkmm) has no global state: there, a
+    deadlock is an execution prefix in which every thread has ended or waits at a lock whose
+    word's coherence-last write is a lock (LKW): nothing left can release it (every other thread
+    has ended or waits too), and the lock's read must read the co-last write (atomicity), so the
+    wait is forever. A wait at the end of synchronize_srcu is not decided there (whether a section
+    began before the grace period is no order of a weak execution): a program that has one makes
+    no-deadlock unsupported."""
     P = enc.prog
     T = enc.T
     steps = P.steps
+    weak = getattr(enc, "memory_model", "sc") != "sc"
+    if weak and any(s.kind == "sync_end" and s.tid < P.nthreads for s in steps):
+        from rmapcheck.engines.z3ev.unroll import Unsupported
+
+        raise Unsupported("a wait in synchronize_srcu is not decided under a weak memory model (no order says "
+                          "which read sections began before the grace period)")
     ended = {t: [] for t in range(P.nthreads)}
     for t, g, time in P.ends:
         ended[t].append(AND(g, time <= T))
@@ -96,6 +109,11 @@ def deadlock(enc):
                 cw = steps[w.step].clock
                 same = V.eq(w.addr, s.addr)
                 if same is False:
+                    continue
+                if weak:  # the lock word's co-last write is this LKW
+                    later = [AND(enc.executed(u), V.eq(u.addr, s.addr), enc.rank[u.eid] > enc.rank[w.eid])
+                             for u in writes if u is not w and u.tags & {"UL", "LKW"} and V.may_equal(u.addr, s.addr)]
+                    taken.append(AND(enc.executed(w), same, NOT(OR(*later))))
                     continue
                 released = [AND(u.guard, V.eq(u.addr, s.addr), cw < steps[u.step].clock, steps[u.step].clock <= T)
                             for u in writes if "UL" in u.tags and V.may_equal(u.addr, s.addr)]

@@ -52,7 +52,9 @@ object) and decides no-use-after-free and no-double-free over it, and no-leak ov
 memory (co-last values) of complete executions (its docstring has the definitions). An access to a freed object does not stop its thread (more executions: sound).
 Allocation failures are free choices within the fault budget (@faults), as under sc.
 
-Not decided under a weak model (verdict `unsupported`, never `holds`): no-deadlock and lock-order (states of the whole system, whose witnesses the explicit
+no-deadlock is decided for waits at locks (properties.deadlock); a model with synchronize_srcu
+leaves it `unsupported`. Not decided under a weak model (verdict `unsupported`, never `holds`):
+lock-order (states of the whole system, whose witnesses the explicit
 engine replays under sc), @invariants (predicates over a global state, which a weak
 execution does not have), and no-data-race (LKMM's data-race flag over a prefix needs the
 executions that complete it: not encoded yet).
@@ -85,7 +87,6 @@ from rmapcheck.ir import nodes as ir
 MODELS = ("tso", "lkmm")
 
 UNSUPPORTED = {
-    ir.P_DEADLOCK: "a deadlock is a state of the whole system, which a weak execution does not have",
     ir.P_LOCKORDER: "lock-graph edges are states of the whole system (replayed under sc only)",
     ir.P_RACE: "the data-race flag of a prefix needs the executions that complete it: not encoded yet",
 }
