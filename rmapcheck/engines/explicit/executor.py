@@ -89,6 +89,8 @@ LOCAL_STEP_LIMIT = 100_000
 REDUCTIONS = ("none", "private", "movers", "persistent")
 DEFAULT_REDUCTION = "persistent"
 ALLOC = "alloc"  # privf marker: an allocation, whose object is always fresh
+# the visible steps that write no memory: what other threads can reach stays as it was
+KEEPS_REACH = frozenset((ir.Load, ir.Fence, ir.SrcuReadLock, ir.SrcuReadUnlock))
 
 
 class LocalStepLimit(Exception):
@@ -139,7 +141,7 @@ class Ctx:
     """Mutable working copy of the state during one transition."""
 
     __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log",
-                 "instr", "X", "mx", "pc")
+                 "instr", "X", "mx", "pc", "mv")
 
     def __init__(self, state, tid: int, choices: tuple, log):
         G, H, T, faults, X = state
@@ -160,6 +162,7 @@ class Ctx:
         self.log = log
         self.instr = None
         self.pc = -1
+        self.mv = None  # movers.Where of the running thread, once the movers ask (locks reset it)
 
     def choose(self, n: int) -> int:
         if self.ci < len(self.choices):
@@ -210,6 +213,8 @@ class Executor:
         self._inv_cache: dict = {}
         self.movers = None  # the left movers the fold also runs (see REDUCTIONS)
         self.persistent = reduction == "persistent"  # the search explores persistent sets
+        self._reach = (None, -1, None)  # (state, tid, what the others reach there): run's others
+        self._dep0 = (None, -1, -1)  # (state, tid, dependents of tid's first step there)
         if reduction in ("movers", "persistent"):
             from rmapcheck.engines.explicit.movers import Movers
 
@@ -293,6 +298,7 @@ class Executor:
                 a = fa(c.L, c.tid)
                 mem.lock(c, a, i)
                 c.held.append(("m", a, pc))
+                c.mv = None
                 return nxt
         elif isinstance(i, ir.Unlock):
             fa = ex(i.addr)
@@ -302,6 +308,7 @@ class Executor:
                 for k in range(len(c.held) - 1, -1, -1):
                     if c.held[k][0] == "m" and c.held[k][1] == a:
                         del c.held[k]
+                        c.mv = None
                         break
                 else:
                     raise Stop(ir.P_BADUNLOCK, f"{i.kind}_unlock({i.what}) by a thread that does not hold it")
@@ -493,20 +500,23 @@ class Executor:
             return not th[3][1]
         return True
 
-    def transitions(self, state, tid: int, leading: bool = False):
-        """Every (choices, Outcome) of thread tid from state, in a fixed order."""
+    def transitions(self, state, tid: int, leading: bool = False, deps: bool = True):
+        """Every (choices, Outcome) of thread tid from state, in a fixed order (deps: with
+        their dependents, see run)."""
         stack = [()]
         while stack:
             ch = stack.pop()
             try:
-                out = self.run(state, tid, ch, None, leading)
+                out = self.run(state, tid, ch, None, leading, deps)
             except NeedChoice as nc:
                 for c in range(nc.n - 1, -1, -1):
                     stack.append(ch + (c,))
                 continue
             yield ch, out
 
-    def run(self, state, tid: int, choices: tuple, log, leading: bool = False) -> Outcome:
+    def run(self, state, tid: int, choices: tuple, log, leading: bool = False, deps: bool = True) -> Outcome:
+        """deps: compute the Outcome's dependents (the "persistent" reduction; the search
+        needs them only where it chooses among several threads)."""
         ti = self.threads[tid]
         handlers, visible, live, addrf, privf = self._compiled[id(ti.ir)]
         code = ti.ir.code
@@ -514,11 +524,27 @@ class Executor:
         pc = state[2][tid][0]
         first = not leading
         fold = self.fold and not leading  # leading runs stay as they are: the same initial states
-        others = None  # the heap objects other threads can reach, once a step asks
+        # the heap objects other threads can reach (memory.reachable_by_others), once a step
+        # asks; None: not known. Only a step that writes memory can change them (a private
+        # step's object is none of theirs), and before the first step they are the state's
+        # (kept for the thread's other runs from it: its other choices)
+        reach = self._reach
+        oth = reach[2] if reach[0] is state and reach[1] == tid else None
+        at_start = True
+
+        def others():
+            nonlocal oth
+            if oth is None:
+                oth = self.mem.reachable_by_others(c.G, c.H, c.T, tid)
+                if at_start:
+                    self._reach = (state, tid, oth)
+            return oth
+
         movers = self.movers if fold else None
         right = False  # the transition began with a lock, and has run no step but movers since
         # the threads whose future steps may not commute with the steps so far ("persistent")
         dep = -1
+        deps = deps and self.persistent
         steps = 0
         own = ir.LOCAL_BASE - tid
         try:
@@ -537,33 +563,34 @@ class Executor:
                             if a.__class__ is not tuple or a[0] < 0 or a[0] >= len(c.H) or not c.H[a[0]].alive:
                                 private = False
                             else:
-                                if others is None:
-                                    # after the transition's first step, only private steps run:
-                                    # none of them changes what other threads can reach
-                                    others = self.mem.reachable_by_others(c.G, c.H, c.T, tid)
-                                private = a[0] not in others
+                                private = a[0] not in others()
                         if not private:
                             ins = code[pc]
                             if movers is None:
                                 break
-                            if movers.left_mover(c, ins):
+                            if movers.left_mover(c, ins, others, pc):
                                 if ins.__class__ is ir.Unlock:
                                     right = False
                             elif right and movers.after_lock(ins):
                                 right = False  # the one step after the lock that is no mover
                                 if dep != -1:
-                                    dep |= movers.dependents(c, ins)
+                                    dep |= movers.dependents(c, ins, others, pc)
                             else:
                                 break
-                            others = None  # a mover may change what others reach: look again
+                            if ins.__class__ not in KEEPS_REACH:
+                                oth = None  # it may change what others reach: look again
                         if log is not None:
                             log.append(("fold", pc, c.ci))
                 if first and movers is not None:
                     # a lock is a right mover: the transition it begins may run one step that is
                     # no mover (see REDUCTIONS)
-                    right = code[pc].__class__ is ir.Lock and movers.right_mover(c, code[pc])
-                    if self.persistent:
-                        dep = movers.dependents(c, code[pc])
+                    right = code[pc].__class__ is ir.Lock and movers.right_mover(c, code[pc], others)
+                    if deps:
+                        dep = self._first_dependents(state, tid, c, pc, others)
+                if first:
+                    at_start = False
+                    if code[pc].__class__ not in KEEPS_REACH:
+                        oth = None
                 first = False
                 c.instr = code[pc]
                 c.pc = pc
@@ -603,6 +630,16 @@ class Executor:
         if log is None:
             return Outcome((G, H, T2, c.faults, X), c.events, None, (), dep)
         return Outcome((G, H, T2, c.faults, X), c.events, remap, tuple(c.H), dep)
+
+    def _first_dependents(self, state, tid: int, c, pc: int, others) -> int:
+        """movers.dependents of the first step of tid's transition from state: a function of
+        the two alone, so the thread's other runs from the state (its other choices) reuse it."""
+        d = self._dep0
+        if d[0] is state and d[1] == tid:
+            return d[2]
+        dep = self.movers.dependents(c, self.threads[tid].ir.code[pc], others, pc)
+        self._dep0 = (state, tid, dep)
+        return dep
 
     # -- invariants -------------------------------------------------------------------------
     def check_invariants(self, state) -> list:

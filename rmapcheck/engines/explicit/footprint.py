@@ -552,6 +552,10 @@ class Footprints:
                 for r, o, m, _ in step_accesses(i, self.pt.at(inv.code, pc), L, memory_model):
                     self.invariant_reads.add(r, o, R, UNGUARDED)
 
+    def own_of(self, code) -> list:
+        """Per pc of code (a thread's), the Future of the step at pc alone."""
+        return self._own[id(code)][1]
+
     def futures_with(self, code, barriers: frozenset) -> list:
         """The futures of code's pcs while another thread holds the global locks barriers:
         what the thread may do before it takes one of them (futures' barriers). A lock whose

@@ -20,6 +20,22 @@ from rmapcheck.engines.explicit.evaluator import EvalError, compile_expr
 from rmapcheck.ir import nodes as ir
 
 STOPS = None  # the footprint of a step that cannot run (it faults): never a mover
+NO_LOCKS = frozenset()
+
+
+class Where:
+    """Where the running thread stands, as far as the movers' answers go: the thread, the
+    global locks it holds, the other threads' pcs (footprints do the rest). Interned by
+    Movers.where_of, so the runs from states alike share its memos: per access, the threads
+    it conflicts with (Movers._mask); per pc, the static answer (Movers.static_mask)."""
+
+    __slots__ = ("tid", "held", "pcs", "fut", "masks", "static")
+
+    def __init__(self, tid: int, held: frozenset, pcs: tuple, fut: list):
+        self.tid, self.held, self.pcs = tid, held, pcs
+        self.fut = fut  # per thread, its futures while tid holds held (their barriers)
+        self.masks: dict = {}
+        self.static: dict = {}
 
 
 class Movers:
@@ -32,27 +48,122 @@ class Movers:
         self.inv = self.fp.invariant_reads if ex.inv else None
         self._free_ptr: dict[int, object] = {}
         self._values: dict[int, list] = {}  # a store's compiled value expressions
-        self._masks: dict = {}  # _mask's answers
         self._fut_held: dict = {}  # held global locks -> per thread, futures_with them
+        self._wheres: dict = {}  # (tid, held, pcs) -> Where
+        self._pairs: dict = {}  # _static_pair's answers
+        self._static_acc: dict = {}  # (tid, pc) -> what the step may access, over every run
+
+    # -- the step a thread is about to make, statically ------------------------------------
+    def _step_accesses(self, tid: int, pc: int) -> list:
+        """Every (region, offset, mode) the step at pc of tid may make in any state (its
+        footprint alone, footprint.own_accesses), named as accesses() names a concrete one: a
+        superset of what accesses() gives for the step anywhere (an offset the footprint
+        knows only as a range: ANY). A lock operation's plain space and a plain access's lock
+        space are added as accesses() adds them; an unlock's lock space is left out (static_mask
+        answers only for an unlock of a lock the thread holds)."""
+        key = (tid, pc)
+        acc = self._static_acc.get(key)
+        if acc is not None:
+            return acc
+        code = self.ex.threads[tid].ir.code
+        i = code[pc]
+        lockop = isinstance(i, (ir.Lock, ir.Unlock))
+        plain = isinstance(i, (ir.Load, ir.Store, ir.Rmw))
+        found = set()
+        for r, d in self.fp.own_of(code)[pc].cells.items():
+            for o, (rs, ws, _) in d.items():
+                q = o if o.__class__ is int or o is ANY else ANY
+                m = W if ws else R
+                if r.__class__ is tuple and r[0] == "lock":
+                    if lockop:
+                        found.add((r[1], q, W))  # a lock operation writes the plain space too
+                        if isinstance(i, ir.Unlock):
+                            continue
+                elif plain and r != FENCE:
+                    found.add((("lock", r), q, m))
+                found.add((r, q, m))
+        acc = self._static_acc[key] = sorted(found, key=repr)
+        return acc
+
+    def static_mask(self, w: Where, pc: int) -> int:
+        """The threads (a bit mask; -1: every thread) whose future from w's pcs has a step
+        that some access the step at pc of w's thread may make (holding w's locks) does not
+        commute with, or -1 if it may write what an invariant reads: a superset of the
+        concrete answer in any state where the threads stand as w says, so 0 answers for all."""
+        out = w.static.get(pc)
+        if out is None:
+            tid, held = w.tid, w.held
+            out = -1 if self._writes_invariant(tid, pc) else 0
+            pair = self._static_pair
+            for u, pcu in enumerate(w.pcs):
+                if out == -1:
+                    break
+                if pcu >= 0:
+                    out |= pair(tid, pc, held, u, pcu)
+            w.static[pc] = out
+        return out
+
+    def _static_pair(self, tid: int, pc: int, held: frozenset, u: int, pcu: int) -> int:
+        """static_mask for one other thread u at pcu (invariants aside): 1 << u or 0."""
+        key = (tid, pc, held, u, pcu)
+        out = self._pairs.get(key)
+        if out is None:
+            fut = (self.fut if not held else self._futures_with(held))[u][pcu]
+            out = 0
+            for r, o, m in self._step_accesses(tid, pc):
+                if fut.conflicts(r, o, m, held):
+                    out = 1 << u
+                    break
+            if len(self._pairs) > 500_000:
+                self._pairs.clear()
+            self._pairs[key] = out
+        return out
+
+    def _writes_invariant(self, tid: int, pc: int) -> bool:
+        """May the step at pc of tid write a cell an @invariant reads?"""
+        key = (tid, pc, "inv")
+        out = self._pairs.get(key)
+        if out is None:
+            out = self._pairs[key] = self.inv is not None and any(
+                m == W and self.inv.conflicts(r, o, W, UNGUARDED) for r, o, m in self._step_accesses(tid, pc))
+        return out
+
+    def _stops(self, H, tid: int, L, i) -> bool:
+        """Does accesses() give STOPS for step i (its address names no cell it may access)?"""
+        if isinstance(i, (ir.Load, ir.Store, ir.Rmw, ir.Lock, ir.Unlock)):
+            return self._bad(H, tid, self.mem.addr(i, L, tid))
+        if isinstance(i, (ir.SrcuReadLock, ir.SrcuSync)):
+            a = self.mem.addr(i, L, tid)
+            return a.__class__ is not tuple or a[0] < ir.GLOBAL or a[0] >= len(H)
+        if isinstance(i, ir.Free):
+            p = self._free_value(i, L, tid)
+            return p != 0 and self._bad(H, tid, p)
+        return False
+
+    @staticmethod
+    def _bad(H, tid: int, a) -> bool:
+        """Is a no address of a cell (a global, a live heap object, tid's own locals)?"""
+        if a.__class__ is not tuple:
+            return True
+        base = a[0]
+        if base == ir.GLOBAL or base == ir.LOCAL_BASE - tid:
+            return False
+        return base < 0 or base >= len(H) or not H[base].alive
 
     # -- the step a thread is about to make, concretely ------------------------------------
     def _key(self, H, tid: int, a, others):
         """(region, offset) of a concrete address, () for an unshared one (the thread's own
         locals, a heap object no other thread can reach), STOPS for a faulting one."""
-        if a.__class__ is not tuple:
+        if self._bad(H, tid, a):
             return STOPS
         base, off = a
         if base == ir.GLOBAL:
             return (ir.GLOBAL, off)
         if base >= 0:
-            if base >= len(H) or not H[base].alive:
-                return STOPS
             if base not in others():
                 return ()
             return (H[base].site, off)
-        if base == ir.LOCAL_BASE - tid:
-            return ()
-        return STOPS
+        return ()  # the thread's own locals
 
     def _same_values(self, G, H, a, i, L, tid: int) -> list:
         """Under sc, per cell a store writes: the value, if it is the value the cell holds
@@ -76,16 +187,18 @@ class Movers:
             out.append(v if v == cur and v.__class__ is cur.__class__ else UNKNOWN)
         return out
 
-    def accesses(self, G, H, T, tid: int, L, i):
+    def accesses(self, G, H, T, tid: int, L, i, others=None):
         """The (region, offset, mode) step i of tid makes from G, H, T and its locals L, or
         STOPS. A plain access also names the lock space of its cell (lock operations write
-        there), a lock operation the plain space (a plain access of a lock cell)."""
-        cache = []
+        there), a lock operation the plain space (a plain access of a lock cell). others:
+        a function giving memory.reachable_by_others(G, H, T, tid) (the executor keeps it)."""
+        if others is None:
+            cache = []
 
-        def others():
-            if not cache:
-                cache.append(self.mem.reachable_by_others(G, H, T, tid))
-            return cache[0]
+            def others():
+                if not cache:
+                    cache.append(self.mem.reachable_by_others(G, H, T, tid))
+                return cache[0]
 
         if isinstance(i, (ir.Load, ir.Store, ir.Rmw, ir.Lock, ir.Unlock)):
             a = self.mem.addr(i, L, tid)
@@ -132,10 +245,7 @@ class Movers:
                 out.append((FENCE, 0, W))
             return out
         if isinstance(i, ir.Free):
-            f = self._free_ptr.get(id(i))
-            if f is None:
-                f = self._free_ptr[id(i)] = compile_expr(i.ptr)
-            p = f(L, tid)
+            p = self._free_value(i, L, tid)
             if p == 0:
                 return []
             k = self._key(H, tid, p, others)
@@ -148,28 +258,53 @@ class Movers:
             return []  # a fresh object; the fault budget is checked apart
         return STOPS  # pragma: no cover - every visible instruction is listed above
 
-    def conflict(self, T, tid: int, acc, held: frozenset) -> bool:
+    def _free_value(self, i, L, tid: int):
+        f = self._free_ptr.get(id(i))
+        if f is None:
+            f = self._free_ptr[id(i)] = compile_expr(i.ptr)
+        return f(L, tid)
+
+    def conflict(self, w: Where, acc) -> bool:
         """Does one of the accesses conflict with a step another thread may still make (from
-        its pc in T), or write what an invariant reads?"""
-        pcs = self._pcs(T, tid)
+        where w says they stand), or write what an invariant reads?"""
         mask = self._mask
         for x in acc:
-            if mask(x, held, pcs):
+            if mask(x, w):
                 return True
         return False
+
+    def where(self, c) -> Where:
+        """Where the running thread of working state c stands (kept in c until it takes or
+        releases a lock: the executor's lock handlers forget it)."""
+        w = c.mv
+        if w is None:
+            held = frozenset(a[1] for kind, a, _ in c.held
+                             if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
+            w = c.mv = self.where_of(c.tid, held, self._pcs(c.T, c.tid))
+        return w
+
+    def where_of(self, tid: int, held: frozenset, pcs: tuple) -> Where:
+        key = (tid, held, pcs)
+        w = self._wheres.get(key)
+        if w is None:
+            if len(self._wheres) > 100_000:
+                self._wheres.clear()
+            # while this thread holds global locks, the others' futures stop at a lock of one
+            fut = self.fut if not held else self._futures_with(held)
+            w = self._wheres[key] = Where(tid, held, pcs, fut)
+        return w
 
     @staticmethod
     def _pcs(T, tid: int) -> tuple:
         """The pcs of the threads other than tid (-1: tid itself, or a thread that ended)."""
         return tuple([th[0] if u != tid else -1 for u, th in enumerate(T)])
 
-    def _mask(self, x, held: frozenset, pcs: tuple) -> int:
+    def _mask(self, x, w: Where) -> int:
         """The threads (a bit mask; -1: every thread) whose future, from their pcs, has a step
-        that access x (region, offset, mode[, value held]) of a thread holding the global locks
-        held does not commute with; -1 if x writes what an invariant reads. Memoised: the
+        that access x (region, offset, mode[, value held]) of w's thread holding w's locks
+        does not commute with; -1 if x writes what an invariant reads. Memoised in w: the
         footprints are static, and the same accesses meet the same pcs in state after state."""
-        key = (x, held, pcs)
-        hit = self._masks.get(key)
+        hit = w.masks.get(x)
         if hit is not None:
             return hit
         r, o, m = x[0], x[1], x[2]
@@ -178,14 +313,11 @@ class Movers:
             out = -1
         else:
             out = 0
-            # while this thread holds global locks, the others' futures stop at a lock of one
-            fut = self.fut if not held else self._futures_with(held)
-            for u, pc in enumerate(pcs):
+            held, fut = w.held, w.fut
+            for u, pc in enumerate(w.pcs):
                 if pc >= 0 and fut[u][pc].conflicts(r, o, m, held, cur):
                     out |= 1 << u
-        if len(self._masks) > 500_000:
-            self._masks.clear()
-        self._masks[key] = out
+        w.masks[x] = out
         return out
 
     def _futures_with(self, held: frozenset) -> list:
@@ -195,15 +327,15 @@ class Movers:
             f = self._fut_held[held] = [self.fp.futures_with(code, held) for code in codes]
         return f
 
-    def right_mover(self, c, i) -> bool:
+    def right_mover(self, c, i, others=None) -> bool:
         """Is lock step i, the first of a transition, a right mover: can no other thread's
         step touch its cell (their lock operations on it wait for the holder) and no invariant
         read it? Then the transition may run one step that is no mover (after_lock)."""
-        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i, others)
         if acc is STOPS:
             return False
         acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
-        return not self.conflict(c.T, c.tid, acc, frozenset())
+        return not self.conflict(self.where_of(c.tid, NO_LOCKS, self.where(c).pcs), acc)
 
     @staticmethod
     def after_lock(i) -> bool:
@@ -213,7 +345,7 @@ class Movers:
         return not isinstance(i, (ir.Lock, ir.SrcuSync))
 
     # -- left movers (the fold) -----------------------------------------------------------------
-    def left_mover(self, c, i) -> bool:
+    def left_mover(self, c, i, others=None, pc: int = -1) -> bool:
         """Can step i of the running thread (working state c) run inside the transition before
         it? Yes when it commutes with every step another thread may make meanwhile (executor
         REDUCTIONS): it conflicts with none of them (a lock the thread holds guards), writes
@@ -225,19 +357,22 @@ class Movers:
             return False
         if isinstance(i, ir.Alloc):
             return True  # fresh object; failures commute as a set (see REDUCTIONS)
-        held = frozenset(a[1] for kind, a, _ in c.held
-                         if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
-        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
-        if acc is STOPS:
-            return False
         if isinstance(i, ir.Unlock):
             a = self.mem.addr(i, c.L, c.tid)
             if not any(k == "m" and x == a for k, x, _ in c.held):
                 return False  # a bad unlock: its own transition
+        w = self.where(c)
+        if pc >= 0 and not self.static_mask(w, pc):
+            # nothing the step may access anywhere conflicts: the concrete access neither
+            return not self._stops(c.H, c.tid, c.L, i)
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i, others)
+        if acc is STOPS:
+            return False
+        if isinstance(i, ir.Unlock):
             acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
-        return not self.conflict(c.T, c.tid, acc, held)
+        return not self.conflict(w, acc)
 
-    def dependents(self, c, i) -> int:
+    def dependents(self, c, i, others=None, pc: int = -1) -> int:
         """The threads (a bit mask; -1: every thread) whose future steps may not commute with
         step i of the running thread (working state c), for the "persistent" reduction: those
         whose footprint conflicts with it (a global lock the thread holds guards, as for left
@@ -246,20 +381,22 @@ class Movers:
         it writes what an invariant reads or its cells are unknown."""
         if isinstance(i, ir.Alloc):
             return 0  # a fresh object; failures commute as a set (see REDUCTIONS)
-        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i)
-        if acc is STOPS:
-            return -1
         if isinstance(i, ir.Unlock):
             a = self.mem.addr(i, c.L, c.tid)
             if not any(k == "m" and x == a for k, x, _ in c.held):
                 return -1  # a bad unlock
+        w = self.where(c)
+        if pc >= 0 and not self.static_mask(w, pc):
+            # nothing the step may access anywhere conflicts: the concrete access neither
+            return -1 if self._stops(c.H, c.tid, c.L, i) else 0
+        acc = self.accesses(c.G, c.H, c.T, c.tid, c.L, i, others)
+        if acc is STOPS:
+            return -1
+        if isinstance(i, ir.Unlock):
             acc = [x for x in acc if x[0].__class__ is not tuple or x[0][0] != "lock"]
-        held = frozenset(a[1] for kind, a, _ in c.held
-                         if kind == "m" and a.__class__ is tuple and a[0] == ir.GLOBAL)
-        pcs = self._pcs(c.T, c.tid)
         out = 0
         for x in acc:
-            m = self._mask(x, held, pcs)
+            m = self._mask(x, w)
             if m == -1:
                 return -1
             out |= m

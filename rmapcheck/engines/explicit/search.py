@@ -251,9 +251,11 @@ class Search:
         )
         return RunResult(self.p.path, self.ex.mem.name, "explicit", dict(self.p.defines), self.verdicts(stats), stats)
 
-    def outcomes(self, state, t: int) -> list:
+    def outcomes(self, state, t: int, deps: bool = False) -> list:
+        """Thread t's transitions from state (deps: with their dependents, which only the
+        choice of a persistent set reads)."""
         try:
-            return list(self.ex.transitions(state, t))
+            return list(self.ex.transitions(state, t, deps=deps))
         except LocalStepLimit:
             self.cut = "local-step-limit"
             return []
@@ -270,7 +272,7 @@ class Search:
         leads to a state of depth d or less (the breadth-first cycle proviso: every cycle of
         the reduced graph then has a fully expanded state), is expanded alone; else every
         enabled thread. Returns (threads, {thread: its outcomes}), the outcomes computed."""
-        computed = {t: self.outcomes(state, t) for t in enabled}
+        computed = {t: self.outcomes(state, t, True) for t in enabled}
         dep = {}
         for t, outs in computed.items():
             m = 0 if outs else -1
