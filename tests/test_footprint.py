@@ -188,17 +188,29 @@ def _verdicts(run) -> dict:
     return {k: v.verdict for k, v in run.results.items()}
 
 
-def test_srcu_read_unlock_has_no_footprint():
+def test_srcu_read_unlock_footprint():
     """The end of a read section moves before synchronize_srcu (executor REDUCTIONS: under sc
     the two orders reach one state, under ra the section ended first leaves the waiter a
-    smaller view, which allows every step the larger one does): it has no footprint."""
+    smaller view, which allows every step the larger one does): under sc it has no footprint;
+    under ra it reads the srcu domain in a thread's future (a persistent set must not postpone
+    it past the grace period's start: a simulation has a direction), while the step itself
+    stays a left mover (its concrete accesses are none)."""
     p = load_model_text("t.c", SRCU_MODEL, {})
     code = p.threads[0].code
     unlock = next(pc for pc, i in enumerate(code) if isinstance(i, ir.SrcuReadUnlock))
-    for mm in ("sc", "ra"):
-        fp = Footprints(p, mm)
-        L = fp.pt.locals_of[id(code)]
-        assert step_accesses(code[unlock], fp.pt.at(code, unlock), L, mm) == [], mm
+    fp = Footprints(p, "sc")
+    L = fp.pt.locals_of[id(code)]
+    assert step_accesses(code[unlock], fp.pt.at(code, unlock), L, "sc") == []
+    fp = Footprints(p, "ra")
+    L = fp.pt.locals_of[id(code)]
+    assert [(r, m) for r, _, m, _ in step_accesses(code[unlock], fp.pt.at(code, unlock), L, "ra")] == [
+        (("srcu", ir.GLOBAL), R)]
+    from rmapcheck.engines.explicit.executor import Ctx, Executor
+    from rmapcheck.runner import memory_for
+
+    ex = Executor(p, memory_for(p, "ra"), reduction="movers")
+    c = Ctx(ex.initial_state(), 0, (), None)
+    assert ex.movers.accesses(c.G, c.H, c.T, 0, c.L, code[unlock]) == []
 
 
 def test_srcu_unlock_mover_keeps_the_verdicts_and_saves_states():
