@@ -25,6 +25,13 @@
  * @expect ra no-leak violated
  * @expect ra rmaps-present violated
  * @expect ra * holds
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect tso active-rmaps violated
+ * @expect tso no-leak violated
+ * @expect tso rmaps-present violated
+ * @expect tso * holds
+ * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
+ *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
  * THE DESIGN: 02_review_sketch_literal.c (its header tells the harness) with the loop body
  * `r = alloc(...); if (r) break;` (SKETCH_INNER_BREAK).
  */

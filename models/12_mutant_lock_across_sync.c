@@ -22,6 +22,12 @@
  * @expect ra no-data-race violated
  * @expect ra no-deadlock violated
  * @expect ra * holds
+ * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect tso lock-order violated
+ * @expect tso no-deadlock violated
+ * @expect tso * holds
+ * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
+ *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
  * THE MUTANT: 09_5.16.c (Linux 5.16, where every property of the allocator and the writer
  * holds) with ONE change, MUTANT_LOCK_ACROSS_SYNC
  * (marked MUTATION in install_new_memslots in include/kvm_arrays.h).

@@ -875,6 +875,31 @@ def test_per_memory_model_configs_and_defines():
         load(HEADER.replace(" */", " * @defines ra NOPE=1\n */") + "void main(void) { }\n")
 
 
+
+def test_a_weak_config_without_pairs_is_the_default_configuration():
+    """'@config tso' alone: tso's run of the default configuration, which only `verify
+    --memory-model tso` makes; '@config sc' alone declares nothing (sc runs the default anyway)."""
+    from rmapcheck.errors import ModelError
+    from rmapcheck.ir.nodes import meta_runs_with_config
+
+    p = load("""
+        /*
+         * @thread  main
+         * @config  tso
+         * @config  lkmm NR_SLOTS=1
+         * @expect  sc * holds
+         */
+        #define NR_SLOTS 2
+        void main(void) { }
+    """)
+    assert p.meta.configs == [{}, {"NR_SLOTS": 1}] and p.meta.config_mms == ["tso", "lkmm"]
+    assert meta_runs_with_config(p.meta) == [("sc", {}, {})]  # the default verify: no weak run
+    assert meta_runs_with_config(p.meta, ("tso", "lkmm")) == [
+        ("sc", {}, {}), ("tso", {}, {}), ("lkmm", {"NR_SLOTS": 1}, {"NR_SLOTS": 1})]
+    for mm in ("sc", "ra", ""):
+        with pytest.raises(ModelError, match="@config takes NAME=VALUE pairs"):
+            load(HEADER.replace(" */", f" * @config {mm}\n */") + "void main(void) { }\n")
+
 def test_kernel_doc_comments_are_not_header_keys():
     p = load(HEADER + """
         /**

@@ -165,7 +165,8 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
             fcol = src.find(m2.group(2), vcol - 1) + 1 if m2.group(2) in src else vcol
             raw.invariants.append((m2.group(1), m2.group(2), SourceLoc(path, lineno, fcol)))
         elif key in ("config", "defines"):
-            # @config [MEMORY-MODEL] NAME=V...: an extra run (of that memory model only, if named);
+            # @config [MEMORY-MODEL] NAME=V...: an extra run (of that memory model only, if named;
+            # '@config tso|lkmm' with no pairs: that weak memory model's run of the default);
             # @defines MEMORY-MODEL NAME=V...: defines of every run under that memory model
             items = value.split()
             mm = items.pop(0) if items and items[0] in CHECKED_MODELS else None
@@ -177,7 +178,9 @@ def parse_metadata(path: str, comments: list, lines: list[str]) -> RawMeta:
                 if not m2:
                     raise err(f"@{key} takes NAME=VALUE pairs, not '{item}'")
                 cfg[m2.group(1)] = int(m2.group(2))
-            if not cfg:
+            # '@config tso' or '@config lkmm' alone: a run in the default configuration (the
+            # default verify never makes weak runs, so each one, even the default, is declared)
+            if not cfg and not (key == "config" and mm in CHECKED_MODELS[len(MEMORY_MODELS):]):
                 raise err(f"@{key} takes NAME=VALUE pairs: '@{key} {mm or ''}{' ' if mm else ''}NR_SLOTS=3'")
             if key == "config":
                 meta.configs.append(cfg)
