@@ -109,10 +109,11 @@ class SSet:
 
 
 class SRel:
-    __slots__ = ("u", "rows")
+    __slots__ = ("u", "rows", "_plus")
 
     def __init__(self, u: Universe, rows: dict):
         self.u, self.rows = u, rows  # {i: {j: formula}}, no empty rows
+        self._plus = None  # (closure mode, r+): a relation is never changed once made
 
     @staticmethod
     def of(u: Universe, pairs: dict) -> "SRel":
@@ -249,9 +250,18 @@ class SRel:
 
     @property
     def plus(self) -> "SRel":
-        if self.u.closure == "least" and self._symbolic_pairs() > SMALL_CLOSURE:
-            return self._least_plus()
-        return self._warshall()
+        """r+, made once per relation and closure mode: linux-kernel.cat takes hb* three times
+        and pb* twice (pb, rcu-link, rb), and each least closure is fresh Booleans and
+        clauses of its own (the same relation each time, so sharing it changes no answer)."""
+        mode = self.u.closure
+        if self._plus is not None and self._plus[0] == mode:
+            return self._plus[1]
+        if mode == "least" and self._symbolic_pairs() > SMALL_CLOSURE:
+            out = self._least_plus()
+        else:
+            out = self._warshall()
+        self._plus = (mode, out)
+        return out
 
     def _symbolic_pairs(self) -> int:
         return sum(1 for row in self.rows.values() for v in row.values() if v is not True)
