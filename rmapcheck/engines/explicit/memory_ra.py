@@ -31,7 +31,7 @@ from operator import itemgetter
 
 from rmapcheck.engines.explicit.executor import Event, Stop
 from rmapcheck.engines.explicit.memory import SCMemory
-from rmapcheck.engines.explicit.state import HeapObj, heap_ids, heap_order
+from rmapcheck.engines.explicit.state import HeapObj, heap_order
 from rmapcheck.ir import nodes as ir
 
 _ACQ_LOADS = (ir.ACQUIRE, ir.DEREF)
@@ -451,7 +451,11 @@ class RAMemory(SCMemory):
         return [m[0] for h in self.obj_pointers(obj) for m in h]
 
     def pointer_ids(self, hists: tuple) -> list:
-        return heap_ids([m[0] for h in hists for m in h])
+        # heap_ids of every message's value, in one pass (most values are ints)
+        return [v[0] for h in hists for m in h if (v := m[0]).__class__ is tuple and v and v[0] >= 0]
+
+    def obj_ids(self, obj) -> list:
+        return self.pointer_ids(obj.cells) if self.p.sites[obj.site].has_pointers else []
 
     def canonicalize(self, G, H, T, X, parent=None, tid=None):
         # Messages no thread can read go first: an object whose only reference was such a
@@ -462,7 +466,7 @@ class RAMemory(SCMemory):
         if H and parent is not None and self.same_pointers(parent, G, H, T):
             return G, H, T, X, leaked, remap  # the heap order of the (canonical) parent: nothing to renumber
         if H:
-            order, leaked = heap_order(heap_ids(self.global_pointer_values(G)), self.obj_ids, H, T, self.roots)
+            order, leaked = heap_order(self.pointer_ids(self.gptr(G)), self.obj_ids, H, T, self.roots)
             if not (len(order) == len(H) and all(i == j for i, j in enumerate(order))):
                 remap = {old: new for new, old in enumerate(order)}
                 G, H, T, X = self._remap(G, H, T, X, order, remap)
