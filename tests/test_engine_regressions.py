@@ -73,3 +73,80 @@ def test_long_local_loop_is_incomplete_not_violated():
                          capture_output=True, text=True)
     assert cli.returncode == 3, cli.stdout + cli.stderr
     assert "violated" not in cli.stdout
+
+
+def _transitions_by_restart(ex, state, tid: int) -> list:
+    """Thread tid's transitions enumerated as before Executor.transitions took option 0 at an
+    unfixed choice: each run stops at its first unfixed choice (NeedChoice) and is run again
+    once per option, depth first."""
+    from rmapcheck.engines.explicit.executor import NeedChoice
+
+    out, stack = [], [()]
+    while stack:
+        ch = stack.pop()
+        try:
+            o = ex.run(state, tid, ch, None)
+        except NeedChoice as nc:
+            stack += [ch + (c,) for c in range(nc.n - 1, -1, -1)]
+            continue
+        out.append((ch, o.state, [(e.prop, e.msg) for e in o.events], o.dependents))
+    return out
+
+
+CHOICES_MODEL = """/*
+ * @title two choices of three options in one transition
+ * @nondet 0..2
+ * @thread w
+ * @thread r
+ */
+int x;
+int y;
+
+void w(void)
+{
+	WRITE_ONCE(y, 1);
+	WRITE_ONCE(y, 2);
+	WRITE_ONCE(x, 1);
+}
+
+void r(void)
+{
+	int v = READ_ONCE(y);
+	int k = __VERIFIER_nondet_int();
+	int u = READ_ONCE(x);
+	assert(v != 2 || k != 1 || u == 1);
+}
+"""
+
+
+def test_transitions_enumerate_choices_as_restarts_did():
+    """Executor.transitions runs each choice's option 0 in the run that meets it and the other
+    options after: the same (choices, outcome) list, in the same order, as stopping at each
+    unfixed choice and running again. Checked on every state of a few searches that choose
+    (ra reads, allocation failures, nondet), for every reduction that folds steps."""
+    from rmapcheck.engines.explicit.search import Limits, Search
+    from rmapcheck.frontend import load_model
+    from rmapcheck.runner import memory_for
+
+    from rmapcheck.frontend.load import load_model_text
+
+    root = Path(__file__).parent / "models" / "unit"
+    seen = 0
+    for name, mm in (("alloc_fail_budget.c", "sc"), ("lost_update_array_copy.c", "ra"),
+                     ("srcu_grace_period.c", "ra"), ("leak_overwrite_no_recheck.c", "ra"),
+                     ("choices", "ra")):
+        # "choices": a transition with two choices of three options each (a relaxed read of
+        # one of three writes, then a nondet), so their order and their options' order show
+        p = load_model_text("choices.c", CHOICES_MODEL, {}) if name == "choices" else load_model(str(root / name))
+        for reduction in ("none", "persistent"):
+            s = Search(p, Limits(max_states=3000), memory_for(p, mm), reduction=reduction)
+            s.run()
+            for state in s.states:
+                for t, th in enumerate(state[2]):
+                    if th[0] < 0 or not s.ex.enabled(state, t):
+                        continue
+                    now = [(ch, o.state, [(e.prop, e.msg) for e in o.events], o.dependents)
+                           for ch, o in s.ex.transitions(state, t)]
+                    assert now == _transitions_by_restart(s.ex, state, t), (name, mm, reduction)
+                    seen += sum(1 for ch, *_ in now if ch)
+    assert seen > 100  # transitions that made a choice

@@ -141,7 +141,7 @@ class Ctx:
     """Mutable working copy of the state during one transition."""
 
     __slots__ = ("G", "H", "T", "L", "held", "waiting", "faults", "tid", "choices", "ci", "events", "log",
-                 "instr", "X", "mx", "pc", "mv")
+                 "instr", "X", "mx", "pc", "mv", "fresh")
 
     def __init__(self, state, tid: int, choices: tuple, log):
         G, H, T, faults, X = state
@@ -163,13 +163,19 @@ class Ctx:
         self.instr = None
         self.pc = -1
         self.mv = None  # movers.Where of the running thread, once the movers ask (locks reset it)
+        # None: a choice beyond choices raises NeedChoice; a list: it is taken as 0 and its
+        # number of options appended (Executor.transitions enumerates the others)
+        self.fresh = None
 
     def choose(self, n: int) -> int:
         if self.ci < len(self.choices):
             c = self.choices[self.ci]
             self.ci += 1
             return c
-        raise NeedChoice(n)
+        if self.fresh is None:
+            raise NeedChoice(n)
+        self.fresh.append(n)
+        return 0
 
 
 class ThreadInfo:
@@ -501,26 +507,31 @@ class Executor:
         return True
 
     def transitions(self, state, tid: int, leading: bool = False, deps: bool = True):
-        """Every (choices, Outcome) of thread tid from state, in a fixed order (deps: with
-        their dependents, see run)."""
+        """Every (choices, Outcome) of thread tid from state, in a fixed order: depth first,
+        each choice's options in order (deps: with their dependents, see run). A run takes
+        option 0 at each choice its choices do not fix, so no run stops halfway at a choice;
+        the other options of each such choice are run after it, the last choice's first."""
         stack = [()]
         while stack:
             ch = stack.pop()
-            try:
-                out = self.run(state, tid, ch, None, leading, deps)
-            except NeedChoice as nc:
-                for c in range(nc.n - 1, -1, -1):
+            fresh: list = []
+            out = self.run(state, tid, ch, None, leading, deps, fresh)
+            for n in fresh:
+                for c in range(n - 1, 0, -1):
                     stack.append(ch + (c,))
-                continue
+                ch += (0,)
             yield ch, out
 
-    def run(self, state, tid: int, choices: tuple, log, leading: bool = False, deps: bool = True) -> Outcome:
+    def run(self, state, tid: int, choices: tuple, log, leading: bool = False, deps: bool = True,
+            fresh: list | None = None) -> Outcome:
         """deps: compute the Outcome's dependents (the "persistent" reduction; the search
-        needs them only where it chooses among several threads)."""
+        needs them only where it chooses among several threads). fresh: None, a choice beyond
+        choices raises NeedChoice; a list, it takes option 0 and appends its number of options."""
         ti = self.threads[tid]
         handlers, visible, live, addrf, privf = self._compiled[id(ti.ir)]
         code = ti.ir.code
         c = Ctx(state, tid, choices, log)
+        c.fresh = fresh
         pc = state[2][tid][0]
         first = not leading
         fold = self.fold and not leading  # leading runs stay as they are: the same initial states
