@@ -42,6 +42,7 @@ REGEN = os.environ.get("RMAPCHECK_REGEN") == "1"
 VIOLATED_PROPS = {
     "alloc_fail_budget": {"never-fails"},
     "assert_locked_increment": set(),
+    "assume_ends_path": {"reached"},
     "assert_lost_increment": {"assertions"},
     "bad_unlock_balanced": set(),
     "bad_unlock_not_held": {"no-bad-unlock"},

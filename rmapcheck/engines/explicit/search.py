@@ -277,6 +277,12 @@ class Search:
         for t, outs in computed.items():
             m = 0 if outs else -1
             for _, out in outs:
+                if out.state is None:
+                    # the transition ends the execution (a violation, or an assumption that
+                    # fails): it commutes with nothing, since what the others could do first
+                    # is never reached after it (tests/models/unit/assume_ends_path.c)
+                    m = -1
+                    break
                 m |= out.dependents
             dep[t] = m
         en = 0
