@@ -4,7 +4,8 @@ Each program has two or three threads over a few globals, two mutexes, an srcu d
 release/acquire flag and a shared pointer to heap objects, and each thread runs a few random
 statements: plain and marked accesses, locked sections, allocation (which may fail) and
 publication, frees (so use after free and double free happen), srcu read sections and grace
-periods, fences, assertions and an @invariant. Same seed, same program."""
+periods (some with an assertion of what the grace period promises), fences, assertions and an
+@invariant. Same seed, same program."""
 
 from __future__ import annotations
 
@@ -87,6 +88,13 @@ def _stmt(r: random.Random, depth: int, tid: int) -> list[str]:
         for _ in range(r.randint(1, 2)):
             body += _stmt(r, depth + 1, tid)
         return ["idx = srcu_read_lock(&ss);"] + body + ["srcu_read_unlock(&ss, idx);"]
+    if r.random() < 0.5:
+        # what a grace period promises: a section seen to have begun before it has ended
+        # after it, with every store it made (a reduction that reorders a section's end and
+        # a grace period shows here)
+        a, b = r.choice(["g0", "g1"]), r.choice(["g0", "g1"])
+        return [f"r = READ_ONCE({a});", "synchronize_srcu(&ss);",
+                f"assert_property(\"gp-{tid}\", !(r == {c} && READ_ONCE({b}) == 0));"]
     return ["synchronize_srcu(&ss);"]
 
 
