@@ -52,6 +52,11 @@
  * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 rmaps-present holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm no-deadlock violated
+ * @expect lkmm no-lock-leak violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * MEMORY MODELS (ra): B6: shadow_mmu_active is stored plain by a vCPU and read plain by the commit
  *   hook, a data race (no-data-race shows the shorter race first: the writer's unlocked `old = *tmp`
  *   copy reading the rmap pointer a vCPU stores, as in 5.14 to 5.16; tests/test_kvm_models.py

@@ -36,6 +36,15 @@
  * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 rmaps-present holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm active-rmaps violated
+ * @expect lkmm no-leak violated
+ * @expect lkmm rmaps-present violated
+ * @expect lkmm * holds
+ * UNDER lkmm (the z3 event engine, one address space and one slot): rmaps-present is violated
+ *   where sc holds it there: B6, as under ra. The fast path's plain read of
+ *   needs_memslots_rmaps reads another vCPU's smp_store_release true, but a plain read pairs
+ *   with no release: the fault then reads the slot's rmap pointer NULL (docs/memory-model.md).
  * THE HARNESS (02 to 04): the allocator is the review's sketch; everything else is fixed so
  * that only the allocator is judged: the WRITER OF 5.16 (b10a038e84d1 + bda44d844758, all
  * unlocks present), so B1 and B4 cannot mask the allocator; its prepare allocates rmaps iff

@@ -44,6 +44,12 @@
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm active-rmaps violated
+ * @expect lkmm no-leak violated
+ * @expect lkmm rmaps-present violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * THE DESIGN: 02_review_sketch_literal.c (its header tells the harness) with a failure that
  * leaves both loops (SKETCH_FIXED); RECHECK adds v4's re-check under the lock.
  */

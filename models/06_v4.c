@@ -33,14 +33,28 @@
  * @expect ra no-warn violated
  * @expect ra rmaps-present violated
  * @expect ra * holds
+ * @config tso
  * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect tso active-rmaps violated
+ * @expect tso commit-rmaps violated
  * @expect tso no-deadlock violated
  * @expect tso no-leak violated
  * @expect tso no-lock-leak violated
  * @expect tso no-warn violated
+ * @expect tso rmaps-present violated
  * @expect tso * holds
+ * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 active-rmaps holds
+ * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 commit-rmaps holds
+ * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 rmaps-present holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm no-deadlock violated
+ * @expect lkmm no-leak violated
+ * @expect lkmm no-lock-leak violated
+ * @expect lkmm no-warn violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * THE HARNESS: the series as posted, writer included (WRITER_SERIES: snapshot `old` and
  * `new.arch` holding slots_lock only (B4), kvm_set_memslot without the unlocks b10a038e84d1 added
  * (B1), commit hook walking the stack copy `new` (OPEN (b))). No MMU notifier: OPEN (a) is

@@ -52,6 +52,10 @@
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm stale-slot-rmaps violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * THE DESIGN: 07_v5_5.14.c with fa13843d1565 (SKIP_ALLOCATED_LEVELS in memslot_rmap_alloc).
  */
 #define SKIP_ALLOCATED_LEVELS 1

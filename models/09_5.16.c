@@ -35,6 +35,10 @@
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm stale-slot-rmaps violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * MEMORY MODELS: sc in the default configuration and NR_SLOTS=3; ra (its defines line) with one
  *   address space and one slot, and the allocator's write-back narrowed to the rmap pointers it
  *   changed (WRITE_BACK_POINTERS=1). ra lets every load read any message its view allows, which

@@ -28,6 +28,11 @@
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm lock-order violated
+ * @expect lkmm no-deadlock violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; one address space, one slot): sc's verdicts (docs/memory-model.md).
  * THE MUTANT: 09_5.16.c (Linux 5.16, where every property of the allocator and the writer
  * holds) with ONE change, MUTANT_LOCK_ACROSS_SYNC
  * (marked MUTATION in install_new_memslots in include/kvm_arrays.h).

@@ -64,6 +64,16 @@
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
+ * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
+ * @expect lkmm aging-null-deref violated
+ * @expect lkmm * holds
+ * UNDER lkmm (z3 events; CREATE in one address space, one slot, where sc holds everything):
+ *   aging-null-deref is violated by another shape than OPEN (a)'s stale slot. The vCPU stores
+ *   the rmap pointer, then (after the flag's release, an unlock and a lock) increments
+ *   indirect_shadow_pages with a plain ++; kvm_age_gfn reads the count with READ_ONCE, 1, and
+ *   then the rmap pointer, NULL: message passing with neither a release nor an acquire (and a
+ *   data race on the count). x86 hardware cannot do it (tso holds); docs/memory-model.md says
+ *   what a compiler may do.
  */
 
 /*
