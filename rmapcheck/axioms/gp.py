@@ -45,21 +45,32 @@ def _edges(b, lock: int, unlock: int, g: int):
 
 def grace_periods(b, order) -> object:
     """Is there an orientation of every (critical section, grace period) pair under which
-    order stays acyclic? (With no such pair: acyclic order.)"""
+    order stays acyclic? (With no such pair: acyclic order.) A section a prefix leaves open
+    has its orientation fixed, so only the others are choices."""
     pairs = _pairs(b)
-    edges = [_edges(b, *p) for p in pairs]
-    if not edges:
+    if not pairs:
         return acyclic(order)
+    fixed, chosen = order, []
+    for lock, unlock, g in pairs:
+        cs_first, gp_first = _edges(b, lock, unlock, g)
+        if PREFIX_END in b.events[unlock].tags:
+            fixed = fixed | _when(b, lock, unlock, gp_first)
+        else:
+            chosen.append((lock, unlock, cs_first, gp_first))
 
     def with_pick(pick):
-        extra = order
-        for c, (cs_first, gp_first), (lock, unlock, _) in zip(pick, edges, pairs):
-            oriented = gp_first if PREFIX_END in b.events[unlock].tags else b.ite(c, cs_first, gp_first)
-            when = b.pair_when(lock, unlock)
-            extra = extra | (oriented if when is True else b.ite(when, oriented, b.empty_rel()))
+        extra = fixed
+        for c, (lock, unlock, cs_first, gp_first) in zip(pick, chosen):
+            extra = extra | _when(b, lock, unlock, b.ite(c, cs_first, gp_first))
         return acyclic(extra)
 
-    return b.exists(len(edges), with_pick)
+    return b.exists(len(chosen), with_pick)
+
+
+def _when(b, lock: int, unlock: int, oriented):
+    """The orientation's edges, in the executions where lock and unlock pair up."""
+    when = b.pair_when(lock, unlock)
+    return oriented if when is True else b.ite(when, oriented, b.empty_rel())
 
 
 __all__ = ["grace_periods"]
