@@ -142,3 +142,14 @@ def test_a_section_a_prefix_leaves_open_did_not_end_before_a_completed_grace_per
     for mm in ("lkmm", "tso"):
         res = check_events(load_model(path, {}), memory_model=mm).results
         assert res["seen"].verdict == HOLDS, (mm, res["seen"].message)
+
+
+@pytest.mark.parametrize("defines,past", [({}, HOLDS), ({"SECTION_ENDED": 1}, VIOLATED)])
+def test_a_grace_period_inside_its_own_read_section_never_ends(defines, past):
+    """reader calls synchronize_srcu inside its own srcu section on the same domain: the grace
+    period waits for that section, so the assertion after it is never reached (sc: a deadlock).
+    tso let the grace period complete (axioms/gp.py paired a section only with other threads'
+    grace periods), a wrong `violated` found by the generated programs' z3 differential."""
+    path = os.path.join(HERE, "models", "weak", "srcu_self_wait.c")
+    for mm in ("sc", "tso", "lkmm"):
+        assert verdict(path, mm, defines, "past-gp") == past, mm
