@@ -199,7 +199,8 @@ class SymbolicExecution:
         self.u.closure = closure
         mark = len(F.side)
         ok, flags = [], {}
-        for c in checks_fn(self.base(), races):
+        self.last_base = b = self.base()  # its named relations: lifetime.py's no-use-after-free
+        for c in checks_fn(b, races):
             if isinstance(c, Axiom):
                 ok.append(c.holds)
             else:

@@ -91,8 +91,13 @@ class Lifetimes:
 
     # -- the graph with the free events --------------------------------------------------------
     def sym(self):
+        """The graph with the free events: under lkmm the encoding's own (weak.py's
+        free_events), else a second graph for the queries' extra edges."""
         if self._sym is None:
             enc = self.enc
+            if all(f.eid in enc.idx for f in self.frees):
+                self._sym, self.idx = enc.sym, enc.idx
+                return self._sym
             keep = enc.idx, enc.iw_of
             self._sym = enc.symbolic(tuple(self.frees), F=enc.sym.F)
             self.idx = enc.idx
@@ -141,32 +146,52 @@ class Lifetimes:
         return self._lkmm_unordered(pairs)
 
     def _lkmm_unordered(self, pairs):
+        """The pairs no LKMM relation orders, over the encoding's own build of the relations
+        (weak.py's free_events put the frees in its graph). Sharing its closures is exact when
+        they are least pre-fixed points (symbolic.py) that the query, too, uses only
+        negatively (under `not ordered`): a model of axioms and query with closures bigger than
+        r+ stays one with r+ itself. Otherwise (polarity, or no shared graph) the relations are
+        made again, with Warshall's closures if need be."""
         from rmapcheck.engines.z3ev.weak import axioms_of
 
         sym = self.sym()
-        F, ix = sym.F, self.idx
-        po = set(sym.po_pairs)
+        F = sym.F
+        if sym is self.enc.sym:
+            terms, body = self._lkmm_terms(pairs, sym.last_base)
+            if sym.closure_used == "exact" or F.polarity_ok([body]):
+                return self._lkmm_query(terms, body, [])
         for closure in ("least", "exact"):
             sym.u.closure = closure
             mark = len(F.side)
             b = sym.base()
             for _ in axioms_of("lkmm")(b, True):
                 pass
-            terms = []
-            for a, f, both in pairs:
-                v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}", self.enc.ctx)
-                self.picks[(a.eid, f.eid)] = v
-                if a.tid == f.tid:  # one thread: program order
-                    un = (ix[a.eid], ix[f.eid]) not in po
-                else:
-                    un = F.not_(ordered_lkmm(b.named, ix[a.eid], ix[f.eid], a.kind == "R",
-                                             "plain" in sym.events[ix[a.eid]].tags, F.and_))
-                terms.append((v, F.and_(F.atom(B(both)), un)))
-            body = F.any_(F.and_(F.atom(v), t) for v, t in terms)
+            terms, body = self._lkmm_terms(pairs, b)
             if closure == "exact" or F.polarity_ok([body]):
                 break
             del F.side[mark:]
-        q = F.z3(F.all_([body] + F.side[mark:]))
+        return self._lkmm_query(terms, body, F.side[mark:])
+
+    def _lkmm_terms(self, pairs, b):
+        """[(pick, formula: the pair happens unordered)] and their disjunction, over base b."""
+        sym, ix = self.sym(), self.idx
+        F = sym.F
+        po = set(sym.po_pairs)
+        terms = []
+        for a, f, both in pairs:
+            v = z3.Bool(f"uaf_{a.eid}_{f.eid - FREE_EID}", self.enc.ctx)
+            self.picks[(a.eid, f.eid)] = v
+            if a.tid == f.tid:  # one thread: program order
+                un = (ix[a.eid], ix[f.eid]) not in po
+            else:
+                un = F.not_(ordered_lkmm(b.named, ix[a.eid], ix[f.eid], a.kind == "R",
+                                         "plain" in sym.events[ix[a.eid]].tags, F.and_))
+            terms.append((v, F.and_(F.atom(B(both)), un)))
+        return terms, F.any_(F.and_(F.atom(v), t) for v, t in terms)
+
+    def _lkmm_query(self, terms, body, side):
+        F = self.sym().F
+        q = F.z3(F.all_([body] + side))
         return z3.And(q, *[z3.Implies(v, F.z3(t)) for v, t in terms], z3.Or(*[v for v, _ in terms]))
 
     def double_free(self):

@@ -154,12 +154,26 @@ class WeakEncoding(Encoding):
         self.facts += self.distinct_ranks()
         V.MEMO[0] = {}  # the value sets are final: each address term's values computed once
         try:
-            self.sym = self.symbolic()
+            self.sym = self.symbolic(self.free_events())
             self.facts += self.sym.facts
             consistent, _ = self.sym.encode(axioms_of(self.memory_model), races=True)
         finally:
             V.MEMO[0] = None
         self.facts.append(consistent)
+
+    def free_events(self) -> tuple:
+        """lkmm: lifetime.py's free events, in the one graph every query shares, so that
+        no-use-after-free reads its ordering relations from this build instead of making LKMM's
+        relations a second time. A free is a plain write to a cell of its own (in no rf, co or
+        po-loc edge, no closure's base: every closure of lkmm.py is over [Marked] events or rfi),
+        so it adds pairs only to relations that end at it (fence, ppo, the -vis relations),
+        never to an axiom's: the executions allowed are the same (lifetime.py's docstring).
+        sc and tso add an edge to their axioms per pair instead: their own build."""
+        if self.memory_model != "lkmm" or not self.prog.frees:
+            return ()
+        from rmapcheck.engines.z3ev.lifetime import lifetimes
+
+        return tuple(lifetimes(self).frees)
 
     def read(self, r) -> list:
         """rf of one read: any executed write to its cell with its value, or the initial value."""
