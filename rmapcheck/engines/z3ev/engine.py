@@ -16,7 +16,7 @@ import z3
 
 from rmapcheck.engines.explicit.search import Limits, peak_mb
 from rmapcheck.engines.z3ev.execution import Encoding
-from rmapcheck.engines.z3ev.properties import UNSUPPORTED, lock_edges, unwinding, violation
+from rmapcheck.engines.z3ev.properties import UNSUPPORTED, edge_sites, lock_edges, unwinding, violation
 from rmapcheck.engines.z3ev.unroll import DEFAULT_UNWIND, Program, Unsupported
 from rmapcheck.engines.z3ev.witness import Witness
 from rmapcheck.ir import nodes as ir
@@ -78,7 +78,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {unsupported[prop]}")
             continue
         if prop == ir.P_LOCKORDER:
-            results[prop] = lock_order(enc, solver, unwound, unwind)
+            results[prop] = lock_order(enc, solver, unwound, unwind, memory_model != "sc")
             qs[prop] = round(time.monotonic() - tq, 2)
             continue
         lifetime = memory_model != "sc" and prop in (ir.P_UAF, ir.P_DFREE, ir.P_LEAK, ir.P_DEADLOCK)
@@ -135,36 +135,23 @@ def _result(program, results, t0, complete, limit, stats, memory_model="sc") -> 
     return rr
 
 
-def lock_order(enc, solver, unwound, unwind) -> PropertyResult:
-    """Every lock-graph edge some state shows (one query per pair of lock names), then its cycles."""
-    from rmapcheck.properties.lockorder import LockGraph
-
-    g = LockGraph()
-    paths: dict = {}
-    undecided = False
+def lock_order(enc, solver, unwound, unwind, weak: bool = False) -> PropertyResult:
+    """The lock graph's cycles (lock_graph: its edges)."""
     try:
-        edges = lock_edges(enc)
+        g, paths, graphs, undecided = lock_graph(enc, solver, weak)
     except Unsupported as e:
         return PropertyResult(ir.P_LOCKORDER, V_UNSUPPORTED, f"unsupported: {e}")
-    for key, q in edges.items():
-        solver.push()
-        solver.add(q)
-        r = solver.check()
-        if r == z3.sat:
-            w = Witness(enc, solver.model(), ir.P_LOCKORDER, key)
-            path = w.path()
-            w.check_graph()
-            g.add(w.edge_witness)
-            paths[key] = path
-        elif r != z3.sat and r != z3.unsat:
-            undecided = True
-        solver.pop()
     cycles = g.cycles()
     if cycles:
         cyc = cycles[0]
         names = " -> ".join([e.src for e in cyc] + [cyc[0].src])
         pr = PropertyResult(ir.P_LOCKORDER, VIOLATED, f"lock-order cycle {names}", detail=cyc)
-        pr.path = paths[(cyc[0].src, cyc[0].dst)]
+        first = (cyc[0].src, cyc[0].dst)
+        pr.path = paths[first]
+        if first in graphs:  # a weak execution: the first edge's graph and steps for people
+            from rmapcheck.report.weak_witness import attach
+
+            attach(pr, *graphs[first])
         return pr
     if undecided:
         return PropertyResult(ir.P_LOCKORDER, INCOMPLETE, "z3 could not decide every lock-graph edge")
@@ -173,3 +160,39 @@ def lock_order(enc, solver, unwound, unwind) -> PropertyResult:
         return PropertyResult(ir.P_LOCKORDER, HOLDS)
     return PropertyResult(ir.P_LOCKORDER, INCOMPLETE, f"incomplete (unwind {unwind}): no cycle within {unwind} "
                           "loop iterations")
+
+
+def lock_graph(enc, solver, weak: bool = False) -> tuple:
+    """Every lock-graph edge some execution shows (one query per pair of lock names): the
+    LockGraph, each edge's path (None for a weak one), each weak edge's (witness, judged
+    graph), and whether z3 left an edge undecided. With the clocks (sc) an edge's witness
+    replays through the explicit engine; with the weak encoding (weak: any axioms, sc's
+    included) it is a judged execution graph (weak_edges.py)."""
+    from rmapcheck.properties.lockorder import LockGraph
+
+    g = LockGraph()
+    paths: dict = {}
+    graphs: dict = {}
+    undecided = False
+    sites = edge_sites(enc)
+    for key, q in lock_edges(enc, sites).items():
+        solver.push()
+        solver.add(q)
+        r = solver.check()
+        if r == z3.sat:
+            if not weak:
+                w = Witness(enc, solver.model(), ir.P_LOCKORDER, key)
+                path = w.path()
+                w.check_graph()
+            else:
+                from rmapcheck.engines.z3ev.weak_edges import WeakEdgeWitness
+
+                w = WeakEdgeWitness(enc, solver.model(), key, sites[key])
+                path = None
+                graphs[key] = (w, w.check_graph())
+            g.add(w.edge_witness)
+            paths[key] = path
+        elif r != z3.unsat:
+            undecided = True
+        solver.pop()
+    return g, paths, graphs, undecided

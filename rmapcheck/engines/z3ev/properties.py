@@ -145,13 +145,23 @@ def lock_name(p, a) -> str:
     return str(a)
 
 
-def lock_edges(enc) -> dict:
+def lock_edges(enc, sites: dict | None = None) -> dict:
     """(held name, taken name) -> a z3 Bool: a state at T where some thread holds the first and
-    is about to take the second."""
+    is about to take the second (sites: edge_sites(enc), when already built)."""
+    stopped_at_T = NOT(_stopped_at(enc.prog, enc.T))
+    sites = edge_sites(enc) if sites is None else sites
+    return {k: B(AND(OR(*[c for _, _, c in v]), stopped_at_T)) for k, v in sites.items()}
+
+
+def edge_sites(enc) -> dict:
+    """(held name, taken name) -> [(step, (kind, held key), cond)]: the thread waits at step (a
+    mutex_lock or the start of a synchronize_srcu) at T, holding the key, the step's target
+    named the second. Under a weak model this is a fact of one thread's program order in a
+    consistent prefix (the prefix ends just before the step), as the explicit engine's edge is
+    one of a reachable state."""
     P = enc.prog
     T = enc.T
     out: dict = {}
-    stopped_at_T = _stopped_at(P, T)
     for s in P.steps:
         if s.tid >= P.nthreads or s.kind not in ("lock", "sync_start") or not s.info.get("held"):
             continue
@@ -167,8 +177,8 @@ def lock_edges(enc) -> dict:
                 cond = AND(_at(s, T), holds, tc)
                 if cond is False:
                     continue
-                out.setdefault((src, dst), []).append(cond)
-    return {k: B(AND(OR(*v), NOT(stopped_at_T))) for k, v in sorted(out.items())}
+                out.setdefault((src, dst), []).append((s, (kind, key), cond))
+    return dict(sorted(out.items()))
 
 
 def _keys(a):

@@ -53,9 +53,9 @@ memory (co-last values) of complete executions (its docstring has the definition
 Allocation failures are free choices within the fault budget (@faults), as under sc.
 
 no-deadlock is decided for waits at locks (properties.deadlock); a model with synchronize_srcu
-leaves it `unsupported`. Not decided under a weak model (verdict `unsupported`, never `holds`):
-lock-order (states of the whole system, whose witnesses the explicit
-engine replays under sc), @invariants (predicates over a global state, which a weak
+leaves it `unsupported`. lock-order is decided from one thread's program order in
+a consistent prefix per edge (weak_edges.py). Not decided under a weak model (verdict
+`unsupported`, never `holds`): @invariants (predicates over a global state, which a weak
 execution does not have), and no-data-race (LKMM's data-race flag over a prefix needs the
 executions that complete it: not encoded yet).
 
@@ -87,7 +87,6 @@ from rmapcheck.ir import nodes as ir
 MODELS = ("tso", "lkmm")
 
 UNSUPPORTED = {
-    ir.P_LOCKORDER: "lock-graph edges are states of the whole system (replayed under sc only)",
     ir.P_RACE: "the data-race flag of a prefix needs the executions that complete it: not encoded yet",
 }
 INVARIANT = "an @invariant is a predicate over a global state, which a weak execution does not have"
