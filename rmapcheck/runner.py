@@ -7,6 +7,7 @@ from rmapcheck.engines.explicit.replay import expand, replay, shorten, trim
 from rmapcheck.engines.explicit.search import Limits, Search
 from rmapcheck.errors import UsageError
 from rmapcheck.frontend import load_model
+from rmapcheck.gcpause import cycle_collector_paused
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.verdict import VIOLATED, RunResult
 
@@ -40,22 +41,31 @@ def check_program(program: ir.Program, memory_model: str = "sc", engine: str = "
         from rmapcheck.engines.z3ev.both import check_with_z3
 
         return check_with_z3(program, memory_model, engine, mode or "events", limits or Limits(), progress)
-    mem = memory_for(program, memory_model)
-    search = Search(program, limits or Limits(), mem, progress, reduction=reduction)
+    # the static analysis, the search and the replays make many objects that hold no cycle
+    with cycle_collector_paused():
+        return _check_explicit(program, memory_model, limits or Limits(), progress, reduction)
+
+
+def _check_explicit(program: ir.Program, memory_model: str, limits: Limits, progress, reduction: str) -> RunResult:
+    search = Search(program, limits, memory_for(program, memory_model), progress, reduction=reduction)
     result = search.run()
     result.stats.reduction = reduction
-    attach_traces(program, result, memory_model, reduction)
-    return result
+    attach_traces(program, result, memory_model, reduction, search.ex)
+    return result  # the search's states go with it, before the cycle collector looks again
 
 
-def attach_traces(program: ir.Program, result: RunResult, memory_model: str, reduction: str = "none") -> None:
+def attach_traces(program: ir.Program, result: RunResult, memory_model: str, reduction: str = "none",
+                  searched: Executor | None = None) -> None:
     """Replay every violation's path, so each verdict carries a trace people can read. A path
-    a reduced search found is first expanded: every visible step is a step of the trace."""
+    a reduced search found is first expanded: every visible step is a step of the trace.
+    searched: the executor of the search that found the paths (its memory model object and
+    compiled code are reused: only the flags differ)."""
     todo = [r for r in result.results.values() if r.verdict == VIOLATED and r.path is not None]
     if not todo:
-        return  # no executor to build (a reduction's static analysis costs a quarter second on a KVM model)
-    ex = Executor(program, memory_for(program, memory_model))
-    reduced = Executor(program, memory_for(program, memory_model), reduction=reduction) if reduction != "none" else None
+        return  # no executor to build
+    mem = searched.mem if searched is not None else memory_for(program, memory_model)
+    ex = Executor(program, mem, like=searched)
+    reduced = Executor(program, mem, reduction=reduction, like=ex) if reduction != "none" else None
     for r in todo:
         if reduced is not None:
             expanded = expand(reduced, r.path)

@@ -190,10 +190,14 @@ class Executor:
     """Everything the search needs to know about a program, compiled once."""
 
     def __init__(self, program: ir.Program, memory=None, canonical_sources: bool = False,
-                 reduction: str = "none"):
+                 reduction: str = "none", like: "Executor | None" = None):
         """canonical_sources: every state given to run() is canonical (the search's are), so a
         step that changes no pointer needs no heap scan (the memory model's canonicalize is
         given the state the step began in).
+
+        like: an executor of the same program and memory model object whose compiled code this
+        one shares (the handlers depend on nothing else): the executors that replay a search's
+        counterexamples are the search's with other flags, and compiling is most of their cost.
 
         reduction "private": a visible step that only a thread-private heap object sees (an
         allocation, a load, store or free of an object no other thread and no global can
@@ -211,11 +215,16 @@ class Executor:
         for th in program.threads:
             for k in range(th.instances):
                 self.threads.append(ThreadInfo(th, k, len(self.threads)))
-        self._compiled: dict[int, tuple] = {}
-        for th in program.threads:
-            if id(th) not in self._compiled:
-                self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
-        self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
+        if like is not None:
+            if like.p is not program or like.mem is not self.mem:
+                raise ValueError("like: an executor of another program or memory model object")
+            self._compiled, self.inv = like._compiled, like.inv
+        else:
+            self._compiled: dict[int, tuple] = {}
+            for th in program.threads:
+                if id(th) not in self._compiled:
+                    self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
+            self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
         self._inv_cache: dict = {}
         self.movers = None  # the left movers the fold also runs (see REDUCTIONS)
         self.persistent = reduction == "persistent"  # the search explores persistent sets
@@ -232,7 +241,8 @@ class Executor:
         visible = [ir.is_scheduling_point(i, self.mem.name) for i in code]
         addrf = [compile_expr(i.addr) if isinstance(i, (ir.Load, ir.Store, ir.Rmw)) else None for i in code]
         live_masks = live_in(code, escaped)
-        live = [_zero_dead(nlocals, m) for m in live_masks]
+        zeroers: dict = {}  # one function per distinct mask: most pcs share theirs with their neighbours
+        live = [zeroers.get(m) or zeroers.setdefault(m, _zero_dead(nlocals, m)) for m in live_masks]
         # the private-object reduction: how to find the object a visible step touches
         # (ALLOC: a fresh one), None: the step is never private
         privf = [ALLOC if isinstance(i, ir.Alloc) else compile_expr(i.ptr) if isinstance(i, ir.Free)
@@ -447,7 +457,7 @@ class Executor:
 
             def h(c):
                 for kind, a, hpc in c.held:
-                    what = self.mem.describe_addr(c, a)
+                    what = mem.describe_addr(c, a)
                     held_as = "srcu read section on" if kind == "s" else "lock"
                     c.events.append(Event(ir.P_LOCKLEAK, f"thread ends holding {held_as} {what}", i.loc, c.tid))
                 return -1

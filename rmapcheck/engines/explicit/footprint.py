@@ -382,6 +382,30 @@ class Future:
             ch = True
         return ch
 
+    def size(self) -> int:
+        return sum(len(d) for d in self.cells.values())
+
+    def covers(self, other: "Future") -> bool:
+        """Would merging other into this future change nothing?"""
+        if other.alloc and not self.alloc:
+            return False
+        for r, d in other.cells.items():
+            mine = self.cells.get(r)
+            if mine is None:
+                return False
+            for o, (rs, ws, vals) in d.items():
+                e = mine.get(o)
+                if e is None or not vals <= e[2] or not _covered(rs, e[0]) or not _covered(ws, e[1]):
+                    return False
+        return True
+
+    def copy(self) -> "Future":
+        f = Future()
+        f.cells = {r: {o: (set(rs), set(ws), set(vals)) for o, (rs, ws, vals) in d.items()}
+                   for r, d in self.cells.items()}
+        f.alloc = self.alloc
+        return f
+
     def conflicts(self, r, o, mode: int, held: frozenset, cur=UNKNOWN) -> bool:
         """Does an access (r, o, mode) by a thread holding the global locks ``held`` conflict
         with an access this future may make? (o ANY: every cell of r.) cur: the value the
@@ -410,6 +434,14 @@ class Future:
             elif _unguarded(ws, held) and not (cur is not UNKNOWN and vals == {cur}):
                 return True
         return False
+
+
+def _covered(locksets, mine) -> bool:
+    """Is every lockset of locksets one of mine or guarded less by one of mine (a subset)?"""
+    for ls in locksets:
+        if ls not in mine and not any(x <= ls for x in mine):
+            return False
+    return True
 
 
 def _unguarded(locksets, held: frozenset) -> bool:
@@ -493,31 +525,102 @@ def global_lock(code, pt: PointsTo, L, pc: int):
 
 
 def futures(code, own: list, barriers: frozenset = frozenset(), locks: list | None = None) -> list:
-    """Future per pc of one thread's code (a backward fixpoint over its control flow).
+    """Future per pc of one thread's code: the union of the own accesses of every pc reachable
+    from it (pc itself included).
 
     barriers: global locks (offsets) the thread cannot take meanwhile (another thread holds
     them): a path stops at a lock of one (the lock step itself stays: it waits there), so the
-    future holds what the thread may do before it takes one (locks[pc]: global_lock's)."""
+    future holds what the thread may do before it takes one (locks[pc]: global_lock's).
+
+    Every pc of a strongly connected component of the control flow reaches the same pcs, so
+    the components are taken sinks first and each gets one Future: the union of its pcs' own
+    accesses and its successor components' futures. Futures are not changed once built, so a
+    component that adds nothing to its largest successor's future shares that object (most
+    pcs: a local step, or a branch whose arms meet again)."""
     n = len(code)
-    fut = [Future() for _ in range(n)]
+    succ = []
     for pc in range(n):
-        fut[pc].merge(own[pc])
-    # a successor's future is merged again only if it grew since it was last merged here
-    version = [0] * n
-    merged: dict = {}
-    changed = True
-    while changed:
-        changed = False
-        for pc in range(n - 1, -1, -1):
-            if barriers and locks[pc] in barriers:
-                continue
-            for s in successors(code, pc):
-                if 0 <= s < n and s != pc and merged.get((pc, s)) != version[s]:
-                    merged[(pc, s)] = version[s]
-                    if fut[pc].merge(fut[s]):
-                        version[pc] += 1
-                        changed = True
+        if barriers and locks[pc] in barriers:
+            succ.append(())
+        else:
+            succ.append(tuple(s for s in successors(code, pc) if 0 <= s < n and s != pc))
+    fut: list = [None] * n
+    empty = None
+    for comp in _components(succ):
+        outs: dict = {}  # id -> a successor component's future
+        for pc in comp:
+            for s in succ[pc]:
+                f = fut[s]
+                if f is not None:  # None: s is in comp itself (its future is being built)
+                    outs[id(f)] = f
+        mine = [own[pc] for pc in comp if own[pc].cells or own[pc].alloc]
+        if outs:
+            base = max(outs.values(), key=Future.size)
+            rest = [f for f in outs.values() if f is not base] + mine
+            if not all(base.covers(f) for f in rest):
+                base = base.copy()
+                for f in rest:
+                    base.merge(f)
+        elif mine:
+            base = Future()
+            for f in mine:
+                base.merge(f)
+        else:
+            if empty is None:
+                empty = Future()
+            base = empty
+        for pc in comp:
+            fut[pc] = base
     return fut
+
+
+def _components(succ: list) -> list:
+    """The strongly connected components of a graph (succ[v]: v's successors), each a list of
+    its vertices, every component after the components it reaches (Tarjan, iteratively)."""
+    n = len(succ)
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list = []
+    out: list = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, k = work[-1]
+            if k < len(succ[v]):
+                work[-1] = (v, k + 1)
+                w = succ[v][k]
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+    return out
 
 
 class Footprints:

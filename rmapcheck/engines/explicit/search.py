@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import resource
 import time
 from dataclasses import dataclass
 
 from rmapcheck.engines.explicit.executor import Executor, LocalStepLimit
+from rmapcheck.gcpause import cycle_collector_paused
 from rmapcheck.ir import nodes as ir
 from rmapcheck.properties.lockorder import EdgeWitness, LockGraph
 from rmapcheck.properties.verdict import (
@@ -118,14 +118,15 @@ class Search:
         """Explore (see explore()). Python's cycle collector is off meanwhile: a search makes
         millions of tuples (states) that can hold no cycle, and each collection would walk
         them again (20 % of an ra search's CPU); the few cycles a search leaves (exceptions'
-        tracebacks: about 13,000 objects on a 50,000-state run) are collected after it."""
-        was_enabled = gc.isenabled()
-        gc.disable()
+        tracebacks: about 13,000 objects on a 50,000-state run) are collected after it
+        (rmapcheck.gcpause)."""
+        races = self.ex.mem.report_races  # the run may turn it off: the memory object is reused after it
         try:
-            return self._run()
+            with cycle_collector_paused():
+                return self._run()
         finally:
-            if was_enabled:
-                gc.enable()
+            if self.ex.mem.report_races != races:
+                self.ex.mem.report_races = races
 
     def _run(self) -> RunResult:
         t0 = time.monotonic()
