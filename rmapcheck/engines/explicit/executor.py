@@ -226,6 +226,7 @@ class Executor:
                     self._compiled[id(th)] = self._compile_thread(th.code, th.escaped, th.nlocals)
             self.inv = [(inv, self._compile_thread(inv.code, frozenset(), inv.nlocals)) for inv in program.invariants]
         self._inv_cache: dict = {}
+        self._inv_last: tuple = (None, None, None)  # (G, H, events) of the last look-up
         self.movers = None  # the left movers the fold also runs (see REDUCTIONS)
         self.persistent = reduction == "persistent"  # the search explores persistent sets
         self._reach = (None, -1, None)  # (state, tid, what the others reach there): run's others
@@ -628,6 +629,30 @@ class Executor:
                 steps += 1
                 if steps > LOCAL_STEP_LIMIT:
                     raise LocalStepLimit(f"thread {ti.name} ran more than {LOCAL_STEP_LIMIT} local steps without a visible one")
+                if log is not None:
+                    continue
+                # The local steps up to the next visible one, in a loop of their own: they need
+                # no scheduling decision and no log, and none reads c.instr or c.pc, which are
+                # set only when one fails (a failure's location). Same steps, same order.
+                while not visible[pc]:
+                    try:
+                        npc = handlers[pc](c)
+                    except EvalError as e:
+                        c.instr = code[pc]
+                        raise Stop(ir.P_ASSERT, f"{e} in: {code[pc].text}") from None
+                    except Stop:
+                        c.instr = code[pc]
+                        raise
+                    if npc < 0 or npc == pc:
+                        break
+                    pc = npc
+                    steps += 1
+                    if steps > LOCAL_STEP_LIMIT:
+                        raise LocalStepLimit(f"thread {ti.name} ran more than {LOCAL_STEP_LIMIT} local steps without a visible one")
+                else:
+                    continue
+                pc = npc
+                break
         except Stop as s:
             if s.prop is None:
                 return Outcome(None, [], None, (), dep)
@@ -642,7 +667,13 @@ class Executor:
         T = list(c.T)
         T[tid] = (pc, L, tuple(c.held), c.waiting)
         X = self.mem.finish_step(c, pc < 0)
+        # a step that changed no global (no heap object) keeps its source's tuple: equal values,
+        # so the same state, but later comparisons and memos find it by identity
         G, H, T2 = tuple(c.G), tuple(c.H), tuple(T)
+        if G == state[0]:
+            G = state[0]
+        if H == state[1]:
+            H = state[1]
         G, H, T2, X, leaked, remap = self.mem.canonicalize(G, H, T2, X, state if self.canonical_sources else None,
                                                            tid)
         for obj in leaked:
@@ -670,12 +701,17 @@ class Executor:
         observer outside every thread, who sees the latest values whatever the views)."""
         if not self.inv:
             return []
-        key = (state[0], state[1])
+        G, H = state[0], state[1]
+        last = self._inv_last
+        if last[0] is G and last[1] is H:
+            return last[2]  # the same objects as the last state's (a step kept its source's)
+        key = (G, H)
         hit = self._inv_cache.get(key)
         if hit is None:
             if len(self._inv_cache) > 200_000:
                 self._inv_cache.clear()
             hit = self._inv_cache[key] = self._eval_invariants(state)
+        self._inv_last = (G, H, hit)
         return hit
 
     def _eval_invariants(self, state) -> list:
