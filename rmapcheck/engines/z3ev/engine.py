@@ -86,7 +86,7 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
             if lifetime:
                 from rmapcheck.engines.z3ev import lifetime as LT
 
-                q = LT.query(enc, prop)
+                q = LT.query(enc, prop, solver)
             else:
                 q = violation(enc, prop)
         except Unsupported as e:

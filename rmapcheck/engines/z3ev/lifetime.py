@@ -57,11 +57,13 @@ from rmapcheck.axioms.relation import Rel
 from rmapcheck.axioms.symbolic import SRel
 from rmapcheck.engines.z3ev import values as V
 from rmapcheck.engines.z3ev.execution import _base_is, _off0
-from rmapcheck.engines.z3ev.unroll import Event, Site
+from rmapcheck.engines.z3ev.leak import threads
+from rmapcheck.engines.z3ev.unroll import Event, Site, Unsupported
 from rmapcheck.engines.z3ev.weak import WeakWitness, check_weak_graph
 from rmapcheck.engines.z3ev.values import AND, NOT, OR, B
 from rmapcheck.errors import InternalError
 from rmapcheck.ir import nodes as ir
+from rmapcheck.ir.liveness import live_in
 
 FREE_EID = 1 << 40  # free events' ids: beyond every event the unrolling makes
 
@@ -224,12 +226,25 @@ def lifetimes(enc) -> Lifetimes:
     return enc._lifetimes
 
 
-def query(enc, prop: str):
-    """The violation query of no-use-after-free or no-double-free under enc's memory model."""
+def query(enc, prop: str, solver: z3.Solver | None = None):
+    """The violation query of a property this module decides under enc's memory model. For
+    no-leak, solver (holding the encoding's facts) first rules out an execution that ends
+    waiting in synchronize_srcu for good (srcu_hang): Unsupported if it cannot."""
     lt = lifetimes(enc)
     if prop == ir.P_UAF:
         return lt.use_after_free()
     if prop == ir.P_LEAK:
+        hang = srcu_hang(enc)
+        if hang is not None and solver is not None:
+            solver.push()
+            solver.add(hang)
+            r = solver.check()
+            solver.pop()
+            if r != z3.unsat:
+                raise Unsupported("an execution may end with a thread waiting in synchronize_srcu for a reader "
+                                  "that never leaves its section, whose final memory is not decided")
+        elif hang is not None:
+            raise Unsupported("no-leak with synchronize_srcu needs the hang check (no solver given)")
         return final_leak(enc)
     if prop == ir.P_DEADLOCK:
         from rmapcheck.engines.z3ev.properties import deadlock
@@ -398,12 +413,48 @@ class FinalMemory:
 
 
 def final_leak(enc):
-    """A z3 Bool: a complete execution (every thread ended) whose final memory has an object
-    alive and unreachable from the pointer globals (leak.py's definition, read at the end)."""
+    """A z3 Bool: an execution that has ended (every thread ended, or waits for good at a lock
+    held in the final memory: properties.deadlock's weak deadlock) whose final memory has an
+    object alive and unreachable from the roots (leak.py's definition, read at the end: a
+    waiting thread's live pointer locals are roots). Only such an end has a final memory (a
+    thread that goes on may still read a co-earlier pointer); an end waiting in
+    synchronize_srcu is ruled out first (query, srcu_hang)."""
     from rmapcheck.engines.z3ev.leak import leak
-    from rmapcheck.engines.z3ev.properties import _stopped_at
+    from rmapcheck.engines.z3ev.properties import _stopped_at, waits_for_good
 
-    return leak(FinalMemory(enc), lambda s: False, _stopped_at(enc.prog, enc.T))
+    P = enc.prog
+    stuck = {s.sid: waits_for_good(enc, s) for s in P.steps if s.kind == "lock" and s.tid < P.nthreads}
+    return leak(FinalMemory(enc), lambda s: stuck.get(s.sid, False), _stopped_at(P, enc.T))
+
+
+def srcu_hang(enc):
+    """A z3 Bool over-approximating an execution that ends with a thread waiting in
+    synchronize_srcu for good (None: the program has no synchronize_srcu): every thread has
+    ended, waits for good at a lock, or waits to begin a synchronize_srcu (its grace-period
+    event, at the sync_start step, stands for the whole grace period: in a prefix it has
+    completed), one of them does the latter, and some thread that will not move again holds an
+    srcu read section (the only way a grace period waits for good: a reader that never leaves
+    its section, maybe the waiter itself; a thread that ended holding one is a no-lock-leak
+    site). Unsatisfiable: every execution that cannot go on is one final_leak reads."""
+    from rmapcheck.engines.z3ev.properties import _at, _stopped_at, waits_for_good
+
+    P, T = enc.prog, enc.T
+    mine = [s for s in P.steps if s.tid < P.nthreads]
+    if not any(s.kind == "sync_start" for s in mine):
+        return None
+    wait = {s.sid: waits_for_good(enc, s) if s.kind == "lock" else _at(s, T)
+            for s in mine if s.kind in ("lock", "sync_start")}
+    threads = []
+    for tid in range(P.nthreads):
+        here = [AND(g, t <= T) for t2, g, t in P.ends if t2 == tid]
+        here += [w for sid, w in wait.items() if P.steps[sid].tid == tid]
+        threads.append(OR(*here))
+    in_sync = [w for sid, w in wait.items() if P.steps[sid].kind == "sync_start"]
+    reader = [AND(w, NOT(n <= 0)) for sid, w in wait.items()
+              for (kind, _), n in P.steps[sid].info["held"].items() if kind == "s"]
+    reader += [AND(s.cond, s.time <= T) for s in P.sites
+               if s.prop == ir.P_LOCKLEAK and "srcu read section" in s.msg and s.cond is not False]
+    return B(AND(*threads, OR(*in_sync), OR(*reader), NOT(_stopped_at(P, T))))
 
 
 class EndWitness(LifetimeWitness):
@@ -420,13 +471,30 @@ class EndWitness(LifetimeWitness):
         self.graph_events = sorted(enc.events + self.lt.frees, key=lambda e: (e.step, e.eid))
         self.message = ""
         self.why = self.why_text.format(mm=enc.memory_model)
+        self.names = [t.name for t in self.P.p.threads for _ in range(t.instances)]
+
+    def lock_waits(self, final: dict) -> list:
+        """(tid, lock step) of every thread that has not ended: each must wait at a lock whose
+        word is held in the final memory (else the prefix is no end: an internal error)."""
+        P = self.P
+        waits = []
+        for tid in range(P.nthreads):
+            if any(t == tid and self.true(gd) and self.num(t2) <= self.T for t, gd, t2 in P.ends):
+                continue
+            at = [s for s in P.steps if s.tid == tid and self.true(s.guard)
+                  and self.num(s.info["before"]) <= self.T < self.num(s.clock)]
+            if len(at) != 1 or at[0].kind != "lock" or final.get(self.value(at[0].addr), 0) == 0:
+                raise InternalError(f"z3 witness: thread {self.names[tid]} is neither ended nor waiting for a held lock")
+            waits.append((tid, at[0]))
+        return waits
 
 
 class LeakWitness(EndWitness):
     """A leak at the end of a weak execution: its graph (with the free events), judged, and the
     leak found again concretely in the judge's final memory (graph.final_values: co-last writes)."""
 
-    why_text = "every thread has ended; the final memory is each cell's coherence-last write under {mm}"
+    why_text = ("every thread has ended or waits for good at a held lock; the final memory is each "
+                "cell's coherence-last write under {mm}")
 
     def check_graph(self):
         g = self.graph(tuple(self.lt.frees))
@@ -443,13 +511,18 @@ class LeakWitness(EndWitness):
         return g
 
     def find_leaks(self, g) -> list:
-        """The objects allocated, not freed and unreachable from the pointer globals in g's final
-        memory (no z3 formula: the model's executed steps and the graph)."""
+        """The objects allocated, not freed and unreachable in g's final memory from the pointer
+        globals and the live pointer locals (and held heap locks) of the threads that wait for
+        good at a lock (no z3 formula: the model's executed steps and the graph)."""
         P, p = self.P, self.P.p
-        for tid in range(P.nthreads):
-            if not any(t == tid and self.true(gd) and self.num(t2) <= self.T for t, gd, t2 in P.ends):
-                raise InternalError(f"z3 witness: thread {tid} has not ended in a no-leak witness")
         final = {a: v for a, v in g.final_values().items() if isinstance(a, tuple) and a[0] != "free"}
+        roots = []
+        for tid, s in self.lock_waits(g.final_values()):
+            th = threads(P)[tid][1]
+            live = live_in(th.code, th.escaped)[s.pc]
+            roots += [self.value(s.info["locals"][k]) for k, c in enumerate(th.local_cells)
+                      if c.is_pointer and live >> k & 1]
+            roots += [key for (_, key), n in s.info["held"].items() if key[0] >= 0 and (n if isinstance(n, int) else self.num(n)) > 0]
         objs = [o for o in P.objs if self.true(P.steps[o.sid].guard) and self.num(P.steps[o.sid].clock) <= self.T
                 and not self.true(o.fail)]
         freed = {e.addr[1] for e in g.events if "free" in e.tags}
@@ -459,7 +532,7 @@ class LeakWitness(EndWitness):
         def cell(a):
             return final[a] if a in final else init[a[1]] if 0 <= a[1] < len(init) else 0
 
-        todo = [cell((ir.GLOBAL, k)) for k, c in enumerate(p.global_cells) if c.is_pointer]
+        todo = [cell((ir.GLOBAL, k)) for k, c in enumerate(p.global_cells) if c.is_pointer] + roots
         seen: set = set()
         while todo:
             v = todo.pop()
@@ -484,18 +557,8 @@ class DeadlockWitness(EndWitness):
         g = self.graph(tuple(self.lt.frees))
         j = check_weak_graph(self.enc.memory_model, g)
         self.races = j.races
-        final = g.final_values()
-        P = self.P
-        names = [t.name for t in P.p.threads for _ in range(t.instances)]
-        waits = []
-        for tid in range(P.nthreads):
-            if any(t == tid and self.true(gd) and self.num(t2) <= self.T for t, gd, t2 in P.ends):
-                continue
-            at = [s for s in P.steps if s.tid == tid and self.true(s.guard)
-                  and self.num(s.info["before"]) <= self.T < self.num(s.clock)]
-            if len(at) != 1 or at[0].kind != "lock" or final.get(self.value(at[0].addr), 0) == 0:
-                raise InternalError(f"z3 witness: thread {names[tid]} is neither ended nor waiting for a held lock")
-            waits.append((tid, at[0]))
+        P, names = self.P, self.names
+        waits = self.lock_waits(g.final_values())
         if not waits:
             raise InternalError("z3 witness: a deadlock in which every thread has ended")
         tid, s = waits[0]

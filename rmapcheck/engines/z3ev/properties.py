@@ -101,7 +101,9 @@ def deadlock(enc):
     for s in steps:
         if s.tid >= P.nthreads:
             continue
-        if s.kind == "lock":
+        if s.kind == "lock" and weak:
+            blocked[s.tid].append(waits_for_good(enc, s))
+        elif s.kind == "lock":
             taken = []
             for w in writes:
                 if "LKW" not in w.tags:
@@ -109,11 +111,6 @@ def deadlock(enc):
                 cw = steps[w.step].clock
                 same = V.eq(w.addr, s.addr)
                 if same is False:
-                    continue
-                if weak:  # the lock word's co-last write is this LKW
-                    later = [AND(enc.executed(u), V.eq(u.addr, s.addr), enc.rank[u.eid] > enc.rank[w.eid])
-                             for u in writes if u is not w and u.tags & {"UL", "LKW"} and V.may_equal(u.addr, s.addr)]
-                    taken.append(AND(enc.executed(w), same, NOT(OR(*later))))
                     continue
                 released = [AND(u.guard, V.eq(u.addr, s.addr), cw < steps[u.step].clock, steps[u.step].clock <= T)
                             for u in writes if "UL" in u.tags and V.may_equal(u.addr, s.addr)]
@@ -134,6 +131,23 @@ def deadlock(enc):
     stuck = [OR(*ended[t], *blocked[t]) for t in range(P.nthreads)]
     some_waits = OR(*[NOT(OR(*ended[t])) for t in range(P.nthreads)])
     return B(AND(*stuck, some_waits, NOT(_stopped_at(P, T))))
+
+
+def _taken_for_good(enc, s, w, writes):
+    """weak: lock write w (an LKW) to the word lock step s waits on is the word's co-last
+    write: no unlock or lock comes after it."""
+    later = [AND(enc.executed(u), V.eq(u.addr, s.addr), enc.rank[u.eid] > enc.rank[w.eid])
+             for u in writes if u is not w and u.tags & {"UL", "LKW"} and V.may_equal(u.addr, s.addr)]
+    return AND(enc.executed(w), V.eq(w.addr, s.addr), NOT(OR(*later)))
+
+
+def waits_for_good(enc, s):
+    """weak: the thread of lock step s waits there at T and the lock is held for good (its
+    word's co-last write is a lock): deadlock()'s blocked thread, which leak.py's final memory
+    also needs (a leak in an execution that ends in a deadlock)."""
+    writes = [e for e in enc.prog.events if e.kind == "W"]
+    return AND(_at(s, enc.T), OR(*[_taken_for_good(enc, s, w, writes) for w in writes
+                                   if "LKW" in w.tags and V.eq(w.addr, s.addr) is not False]))
 
 
 def lock_name(p, a) -> str:
