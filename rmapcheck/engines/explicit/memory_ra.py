@@ -457,6 +457,25 @@ class RAMemory(SCMemory):
     def obj_ids(self, obj) -> list:
         return self.pointer_ids(obj.cells) if self.p.sites[obj.site].has_pointers else []
 
+    def final_leaks(self, state) -> list:
+        """Heap ids alive and unreachable in a state where no thread can move (every thread
+        has ended or waits for good): there no message but each cell's latest will ever be
+        read, so only those (and the waiting threads' live locals) are roots. A step's scan
+        counts every message a thread could still read, and a thread waiting for good keeps
+        its old view: without this, an object only an old message pointed to was never
+        reported (tests/models/weak/leak_in_deadlock.c: a wrong holds under ra)."""
+        G, H, T = state[0], state[1], state[2]
+        if not H:
+            return []
+
+        def latest(hists: tuple) -> list:
+            return [v[0] for h in hists if h and (v := h[-1][0]).__class__ is tuple and v and v[0] >= 0]
+
+        def obj_ids(obj) -> list:
+            return latest(obj.cells) if self.p.sites[obj.site].has_pointers else []
+
+        return heap_order(latest(self.gptr(G)), obj_ids, H, T, self.roots)[1]
+
     def canonicalize(self, G, H, T, X, parent=None, tid=None):
         # Messages no thread can read go first: an object whose only reference was such a
         # message is unreachable now, and the leak belongs to this step.

@@ -134,6 +134,8 @@ class Search:
         ex = self.ex
         visited = self.visited
         state_events = ex.mem.state_events  # None: the memory model checks no whole-state property
+        # where no thread can move: leaks the steps' scans leave to the end (None: they do not)
+        final_leaks = getattr(ex.mem, "final_leaks", None)
         limit_hit = None
         truncated = False
         frontier: list[int] = []
@@ -193,6 +195,11 @@ class Search:
                     if ex.enabled(state, t):
                         enabled.append(t)
                 if not enabled:
+                    for obj in final_leaks(state) if final_leaks is not None else ():
+                        site = self.p.sites[state[1][obj].site]
+                        self.candidate(ir.P_LEAK, d, cs, sid, None,
+                                       f"{site.type_name} allocated at {site.loc.where} ({site.func}) is "
+                                       "unreachable once no thread can move")
                     if self.on_final is not None and all(th[0] < 0 for th in state[2]):
                         self.on_final(ex.mem.final_values(state), sid)
                     if any(th[0] >= 0 for th in state[2]):
