@@ -58,7 +58,7 @@ def run(path: str, mm: str, timeout: float) -> dict:
 
 def row(o: dict) -> str:
     if "error" in o:
-        return f"| {o['model']} | | {o['error']} ({o['wall']} s wall, load {o['load'][0]}-{o['load'][1]}) | | |"
+        return f"| {o['model']} | | {o['error']} ({o['wall']} s wall, load {o['load'][0]}-{o['load'][1]}) | | | |"
     v = o["verdicts"]
     bad = sorted(k for k, (got, sc) in v.items() if got == "violated")
     differ = sorted(f"{k} ({got}; sc {sc})" for k, (got, sc) in v.items()
