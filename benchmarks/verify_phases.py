@@ -14,7 +14,9 @@ timed with time.process_time() around the function that makes it:
 - search: Search.run;
 - traces: attach_traces (expanding, trimming, shortening and replaying every violation);
 - rest: the remainder of check_program (the memory model object, freeing the search's
-  states when it ends, the cycle collection after it).
+  states when it ends);
+- collect: the cycle collector's explicit collections (rmapcheck.gcpause, after each run);
+- other: the remainder (verify's own bookkeeping: expectations, rows).
 
 CPU seconds are the figures to compare on a shared machine (the load average is printed).
 """
@@ -22,6 +24,7 @@ CPU seconds are the figures to compare on a shared machine (the load average is 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rmapcheck import runner, verify  # noqa: E402
 from rmapcheck.engines.explicit import search as search_mod  # noqa: E402
 
-PHASES = ("plan", "load", "analysis", "search", "traces", "rest")
+PHASES = ("plan", "load", "analysis", "search", "traces", "rest", "collect", "other")
 
 
 def timed(spent: dict, phase: str, fn):
@@ -56,6 +59,7 @@ def main() -> int:
     runner.attach_traces = timed(spent, "traces", runner.attach_traces)
     search_mod.Search.__init__ = timed(spent, "analysis", search_mod.Search.__init__)
     search_mod.Search.run = timed(spent, "search", search_mod.Search.run)
+    gc.collect = timed(spent, "collect", gc.collect)
     load0 = os.getloadavg()[0]
     t0 = time.process_time()
     plan = verify.plan_runs(args.paths or [str(verify.bundled_models_dir())], ["sc", "ra"])
@@ -67,6 +71,7 @@ def main() -> int:
             searched += outcome.result.stats.seconds
     total = time.process_time() - t0
     spent["rest"] = spent.pop("check") - spent["analysis"] - spent["search"] - spent["traces"]
+    spent["other"] = total - sum(spent[p] for p in PHASES if p != "other")
     print(f"{len(plan)} runs, load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print("| phase | CPU s | share |")
     print("|-------|------:|------:|")

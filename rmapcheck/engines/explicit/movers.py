@@ -40,7 +40,7 @@ class Where:
 
 class Movers:
     def __init__(self, ex):
-        self.ex = ex
+        self.threads = ex.threads  # not ex itself: no cycle, so an executor goes when its run ends
         self.mem = ex.mem
         self.ra = ex.mem.name != "sc"
         self.fp = footprints_of(ex.p, ex.mem.name)
@@ -65,7 +65,7 @@ class Movers:
         acc = self._static_acc.get(key)
         if acc is not None:
             return acc
-        code = self.ex.threads[tid].ir.code
+        code = self.threads[tid].ir.code
         i = code[pc]
         lockop = isinstance(i, (ir.Lock, ir.Unlock))
         plain = isinstance(i, (ir.Load, ir.Store, ir.Rmw))
@@ -323,7 +323,7 @@ class Movers:
     def _futures_with(self, held: frozenset) -> list:
         f = self._fut_held.get(held)
         if f is None:
-            codes = [ti.ir.code for ti in self.ex.threads]
+            codes = [ti.ir.code for ti in self.threads]
             f = self._fut_held[held] = [self.fp.futures_with(code, held) for code in codes]
         return f
 
@@ -408,7 +408,7 @@ class Movers:
         set): the readers it waits for, or every thread that may still write the lock's
         cell (its lock operations, a plain store, a free of its object: footprints)."""
         th = state[2][tid]
-        i = self.ex.threads[tid].ir.code[th[0]]
+        i = self.threads[tid].ir.code[th[0]]
         if isinstance(i, ir.SrcuSync):
             if th[3] is None:
                 return -1
