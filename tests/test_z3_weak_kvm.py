@@ -1,7 +1,8 @@
 """B6 under x86-TSO and LKMM on the KVM models (the z3 event engine, weak.py), as
 `rmapcheck verify --memory-model lkmm --memory-model tso` runs them: the @configs of 10, 15 and 16
 that name lkmm or tso (one address space, one slot: sc's configurations take 20 minutes and more
-a property under lkmm), every decided verdict as the model's @expect says.
+a property under lkmm), every verdict as the model's @expect says and `verify` exits 0 (what a
+weak model cannot decide is acknowledged with `@expect MM PROP unsupported`).
 
 What the verdicts must show, whatever the @expect lines say (tests that can fail):
 * CREATE of the free id (WRITER_CHANGE=0: one allocation, one reader): B6's mutants 15
@@ -52,14 +53,25 @@ def _verify_rows(names, mm, config):
     each, from under 1 s, after other runs in one shared z3 context; each run has its own
     context now: docs/memory-model.md, What the time is.)"""
     r = subprocess.run([sys.executable, "-m", "rmapcheck", "verify", "--format", "json", "--memory-model", mm,
-                        "--config", config, *[f"models/{n}" for n in names]],
+                        "--config", config, "-j", "2", *[f"models/{n}" for n in names]],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     rows = json.loads(r.stdout)["rows"]
     assert rows and all(x["memory_model"] == mm and x["config"] == config for x in rows)
-    for x in rows:  # every decided verdict as expected; what a weak model cannot decide: unsupported
-        assert x["status"] == OK or x["got"] == UNSUPPORTED, x
-    assert r.returncode == 3  # the unsupported properties (heap lifetimes, deadlock, ...): never 0
+    for x in rows:  # every verdict as expected; what a weak model cannot decide: unsupported, acknowledged
+        assert x["status"] == OK, x
+        assert x["got"] != UNSUPPORTED or _undecidable(x), x
+    assert r.returncode == 0, r.stdout  # every expectation met, each unsupported property acknowledged
     return {(Path(x["model"]).name, x["prop"]): x for x in rows}
+
+
+def _undecidable(row) -> bool:
+    """What the event engine leaves `unsupported` under tso/lkmm in a KVM model (engines/z3ev/
+    weak.py): an @invariant, no-deadlock when no deadlock of lock waits alone exists (a wait in
+    synchronize_srcu is not decided), and no-data-race under lkmm."""
+    name = Path(row["model"]).name
+    invariants = {inv.prop for inv in load_model(str(ROOT / "models" / name)).invariants}
+    return row["prop"] in invariants or (row["prop"] == "no-deadlock" and "synchronize_srcu" in row["detail"]) \
+        or (row["prop"] == "no-data-race" and row["memory_model"] == "lkmm")
 
 
 @pytest.mark.parametrize("mm", ["lkmm", "tso"])
@@ -90,17 +102,16 @@ def _sc_verdicts(name: str, config: str) -> dict:
 
 
 def test_every_model_under_tso_is_as_under_sc():
-    """Decided: tso's verdict is sc's. Unsupported: the @expect tso line says sc's verdict (a
-    violation under sc is one under tso, which allows every sc execution; a holding one is the
-    claim that x86 adds nothing, which the decided properties bear out)."""
+    """Decided: tso's verdict is sc's. Unsupported (an @invariant; no-deadlock where no deadlock
+    of lock waits exists): acknowledged by `@expect tso PROP unsupported`, no verdict."""
     rows = _verify_rows(BUNDLED, "tso", B6)
     assert {m for m, _ in rows} == set(BUNDLED) == _declaring("tso", B6)
     for name in BUNDLED:
         sc = _sc_verdicts(name, B6)
         mine = {p: x for (m, p), x in rows.items() if m == name}
         assert any(x["got"] != UNSUPPORTED for x in mine.values()), name
-        for p, x in mine.items():
-            assert sc[p] == (x["expected"] if x["got"] == UNSUPPORTED else x["got"]), (name, p, x, sc[p])
+        for p, x in mine.items():  # unsupported: acknowledged (above), no verdict to compare
+            assert x["got"] == UNSUPPORTED or sc[p] == x["got"], (name, p, x, sc[p])
 
 
 # lkmm violations sc does not have, each read from its witness and explained in
@@ -126,8 +137,8 @@ def _declaring(mm: str, config: str) -> set:
 
 def test_every_model_under_lkmm_keeps_sc_and_adds_only_what_is_explained():
     """Every sc violation is an lkmm one (LKMM allows every sc execution); an lkmm violation sc
-    does not have is one of LKMM_ONLY; an unsupported property's @expect lkmm line says sc's
-    verdict, or lkmm's where LKMM_ONLY has it."""
+    does not have is one of LKMM_ONLY; an unsupported property is acknowledged (`@expect lkmm
+    PROP unsupported`)."""
     rows = _verify_rows(BUNDLED, "lkmm", B6)
     declared = _declaring("lkmm", B6)  # the others: too slow for CI (docs/memory-model.md)
     assert {m for m, _ in rows} == declared and set(MUTANTS) | {"10_5.17.c"} <= declared
@@ -135,6 +146,8 @@ def test_every_model_under_lkmm_keeps_sc_and_adds_only_what_is_explained():
         sc = _sc_verdicts(name, B6)
         mine = {p: x for (m, p), x in rows.items() if m == name}
         for p, x in mine.items():
+            if x["got"] == UNSUPPORTED:  # acknowledged (above), no verdict to compare (no-data-race: no sc row)
+                continue
             want = VIOLATED if (name, p) in LKMM_ONLY else sc[p]
-            assert (x["expected"] if x["got"] == UNSUPPORTED else x["got"]) == want, (name, p, x, sc[p])
+            assert x["got"] == want, (name, p, x, sc[p])
 

@@ -111,6 +111,21 @@ def test_a_lock_taken_by_both_sides_of_a_dekker_handshake(defines, weak_verdict)
         assert srcu.verdict == "unsupported" and "synchronize_srcu" in srcu.message
 
 
+@pytest.mark.parametrize("defines,weak_verdict", [({}, VIOLATED), ({"UNLOCK": 1}, "unsupported")])
+def test_a_deadlock_of_lock_waits_in_a_model_with_synchronize_srcu(defines, weak_verdict):
+    """lock_leak_sync.c: a thread ends holding the lock it kept across synchronize_srcu; the
+    other waits for it. Every waiting thread waits at a lock, so the deadlock is decided under
+    tso and lkmm; with the unlock no such deadlock exists, and the wait in synchronize_srcu is
+    undecided: `unsupported`, never `holds` (sc: the explicit engine's verdicts, in its @expect)."""
+    for mm in ("tso", "lkmm"):
+        res = results("lock_leak_sync.c", mm, defines)[ir.P_DEADLOCK]
+        assert res.verdict == weak_verdict, mm
+        if weak_verdict == VIOLATED:
+            assert res.message == "deadlock: second waits at mutex_lock(&m); (line 33); every other thread has ended"
+        else:
+            assert "a wait in synchronize_srcu is not decided" in res.message
+
+
 def test_the_differential_has_both_answers():
     runs = model_runs(MODELS)
     got = {(p, explore(load_model(str(r.path), r.config)).results[p].verdict) for r in runs for p in HEAP}

@@ -16,7 +16,9 @@ import z3
 
 from rmapcheck.engines.explicit.search import Limits, peak_mb
 from rmapcheck.engines.z3ev.execution import Encoding
-from rmapcheck.engines.z3ev.properties import UNSUPPORTED, edge_sites, lock_edges, unwinding, violation
+from rmapcheck.engines.z3ev.properties import (
+    SYNC_WAITS, UNSUPPORTED, edge_sites, lock_edges, sync_waits, unwinding, violation,
+)
 from rmapcheck.engines.z3ev.unroll import DEFAULT_UNWIND, Program, Unsupported
 from rmapcheck.engines.z3ev.witness import Witness
 from rmapcheck.ir import nodes as ir
@@ -34,6 +36,8 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     unwind = unwind or DEFAULT_UNWIND
     t0, c0 = time.monotonic(), time.process_time()
     props = list(program.properties)
+    if memory_model == "lkmm" and ir.P_RACE not in props:  # LKMM defines data races (ra's row too)
+        props.append(ir.P_RACE)
     results: dict = {}
     stats = {"unwind": unwind, "cpu0": c0}
     try:
@@ -108,7 +112,9 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
 
                     attach(results[prop], w, g)
             solver.pop()
-        if r == z3.unsat:
+        if r == z3.unsat and prop == ir.P_DEADLOCK and sync_waits(enc):
+            results[prop] = PropertyResult(prop, V_UNSUPPORTED, f"unsupported: {SYNC_WAITS}")
+        elif r == z3.unsat:
             c = unwound()
             if c == "yes":
                 results[prop] = PropertyResult(prop, HOLDS)

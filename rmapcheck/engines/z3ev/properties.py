@@ -82,17 +82,14 @@ def deadlock(enc):
     word's coherence-last write is a lock (LKW): nothing left can release it (every other thread
     has ended or waits too), and the lock's read must read the co-last write (atomicity), so the
     wait is forever. A wait at the end of synchronize_srcu is not decided there (whether a section
-    began before the grace period is no order of a weak execution): a program that has one makes
-    no-deadlock unsupported."""
+    began before the grace period is no order of a weak execution): only the prefixes in which
+    every waiting thread waits at a lock are queried (such a deadlock is one whatever
+    synchronize_srcu does), and in a program that calls it no such prefix is no proof
+    (sync_waits: the engine answers `unsupported`)."""
     P = enc.prog
     T = enc.T
     steps = P.steps
     weak = getattr(enc, "memory_model", "sc") != "sc"
-    if weak and any(s.kind == "sync_end" and s.tid < P.nthreads for s in steps):
-        from rmapcheck.engines.z3ev.unroll import Unsupported
-
-        raise Unsupported("a wait in synchronize_srcu is not decided under a weak memory model (no order says "
-                          "which read sections began before the grace period)")
     ended = {t: [] for t in range(P.nthreads)}
     for t, g, time in P.ends:
         ended[t].append(AND(g, time <= T))
@@ -116,7 +113,7 @@ def deadlock(enc):
                             for u in writes if "UL" in u.tags and V.may_equal(u.addr, s.addr)]
                 taken.append(AND(w.guard, same, cw <= T, NOT(OR(*released))))
             blocked[s.tid].append(AND(_at(s, T), OR(*taken)))
-        elif s.kind == "sync_end":
+        elif s.kind == "sync_end" and not weak:
             start = steps[s.info["start"]]
             open_ = []
             for lsid, kind, key, louter in P.srcu:
@@ -148,6 +145,17 @@ def waits_for_good(enc, s):
     writes = [e for e in enc.prog.events if e.kind == "W"]
     return AND(_at(s, enc.T), OR(*[_taken_for_good(enc, s, w, writes) for w in writes
                                    if "LKW" in w.tags and V.eq(w.addr, s.addr) is not False]))
+
+
+SYNC_WAITS = ("a wait in synchronize_srcu is not decided under a weak memory model (no order says which read "
+              "sections began before the grace period); no deadlock of lock waits alone")
+
+
+def sync_waits(enc) -> bool:
+    """A weak run's no-deadlock covers lock waits only: the program calls synchronize_srcu."""
+    P = enc.prog
+    return getattr(enc, "memory_model", "sc") != "sc" and any(
+        s.kind == "sync_end" and s.tid < P.nthreads for s in P.steps)
 
 
 def lock_name(p, a) -> str:

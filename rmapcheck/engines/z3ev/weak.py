@@ -56,8 +56,8 @@ no-deadlock is decided for waits at locks (properties.deadlock); a model with sy
 leaves it `unsupported`. lock-order is decided from one thread's program order in
 a consistent prefix per edge (weak_edges.py). Not decided under a weak model (verdict
 `unsupported`, never `holds`): @invariants (predicates over a global state, which a weak
-execution does not have), and no-data-race (LKMM's data-race flag over a prefix needs the
-executions that complete it: not encoded yet).
+execution does not have), and no-data-race under lkmm (LKMM's data-race flag over a prefix
+needs the executions that complete it: not encoded yet; docs/memory-model.md says why).
 
 The unwinding check is the same as under sc (engine.py): no execution, of any memory model,
 needs more loop iterations than unrolled, else the verdict is `incomplete`.
@@ -87,7 +87,8 @@ from rmapcheck.ir import nodes as ir
 MODELS = ("tso", "lkmm")
 
 UNSUPPORTED = {
-    ir.P_RACE: "the data-race flag of a prefix needs the executions that complete it: not encoded yet",
+    ir.P_RACE: "LKMM's data-race flag is one of complete executions and needs its closures exactly where "
+               "negated: not encoded for programs (rmapcheck litmus decides it)",
 }
 INVARIANT = "an @invariant is a predicate over a global state, which a weak execution does not have"
 
