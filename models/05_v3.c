@@ -35,7 +35,7 @@
  * @expect ra * holds
  * @config tso
  * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
- * @expect tso active-rmaps violated
+ * @expect tso active-rmaps unsupported
  * @expect tso commit-rmaps violated
  * @expect tso no-deadlock violated
  * @expect tso no-leak violated
@@ -46,7 +46,7 @@
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
  * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
- * @expect lkmm active-rmaps violated
+ * @expect lkmm active-rmaps unsupported
  * @expect lkmm no-deadlock violated
  * @expect lkmm no-leak violated
  * @expect lkmm no-lock-leak violated
@@ -66,3 +66,10 @@
 #define POSTING_V3 1
 #define RMAP_HELPER_V3 1
 #include "07_v5_5.14.c"
+
+/*
+ * What the z3 event engine leaves undecided under tso and lkmm (docs/memory-model.md, What
+ * stays unsupported): acknowledged, so that verify --memory-model tso|lkmm exits 0. Here, at
+ * the end, so that no line number of the model moves.
+ * @expect lkmm no-data-race unsupported
+ */

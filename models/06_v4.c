@@ -35,7 +35,7 @@
  * @expect ra * holds
  * @config tso
  * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
- * @expect tso active-rmaps violated
+ * @expect tso active-rmaps unsupported
  * @expect tso commit-rmaps violated
  * @expect tso no-deadlock violated
  * @expect tso no-leak violated
@@ -43,7 +43,7 @@
  * @expect tso no-warn violated
  * @expect tso rmaps-present violated
  * @expect tso * holds
- * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 active-rmaps holds
+ * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 active-rmaps unsupported
  * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 commit-rmaps holds
  * @expect tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0 rmaps-present holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
@@ -67,3 +67,11 @@
 #define FAULT_SLOT 0
 #define POSTING_V4 1
 #include "07_v5_5.14.c"
+
+/*
+ * What the z3 event engine leaves undecided under tso and lkmm (docs/memory-model.md, What
+ * stays unsupported): acknowledged, so that verify --memory-model tso|lkmm exits 0. Here, at
+ * the end, so that no line number of the model moves.
+ * @expect lkmm active-rmaps unsupported
+ * @expect lkmm no-data-race unsupported
+ */

@@ -26,14 +26,14 @@
  * @expect ra rmaps-present violated
  * @expect ra * holds
  * @config tso NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
- * @expect tso active-rmaps violated
+ * @expect tso active-rmaps unsupported
  * @expect tso no-leak violated
  * @expect tso rmaps-present violated
  * @expect tso * holds
  * UNDER tso (x86-TSO, the z3 event engine): sc's verdict for every property tso decides
  *   (docs/memory-model.md: x86 reorders only a store before a later load of another cell).
  * @config lkmm NR_AS=1 NR_SLOTS=1 WRITER_CHANGE=0
- * @expect lkmm active-rmaps violated
+ * @expect lkmm active-rmaps unsupported
  * @expect lkmm no-leak violated
  * @expect lkmm rmaps-present violated
  * @expect lkmm * holds
@@ -50,3 +50,12 @@
 #define FAULT_ON_LAST_SLOT 1
 #define MUTANT_NO_ARCH_LOCK 1
 #include "09_5.16.c"
+
+/*
+ * What the z3 event engine leaves undecided under tso and lkmm (docs/memory-model.md, What
+ * stays unsupported): acknowledged, so that verify --memory-model tso|lkmm exits 0. Here, at
+ * the end, so that no line number of the model moves.
+ * @expect lkmm no-data-race unsupported
+ * @expect lkmm no-deadlock unsupported
+ * @expect tso no-deadlock unsupported
+ */

@@ -20,11 +20,12 @@ diagram of every violation `sc` does not have): every verdict and race diagram b
 tool's output, not typed by hand; `tests/test_kvm_models.py` checks this file is current.
 
 The tables "under tso and lkmm" are not runs: they list the runs `rmapcheck verify --memory-model
-tso|lkmm` makes (the z3 event engine; the `@config`s naming them) and the properties each
-expects violated (every other property: holds), from the model's `@expect` lines;
-`tests/test_z3_weak_kvm.py` runs the one-address-space configurations against them (minutes
-each in `sc`'s: docs/memory-model.md has those measured, and explains every verdict that
-differs from `sc`). A property a weak model leaves `unsupported` is expected as under `sc`.
+tso|lkmm` makes (the z3 event engine; the `@config`s naming them), the properties each
+expects violated and those it acknowledges the engine leaves `unsupported` (every other
+property: holds), from the model's `@expect` lines; `tests/test_z3_weak_kvm.py` runs the
+one-address-space configurations against them (minutes each in `sc`'s: docs/memory-model.md
+has those measured, explains every verdict that differs from `sc`, and why what is
+`unsupported` stays so).
 Each model's header comment says what it models step by step, which kernel steps each part
 stands for, and what it assumes; `rmapcheck explain MODEL` tells the same story in words, and
 `rmapcheck check MODEL` prints the full step lists.
@@ -84,6 +85,8 @@ def ra_section(name: str, program, result, sc_result) -> str:
 def weak_section(name: str, program) -> str:
     """The model's declared tso and lkmm runs (the @configs naming them) with their expected
     verdicts: no run here (minutes each); tests/test_z3_weak_kvm.py runs them against these lines."""
+    from rmapcheck.ir.nodes import P_RACE
+    from rmapcheck.properties.verdict import UNSUPPORTED
     from rmapcheck.report.tables import fmt_defines
     from rmapcheck.verify import WEAK, expectation
 
@@ -91,13 +94,17 @@ def weak_section(name: str, program) -> str:
     mms = meta.config_mms or [None] * len(meta.configs)
     rows = []
     for mm in WEAK:
+        props = list(program.properties) + ([P_RACE] if mm == "lkmm" and P_RACE not in program.properties else [])
         for cfg in [c for c, m in zip(meta.configs, mms) if m == mm]:
-            bad = [p for p in program.properties if expectation(program, mm, p, cfg) == VIOLATED]
-            rows.append(f"| {mm} | {fmt_defines(cfg) or 'default'} | {', '.join(bad) or 'none'} |")
+            bad = [p for p in props if expectation(program, mm, p, cfg) == VIOLATED]
+            ack = [p for p in props if expectation(program, mm, p, cfg) == UNSUPPORTED]
+            rows.append(f"| {mm} | {fmt_defines(cfg) or 'default'} | {', '.join(bad) or 'none'} | "
+                        f"{', '.join(ack) or 'none'} |")
     if not rows:
         return ""
-    return "\n".join([f"### {name} under tso and lkmm", "", "| memory model | configuration | expected violated |",
-                      "|---|---|---|", *rows, ""])
+    return "\n".join([f"### {name} under tso and lkmm", "",
+                      "| memory model | configuration | expected violated | acknowledged unsupported |",
+                      "|---|---|---|---|", *rows, ""])
 
 
 def render(entries) -> str:
