@@ -52,5 +52,7 @@
  * the end, so that no line number of the model moves.
  * @expect lkmm active-rmaps unsupported
  * @expect lkmm no-data-race unsupported
+ * @expect lkmm no-leak unsupported
  * @expect tso active-rmaps unsupported
+ * @expect tso no-leak unsupported
  */
