@@ -41,11 +41,12 @@ its LKW), and LKR/UL are acquire/release for LKMM. A thread blocked on a lock is
 that ends before its lock step.
 
 SRCU: synchronize_srcu is LKMM's Sync-srcu fence event (a strong fence; under tso a full
-fence). Read-side critical sections are NOT paired (srcu-rscs is left empty): in a prefix a
-section may be open, and pairing needs the nesting per path. Leaving the pairs out only
-removes ordering (rcu-order's section terms), so it allows more executions: sound for
-`holds`, and a violation may be one the grace period would forbid (the witness says so).
-The same for tso's grace-period axiom (axioms/gp.py) with no sections.
+fence). Read-side critical sections are paired per path (WeakEncoding.sections): each outer
+srcu_read_lock with the first outer srcu_read_unlock of its srcu_struct after it that
+happens, or, when the prefix ends inside the section, with a virtual unlock at the end of
+the thread (tagged PREFIX_END: such a section began after every grace period of its domain
+that the prefix completes). The pairs are LKMM's srcu-rscs (rcu-order) and the sections of
+tso's grace-period axiom (axioms/gp.py) alike.
 
 The heap: a free is no event of LKMM or TSO; lifetime.py makes it one (a plain write of the
 object) and decides no-use-after-free and no-double-free over it, and no-leak over the final
