@@ -49,6 +49,4 @@
  * stays unsupported): acknowledged, so that verify --memory-model tso|lkmm exits 0. Here, at
  * the end, so that no line number of the model moves.
  * @expect lkmm no-data-race unsupported
- * @expect lkmm no-deadlock unsupported
- * @expect tso no-deadlock unsupported
  */

@@ -137,5 +137,4 @@ static int alloc_all_memslots_rmaps(struct kvm *kvm)
  * stays unsupported): acknowledged, so that verify --memory-model tso|lkmm exits 0. Here, at
  * the end, so that no line number of the model moves.
  * @expect tso active-rmaps unsupported
- * @expect tso no-deadlock unsupported
  */

@@ -52,7 +52,5 @@
  * the end, so that no line number of the model moves.
  * @expect lkmm active-rmaps unsupported
  * @expect lkmm no-data-race unsupported
- * @expect lkmm no-deadlock unsupported
  * @expect tso active-rmaps unsupported
- * @expect tso no-deadlock unsupported
  */

@@ -233,7 +233,5 @@ void vcpu(int id)
  * the end, so that no line number of the model moves.
  * @expect lkmm active-arrays unsupported
  * @expect lkmm no-data-race unsupported
- * @expect lkmm no-deadlock unsupported
  * @expect tso active-arrays unsupported
- * @expect tso no-deadlock unsupported
  */

@@ -66,9 +66,9 @@ def _verify_rows(names, mm, config):
 
 def _undecidable(row) -> bool:
     """What the event engine leaves `unsupported` under tso/lkmm in a KVM model (engines/z3ev/
-    weak.py): an @invariant, no-deadlock when no deadlock of lock waits alone exists (a wait in
-    synchronize_srcu is not decided), no-leak when an execution may end waiting in
-    synchronize_srcu (12), and no-data-race under lkmm."""
+    weak.py): an @invariant, no-deadlock (when no deadlock of lock waits alone exists) and no-leak
+    when an execution may end waiting in synchronize_srcu for good (lifetime.srcu_hang: 12), and
+    no-data-race under lkmm."""
     name = Path(row["model"]).name
     invariants = {inv.prop for inv in load_model(str(ROOT / "models" / name)).invariants}
     return row["prop"] in invariants \
@@ -104,8 +104,9 @@ def _sc_verdicts(name: str, config: str) -> dict:
 
 
 def test_every_model_under_tso_is_as_under_sc():
-    """Decided: tso's verdict is sc's. Unsupported (an @invariant; no-deadlock where no deadlock
-    of lock waits exists): acknowledged by `@expect tso PROP unsupported`, no verdict."""
+    """Decided: tso's verdict is sc's. Unsupported (an @invariant; 12's no-deadlock and no-leak,
+    a wait in synchronize_srcu that may be for good): acknowledged by `@expect tso PROP
+    unsupported`, no verdict."""
     rows = _verify_rows(BUNDLED, "tso", B6)
     assert {m for m, _ in rows} == set(BUNDLED) == _declaring("tso", B6)
     for name in BUNDLED:

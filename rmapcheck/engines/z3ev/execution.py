@@ -36,6 +36,8 @@ from rmapcheck.ir import nodes as ir
 
 
 class Encoding:
+    clock_order = True  # one global clock orders every step (weak.py's clocks only select a prefix)
+
     def __init__(self, prog: Program):
         self.prog = prog
         self.ctx = prog.ctx  # the run's z3 context (values.new_run)

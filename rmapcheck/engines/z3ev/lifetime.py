@@ -229,22 +229,18 @@ def lifetimes(enc) -> Lifetimes:
 def query(enc, prop: str, solver: z3.Solver | None = None):
     """The violation query of a property this module decides under enc's memory model. For
     no-leak, solver (holding the encoding's facts) first rules out an execution that ends
-    waiting in synchronize_srcu for good (srcu_hang): Unsupported if it cannot."""
+    waiting in synchronize_srcu for good (may_hang): Unsupported if it cannot. no-deadlock's
+    query is the deadlock of lock waits; the caller asks may_hang once that is unsatisfiable."""
     lt = lifetimes(enc)
     if prop == ir.P_UAF:
         return lt.use_after_free()
     if prop == ir.P_LEAK:
-        hang = srcu_hang(enc)
-        if hang is not None and solver is not None:
-            solver.push()
-            solver.add(hang)
-            r = solver.check()
-            solver.pop()
-            if r != z3.unsat:
-                raise Unsupported("an execution may end with a thread waiting in synchronize_srcu for a reader "
-                                  "that never leaves its section, whose final memory is not decided")
-        elif hang is not None:
+        if not enc.nobj:
+            return None  # nothing is allocated: no end, however it comes, has a leak
+        if solver is None and srcu_hang(enc) is not None:
             raise Unsupported("no-leak with synchronize_srcu needs the hang check (no solver given)")
+        if solver is not None and may_hang(enc, solver):
+            raise Unsupported(f"{HANG}, whose final memory is not decided")
         return final_leak(enc)
     if prop == ir.P_DEADLOCK:
         from rmapcheck.engines.z3ev.properties import deadlock
@@ -418,7 +414,7 @@ def final_leak(enc):
     object alive and unreachable from the roots (leak.py's definition, read at the end: a
     waiting thread's live pointer locals are roots). Only such an end has a final memory (a
     thread that goes on may still read a co-earlier pointer); an end waiting in
-    synchronize_srcu is ruled out first (query, srcu_hang)."""
+    synchronize_srcu is ruled out first (query, may_hang)."""
     from rmapcheck.engines.z3ev.leak import leak
     from rmapcheck.engines.z3ev.properties import _stopped_at, waits_for_good
 
@@ -427,15 +423,58 @@ def final_leak(enc):
     return leak(FinalMemory(enc), lambda s: stuck.get(s.sid, False), _stopped_at(P, enc.T))
 
 
+HANG = "an execution may end with a thread waiting in synchronize_srcu for a reader that never leaves its section"
+
+
+def may_hang(enc, solver: z3.Solver) -> bool:
+    """Can an execution end with a thread waiting in synchronize_srcu for good (srcu_hang
+    satisfiable, or z3 undecided)? solver holds the encoding's facts. False is a proof (for the
+    unrolled executions: `holds` still needs the unwinding check): no-deadlock and no-leak may
+    then read every end as one of lock waits."""
+    hang = srcu_hang(enc)
+    if hang is None:
+        return False
+    solver.push()
+    solver.add(hang)
+    r = solver.check()
+    solver.pop()
+    return r != z3.unsat
+
+
 def srcu_hang(enc):
     """A z3 Bool over-approximating an execution that ends with a thread waiting in
     synchronize_srcu for good (None: the program has no synchronize_srcu): every thread has
     ended, waits for good at a lock, or waits to begin a synchronize_srcu (its grace-period
     event, at the sync_start step, stands for the whole grace period: in a prefix it has
     completed), one of them does the latter, and some thread that will not move again holds an
-    srcu read section (the only way a grace period waits for good: a reader that never leaves
-    its section, maybe the waiter itself; a thread that ended holding one is a no-lock-leak
-    site). Unsatisfiable: every execution that cannot go on is one final_leak reads."""
+    srcu read section (maybe the waiter itself; a thread that ended holding one is a
+    no-lock-leak site). The domains are not compared, nor whether the section began before
+    the grace period: a weak execution does not say (no order of LKMM or x86-TSO ranks the
+    grace period's start against a section's srcu_read_lock).
+
+    Why unsatisfiable is a proof (`holds` of no-deadlock, no-leak's final memory). Take an
+    execution E of the program under the memory model that cannot go on, in which a thread W
+    waits in synchronize_srcu for good. Then E satisfies the query:
+    * The prefix: every event of E but W's from its synchronize_srcu on. It is po-prefix-closed
+      per thread and rf-closed (W's grace period is a fence, no write), so it is consistent
+      (the axioms survive restriction: weak.py) and the encoding has it, with T after W's last
+      step and before its sync_start: W is `_at` its sync_start. W's waiting grace period is
+      not in it. A section the prefix leaves open (its PREFIX_END virtual unlock, weak.py) is
+      one that never ends in E, so it began after every grace period of its domain that
+      completed in E (else that one would wait for it forever): what gp.py and lkmm.py ask.
+    * Every other thread has ended, or waits for good (only a lock or a grace period can make a
+      thread wait; every other step can be taken): in synchronize_srcu (as W), or at a lock
+      nothing will release, so the lock word's coherence-last write is a lock (LKW), which is
+      waits_for_good's condition. No thread has failed: a failure ends the execution there
+      (no stopping site at T; a stopped thread is neither ended nor waiting).
+    * A grace period waits only for read sections of its domain that began before it, and for
+      good only for one that never ends: the thread inside it never moves again, so it is one
+      of the threads above, at its wait step with an srcu section held (`held` > 0, the
+      `reader` term), or ended holding one (the no-lock-leak site "thread ends holding srcu
+      read section", made whatever properties are checked).
+    So every execution that ends in synchronize_srcu is in the query; when it is
+    unsatisfiable, every execution that cannot go on is one of lock waits: properties.deadlock
+    (no-deadlock) and final_leak (no-leak) read every end there is."""
     from rmapcheck.engines.z3ev.properties import _at, _stopped_at, waits_for_good
 
     P, T = enc.prog, enc.T

@@ -81,15 +81,15 @@ def deadlock(enc):
     deadlock is an execution prefix in which every thread has ended or waits at a lock whose
     word's coherence-last write is a lock (LKW): nothing left can release it (every other thread
     has ended or waits too), and the lock's read must read the co-last write (atomicity), so the
-    wait is forever. A wait at the end of synchronize_srcu is not decided there (whether a section
-    began before the grace period is no order of a weak execution): only the prefixes in which
-    every waiting thread waits at a lock are queried (such a deadlock is one whatever
-    synchronize_srcu does), and in a program that calls it no such prefix is no proof
-    (sync_waits: the engine answers `unsupported`)."""
+    wait is forever. A wait at the end of synchronize_srcu is not part of that query (whether a
+    section began before the grace period is no order of a weak execution): the engine asks
+    lifetime.may_hang when no deadlock of lock waits exists, `holds` only if no execution can
+    end waiting in synchronize_srcu for good (lifetime.srcu_hang's docstring: why that covers
+    every such end), else `unsupported`."""
     P = enc.prog
     T = enc.T
     steps = P.steps
-    weak = getattr(enc, "memory_model", "sc") != "sc"
+    weak = not enc.clock_order  # weak.py's encoding, whatever its axioms (sc's in the differential tests)
     ended = {t: [] for t in range(P.nthreads)}
     for t, g, time in P.ends:
         ended[t].append(AND(g, time <= T))
@@ -145,17 +145,6 @@ def waits_for_good(enc, s):
     writes = [e for e in enc.prog.events if e.kind == "W"]
     return AND(_at(s, enc.T), OR(*[_taken_for_good(enc, s, w, writes) for w in writes
                                    if "LKW" in w.tags and V.eq(w.addr, s.addr) is not False]))
-
-
-SYNC_WAITS = ("a wait in synchronize_srcu is not decided under a weak memory model (no order says which read "
-              "sections began before the grace period); no deadlock of lock waits alone")
-
-
-def sync_waits(enc) -> bool:
-    """A weak run's no-deadlock covers lock waits only: the program calls synchronize_srcu."""
-    P = enc.prog
-    return getattr(enc, "memory_model", "sc") != "sc" and any(
-        s.kind == "sync_end" and s.tid < P.nthreads for s in P.steps)
 
 
 def lock_name(p, a) -> str:

@@ -53,8 +53,9 @@ object) and decides no-use-after-free and no-double-free over it, and no-leak ov
 memory (co-last values) of complete executions (its docstring has the definitions). An access to a freed object does not stop its thread (more executions: sound).
 Allocation failures are free choices within the fault budget (@faults), as under sc.
 
-no-deadlock is decided for waits at locks (properties.deadlock); a model with synchronize_srcu
-leaves it `unsupported`. lock-order is decided from one thread's program order in
+no-deadlock is decided for waits at locks (properties.deadlock); where an execution may end
+waiting in synchronize_srcu for good (lifetime.srcu_hang, an over-approximation) and no
+deadlock of lock waits exists, it is `unsupported`. lock-order is decided from one thread's program order in
 a consistent prefix per edge (weak_edges.py). Not decided under a weak model (verdict
 `unsupported`, never `holds`): @invariants (predicates over a global state, which a weak
 execution does not have), and no-data-race under lkmm (LKMM's data-race flag over a prefix
@@ -128,6 +129,8 @@ def unsupported(program: ir.Program) -> dict:
 
 class WeakEncoding(Encoding):
     """execution.Encoding with rf and co free of the clocks and a memory model's axioms."""
+
+    clock_order = False  # the clocks select a prefix only (under the sc axioms too)
 
     def __init__(self, prog, memory_model: str):
         self.memory_model = memory_model

@@ -3,9 +3,9 @@
  * @description first takes the lock, waits for a grace period (no reader holds a section),
  *   and ends without unlocking: second, if it comes later, waits for the lock forever. Every
  *   waiting thread waits at a lock, so under tso and lkmm the deadlock is decided although the
- *   model calls synchronize_srcu (a wait in synchronize_srcu is what a weak model leaves
- *   undecided). UNLOCK=1: first unlocks; then no deadlock of lock waits exists, and a weak
- *   model answers `unsupported` (never `holds`): the grace period's wait is not decided.
+ *   model calls synchronize_srcu (a wait there for good is what a weak model leaves
+ *   undecided). UNLOCK=1: first unlocks; then no deadlock of lock waits exists, and no
+ *   thread holds an srcu read section, so no grace period waits for good: `holds`.
  * @config UNLOCK=1
  * @memory-models sc
  * @thread first
