@@ -33,8 +33,11 @@ DEADLOCK_HANG = ("no deadlock of lock waits alone; an execution may end with a t
 
 
 def check_events(program: ir.Program, limits: Limits | None = None, unwind: int | None = None,
-                 progress=None, memory_model: str = "sc") -> RunResult:
-    """memory_model: sc (clocks, execution.py) or a weak one (tso, lkmm: weak.py)."""
+                 progress=None, memory_model: str = "sc", lazy: bool = False) -> RunResult:
+    """memory_model: sc (clocks, execution.py) or a weak one (tso, lkmm: weak.py). lazy: a
+    weak model's expensive axioms are asserted only when a candidate needs them (lazy.py;
+    the same verdicts: tests/test_z3_lazy.py). Not the default: on the KVM models in sc's
+    configuration it was measured slower (benchmarks/results/lkmm_sc_config.md)."""
     limits = limits or Limits()
     unwind = unwind or DEFAULT_UNWIND
     t0, c0 = time.monotonic(), time.process_time()
@@ -54,13 +57,25 @@ def check_events(program: ir.Program, limits: Limits | None = None, unwind: int 
     else:
         from rmapcheck.engines.z3ev import weak
 
-        enc, unsupported, witness = weak.WeakEncoding(prog, memory_model), weak.unsupported(program), weak.WeakWitness
+        enc = weak.WeakEncoding(prog, memory_model, lazy)
+        unsupported, witness = weak.unsupported(program), weak.WeakWitness
     stats.update(steps=len(prog.steps), events=len(prog.events))
-    solver = z3.Solver(ctx=prog.ctx)
-    solver.set("smt.arith.solver", 3)  # dense difference logic (Floyd-Warshall): see the docstring
-    if limits.timeout:
-        solver.set("timeout", int(limits.timeout * 1000))
-    solver.add(*enc.facts)
+
+    def make() -> z3.Solver:
+        s = z3.Solver(ctx=prog.ctx)
+        s.set("smt.arith.solver", 3)  # dense difference logic (Floyd-Warshall): see the docstring
+        if limits.timeout:
+            s.set("timeout", int(limits.timeout * 1000))
+        return s
+
+    if getattr(enc, "lazy", False):
+        from rmapcheck.engines.z3ev.lazy import RefiningSolver
+
+        solver = RefiningSolver(make, enc.facts, enc.lazy, enc.first_failing)
+        stats["axioms_asserted"] = enc.lazy.asserted  # the list grows as witnesses need axioms
+    else:
+        solver = make()
+        solver.add(*enc.facts)
     complete = None  # decided lazily: only a property z3 finds no violation of needs it
 
     def unwound() -> str | None:

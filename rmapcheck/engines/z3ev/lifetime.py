@@ -159,6 +159,7 @@ class Lifetimes:
         sym = self.sym()
         F = sym.F
         if sym is self.enc.sym:
+            self.enc.relations()
             terms, body = self._lkmm_terms(pairs, sym.last_base)
             if sym.closure_used == "exact" or F.polarity_ok([body]):
                 return self._lkmm_query(terms, body, [])

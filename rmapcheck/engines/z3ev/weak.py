@@ -70,6 +70,7 @@ concrete axioms (rmapcheck.axioms, no z3); a graph they reject is an internal er
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from itertools import takewhile
 
 import z3
@@ -132,8 +133,11 @@ class WeakEncoding(Encoding):
 
     clock_order = False  # the clocks select a prefix only (under the sc axioms too)
 
-    def __init__(self, prog, memory_model: str):
+    def __init__(self, prog, memory_model: str, lazy: bool = False):
+        """lazy: the model's expensive axioms wait for a candidate that needs them (lazy.py;
+        the engine's solver is then lazy.RefiningSolver over self.lazy)."""
         self.memory_model = memory_model
+        self.lazy = lazy
         self.rank: dict = {}
         prog.observer_sites = []  # invariants are not evaluated (unsupported), nor their own faults
         super().__init__(prog)
@@ -156,14 +160,42 @@ class WeakEncoding(Encoding):
         self.facts += self.heap(P.accesses)
         self.facts += self.budget_and_stops()
         self.facts += self.distinct_ranks()
-        V.MEMO[0] = {}  # the value sets are final: each address term's values computed once
-        try:
+        self._values: dict = {}  # the value sets are final: each address term's values computed once
+        with self.values_memo():
             self.sym = self.symbolic(self.free_events())
             self.facts += self.sym.facts
+            if self.lazy:
+                from rmapcheck.engines.z3ev.lazy import LazyAxioms
+
+                self.lazy = LazyAxioms(self.sym, checks_of(self.memory_model), self.memory_model,
+                                       self.values_memo)
+                self.lazy.start()  # asserted by lazy.RefiningSolver, the engine's solver
+                return
             consistent, _ = self.sym.encode(axioms_of(self.memory_model), races=True)
+        self.facts.append(consistent)
+
+    @contextmanager
+    def values_memo(self):
+        V.MEMO[0] = self._values
+        try:
+            yield
         finally:
             V.MEMO[0] = None
-        self.facts.append(consistent)
+
+    def relations(self) -> None:
+        """Every relation of the memory model built (lifetime.py reads the named ones)."""
+        if self.lazy:
+            self.lazy.build_all()
+
+    def first_failing(self, model: z3.ModelRef):
+        """The first axiom of the memory model that the execution of a z3 model fails (None
+        if the model allows it): lazy.RefiningSolver's judge, the concrete one."""
+        g = CandidateGraph(self, model).graph()
+        try:
+            j = judge(self.memory_model, g, races=True)
+        except GraphError as e:
+            raise InternalError(f"z3 witness is not an execution graph: {e}") from None
+        return None if j.consistent else j.failed
 
     def free_events(self) -> tuple:
         """lkmm: lifetime.py's free events, in the one graph every query shares, so that
@@ -511,6 +543,13 @@ class WeakWitness(ModelReader):
         if j.races:
             self.message += race_note(g, j.races)
         return g
+
+
+class CandidateGraph(WeakWitness):
+    """The execution graph of a z3 model, without a property's site (lazy.py's candidates)."""
+
+    def __init__(self, enc: WeakEncoding, model: z3.ModelRef):
+        self.enc, self.m, self.P = enc, model, enc.prog
 
 
 def race_note(g: ExecutionGraph, races) -> str:
