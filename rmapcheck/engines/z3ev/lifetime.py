@@ -431,15 +431,21 @@ def may_hang(enc, solver: z3.Solver) -> bool:
     """Can an execution end with a thread waiting in synchronize_srcu for good (srcu_hang
     satisfiable, or z3 undecided)? solver holds the encoding's facts. False is a proof (for the
     unrolled executions: `holds` still needs the unwinding check): no-deadlock and no-leak may
-    then read every end as one of lock waits."""
+    then read every end as one of lock waits. Asked by no-leak and no-deadlock alike: the
+    answer is one of the encoding (solver only holds its facts), so it is solved once per run."""
+    memo = getattr(enc, "_may_hang", None)
+    if memo is not None:
+        return memo
     hang = srcu_hang(enc)
     if hang is None:
+        enc._may_hang = False
         return False
     solver.push()
     solver.add(hang)
     r = solver.check()
     solver.pop()
-    return r != z3.unsat
+    enc._may_hang = r != z3.unsat
+    return enc._may_hang
 
 
 def srcu_hang(enc):
